@@ -1,0 +1,83 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Every target of ours treats warnings as errors: an unawaited future or an unused
+/// result is a lost error.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "goldmane-trail",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "goldmane-trail", targets: ["goldmane-trail"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+
+        // Shared between stages: the Goldmane wire types and the files stages exchange.
+        .target(
+            name: "GoldmaneAPI",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TrailFormat",
+            dependencies: [
+                "CZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The pipeline, one target per stage. Stages never import each other.
+        .target(name: "Capture", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(name: "Transform", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(name: "Load", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["TrailFormat"], swiftSettings: strict),
+
+        // Realistic synthetic archives for samples/, tests and benchmarks.
+        .target(
+            name: "SampleGenerator",
+            dependencies: ["GoldmaneAPI", "TrailFormat"],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "goldmane-trail",
+            dependencies: [
+                "GoldmaneAPI", "TrailFormat", "Capture", "Transform", "Load", "Report",
+                "SampleGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "TrailTestSupport",
+            dependencies: ["GoldmaneAPI", "TrailFormat", "SampleGenerator"],
+            path: "Tests/TrailTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TrailFormatTests",
+            dependencies: ["TrailFormat", "GoldmaneAPI", "TrailTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TransformTests",
+            dependencies: ["Transform", "TrailFormat", "GoldmaneAPI", "TrailTestSupport", "SampleGenerator"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+// libzstd from the system (Debian: libzstd-dev). Only the stable API is used.
+#include <zstd.h>

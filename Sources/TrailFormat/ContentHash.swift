@@ -1,0 +1,27 @@
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// SHA-256 of a whole file, as `sha256sum` prints it: the identity of an archived input.
+public enum ContentHash {
+    public static func sha256(path: String) throws(SegmentError) -> String {
+        let file = try FileHandleIO(path: path, flags: O_RDONLY)
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while true {
+            let got = try file.read(at: offset, into: &buffer)
+            if got == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            offset += got
+        }
+        return hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+}

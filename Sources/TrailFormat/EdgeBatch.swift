@@ -1,0 +1,254 @@
+/// An edge batch: the transform's output and the load's input, one JSON object per line.
+/// Line 1 is the `BatchHeader` (provenance); then the `edge` rows, then the `wide` rows,
+/// each sorted by key. The same archived items always give the same rows, byte for byte.
+public struct EdgeBatch: Equatable, Sendable {
+    public static let formatVersion = 1
+
+    public var header: BatchHeader
+    public var edges: [EdgeRow]
+    public var wide: [WideEdgeRow]
+
+    public init(header: BatchHeader, edges: [EdgeRow], wide: [WideEdgeRow]) {
+        self.header = header
+        self.edges = edges
+        self.wide = wide
+    }
+}
+
+/// Where a batch came from and what happened on the way.
+public struct BatchHeader: Codable, Equatable, Sendable {
+    public var kind = "batch"
+    public var formatVersion = EdgeBatch.formatVersion
+    /// Bumped whenever the fold or the normalisation changes meaning: replay uses it.
+    public var transformVersion: Int
+    public var settings: TransformSettingsRecord
+    /// Every input segment folded, by content hash (sorted by hash).
+    public var inputs: [BatchInput]
+    /// Inputs refused as corrupt and skipped because `--skip-corrupt` was given.
+    public var skippedInputs: [SkippedInput]
+    public var items: ItemCounts
+    /// Items left out of each projection, by reason.
+    public var dropped: DropCounts
+    public var edgeRows: Int
+    public var wideRows: Int
+    /// SHA-256 of the row lines (everything after line 1): equal batches have equal hashes
+    /// however their input was split into segments.
+    public var rowsSha256: String
+
+    public init(
+        transformVersion: Int, settings: TransformSettingsRecord, inputs: [BatchInput], skippedInputs: [SkippedInput],
+        items: ItemCounts, dropped: DropCounts, edgeRows: Int, wideRows: Int, rowsSha256: String
+    ) {
+        self.transformVersion = transformVersion
+        self.settings = settings
+        self.inputs = inputs
+        self.skippedInputs = skippedInputs
+        self.items = items
+        self.dropped = dropped
+        self.edgeRows = edgeRows
+        self.wideRows = wideRows
+        self.rowsSha256 = rowsSha256
+    }
+}
+
+public struct TransformSettingsRecord: Codable, Equatable, Sendable {
+    public var serviceIdentityNamespaces: [String]
+    public var serviceIdentityLabel: String
+    public init(serviceIdentityNamespaces: [String], serviceIdentityLabel: String) {
+        self.serviceIdentityNamespaces = serviceIdentityNamespaces
+        self.serviceIdentityLabel = serviceIdentityLabel
+    }
+}
+
+public struct BatchInput: Codable, Equatable, Sendable {
+    public var segment: String
+    public var sha256: String
+    public var cluster: String
+    public var captureId: String
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    public var records: Int
+    public var minStart: Int64?
+    public var maxEnd: Int64?
+    public var seal: String
+    public var coverage: Coverage
+
+    public init(segment: String, sha256: String, cluster: String, captureId: String, windowStart: Int64, windowEnd: Int64,
+                records: Int, minStart: Int64?, maxEnd: Int64?, seal: String, coverage: Coverage) {
+        self.segment = segment
+        self.sha256 = sha256
+        self.cluster = cluster
+        self.captureId = captureId
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.records = records
+        self.minStart = minStart
+        self.maxEnd = maxEnd
+        self.seal = seal
+        self.coverage = coverage
+    }
+}
+
+public struct SkippedInput: Codable, Equatable, Sendable {
+    public var segment: String
+    public var error: String
+    public init(segment: String, error: String) {
+        self.segment = segment
+        self.error = error
+    }
+}
+
+public struct ItemCounts: Codable, Equatable, Sendable {
+    /// Records read from the inputs.
+    public var read: Int64 = 0
+    /// Second copies of an item (same FlowKey and bucket start) with identical counters.
+    public var duplicates: Int64 = 0
+    /// Second copies whose counters differ (e.g. a replay that saw late data): counters are
+    /// merged by taking the larger value of each, whatever the order.
+    public var conflictingDuplicates: Int64 = 0
+    /// Distinct items folded into the wide projection.
+    public var folded: Int64 = 0
+    public init() {}
+}
+
+public struct DropCounts: Codable, Equatable, Sendable {
+    /// Items in no projection (malformed, no traffic), by reason.
+    public var all: [String: Int64]
+    /// Items in the wide projection but not in `edge`, by reason.
+    public var edge: [String: Int64]
+    public init(all: [String: Int64], edge: [String: Int64]) {
+        self.all = all
+        self.edge = edge
+    }
+}
+
+/// A row of the runbook's `edge` table: one in-cluster namespace pair and verdict.
+public struct EdgeRow: Codable, Equatable, Sendable {
+    public var kind = "edge"
+    public var srcNs: String
+    public var dstNs: String
+    public var action: String
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+    public var flowCount: Int64
+    public var connections: Int64
+    public var packetsIn: Int64
+    public var packetsOut: Int64
+    public var bytesIn: Int64
+    public var bytesOut: Int64
+
+    public init(srcNs: String, dstNs: String, action: String, totals: EdgeTotals) {
+        self.srcNs = srcNs
+        self.dstNs = dstNs
+        self.action = action
+        firstSeen = totals.firstSeen
+        lastSeen = totals.lastSeen
+        flowCount = totals.flowCount
+        connections = totals.connections
+        packetsIn = totals.packetsIn
+        packetsOut = totals.packetsOut
+        bytesIn = totals.bytesIn
+        bytesOut = totals.bytesOut
+    }
+
+    public var totals: EdgeTotals {
+        EdgeTotals(firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections,
+                   packetsIn: packetsIn, packetsOut: packetsOut, bytesIn: bytesIn, bytesOut: bytesOut)
+    }
+}
+
+/// A row of the wide projection: identities, workloads, endpoint types, service, port,
+/// protocol, verdict and reporter, with the days (UTC) it was seen on.
+public struct WideEdgeRow: Codable, Equatable, Sendable {
+    public var kind = "wide"
+    public var srcType: String
+    public var srcNs: String
+    public var srcIdentity: String
+    public var srcWorkload: String
+    public var dstType: String
+    public var dstNs: String
+    public var dstIdentity: String
+    public var dstWorkload: String
+    public var dstService: String
+    public var dstPort: Int64
+    public var proto: String
+    public var action: String
+    public var reporter: String
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+    public var flowCount: Int64
+    public var connections: Int64
+    public var packetsIn: Int64
+    public var packetsOut: Int64
+    public var bytesIn: Int64
+    public var bytesOut: Int64
+    /// The UTC days (YYYY-MM-DD) on which the edge was seen, ascending.
+    public var days: [String]
+
+    public init(
+        srcType: String, srcNs: String, srcIdentity: String, srcWorkload: String,
+        dstType: String, dstNs: String, dstIdentity: String, dstWorkload: String,
+        dstService: String, dstPort: Int64, proto: String, action: String, reporter: String,
+        totals: EdgeTotals, days: [String]
+    ) {
+        self.srcType = srcType
+        self.srcNs = srcNs
+        self.srcIdentity = srcIdentity
+        self.srcWorkload = srcWorkload
+        self.dstType = dstType
+        self.dstNs = dstNs
+        self.dstIdentity = dstIdentity
+        self.dstWorkload = dstWorkload
+        self.dstService = dstService
+        self.dstPort = dstPort
+        self.proto = proto
+        self.action = action
+        self.reporter = reporter
+        firstSeen = totals.firstSeen
+        lastSeen = totals.lastSeen
+        flowCount = totals.flowCount
+        connections = totals.connections
+        packetsIn = totals.packetsIn
+        packetsOut = totals.packetsOut
+        bytesIn = totals.bytesIn
+        bytesOut = totals.bytesOut
+        self.days = days
+    }
+}
+
+/// The fold's monoid: min first seen, max last seen, sums. Merges commute.
+public struct EdgeTotals: Equatable, Sendable {
+    public var firstSeen: Int64 = .max
+    public var lastSeen: Int64 = .min
+    public var flowCount: Int64 = 0
+    public var connections: Int64 = 0
+    public var packetsIn: Int64 = 0
+    public var packetsOut: Int64 = 0
+    public var bytesIn: Int64 = 0
+    public var bytesOut: Int64 = 0
+
+    public init() {}
+
+    public init(firstSeen: Int64, lastSeen: Int64, flowCount: Int64, connections: Int64,
+                packetsIn: Int64, packetsOut: Int64, bytesIn: Int64, bytesOut: Int64) {
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.flowCount = flowCount
+        self.connections = connections
+        self.packetsIn = packetsIn
+        self.packetsOut = packetsOut
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+    }
+
+    public mutating func merge(_ other: EdgeTotals) {
+        firstSeen = min(firstSeen, other.firstSeen)
+        lastSeen = max(lastSeen, other.lastSeen)
+        flowCount += other.flowCount
+        connections += other.connections
+        packetsIn += other.packetsIn
+        packetsOut += other.packetsOut
+        bytesIn += other.bytesIn
+        bytesOut += other.bytesOut
+    }
+}

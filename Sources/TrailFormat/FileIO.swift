@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private let systemWrite = write
+private let systemRename = rename
+
+/// An open file descriptor with the few POSIX calls the archive needs, each failure
+/// turned into a `SegmentError` naming the file.
+public final class FileHandleIO {
+    public let path: String
+    let descriptor: Int32
+
+    public init(path: String, flags: Int32, mode: mode_t = 0o644) throws(SegmentError) {
+        self.path = path
+        let fd = open(path, flags | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw SegmentError(.io, path: path, offset: nil, "cannot open: \(Self.errnoText())") }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    public func size() throws(SegmentError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure("cannot stat") }
+        return Int(info.st_size)
+    }
+
+    /// Reads exactly `count` bytes at `offset` (fewer only at the end of the file).
+    public func read(at offset: Int, count: Int) throws(SegmentError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let got = try read(at: offset, into: &buffer)
+        if got < count { buffer.removeSubrange(got...) }
+        return buffer
+    }
+
+    public func read(at offset: Int, into buffer: inout [UInt8]) throws(SegmentError) -> Int {
+        var done = 0
+        let wanted = buffer.count
+        while done < wanted {
+            let result = buffer.withUnsafeMutableBytes { raw in
+                pread(descriptor, raw.baseAddress! + done, wanted - done, off_t(offset + done))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot read at byte \(offset + done)")
+            }
+            if result == 0 { break }
+            done += result
+        }
+        return done
+    }
+
+    public func write(_ bytes: [UInt8]) throws(SegmentError) {
+        var done = 0
+        while done < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                systemWrite(descriptor, raw.baseAddress! + done, bytes.count - done)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot write")
+            }
+            done += result
+        }
+    }
+
+    public func truncate(to length: Int) throws(SegmentError) {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw failure("cannot truncate to \(length) bytes") }
+        guard lseek(descriptor, off_t(length), SEEK_SET) >= 0 else { throw failure("cannot seek") }
+    }
+
+    public func sync() throws(SegmentError) {
+        guard fsync(descriptor) == 0 else { throw failure("cannot fsync") }
+    }
+
+    func failure(_ what: String) -> SegmentError {
+        SegmentError(.io, path: path, offset: nil, "\(what): \(Self.errnoText())")
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// Durable rename: the file's data is synced before, the directory entry after.
+public enum DurableRename {
+    public static func rename(from source: String, to destination: String) throws(SegmentError) {
+        guard systemRename(source, destination) == 0 else {
+            throw SegmentError(.io, path: source, offset: nil, "cannot rename to \(destination): \(FileHandleIO.errnoText())")
+        }
+        try syncDirectory(of: destination)
+    }
+
+    public static func syncDirectory(of path: String) throws(SegmentError) {
+        let directory = parentDirectory(of: path)
+        let directoryHandle = try FileHandleIO(path: directory, flags: O_RDONLY | O_DIRECTORY)
+        try directoryHandle.sync()
+    }
+
+    public static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
+    }
+}

@@ -1,0 +1,54 @@
+/// A `goldmane.FlowKey` read straight from its wire bytes (the fields the fold normalises).
+/// Enum fields stay raw numbers so that values this build does not know survive.
+public struct FlowKeyView: Equatable, Sendable {
+    public var sourceName = ""
+    public var sourceNamespace = ""
+    public var sourceType = 0
+    public var destName = ""
+    public var destNamespace = ""
+    public var destType = 0
+    public var destPort: Int64 = 0
+    public var destServiceName = ""
+    public var destServiceNamespace = ""
+    public var destServicePortName = ""
+    public var destServicePort: Int64 = 0
+    public var proto = ""
+    public var reporter = 0
+    public var action = 0
+
+    public init() {}
+
+    /// Parses the FlowKey in `range` of `bytes`; nil when malformed.
+    public init?(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
+        var key = FlowKeyView()
+        let wellFormed = ProtoWire.forEachField(bytes, in: range) { field in
+            if field.wireType == .lengthDelimited {
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.payload]), as: UTF8.self)
+                switch field.number {
+                case 1: key.sourceName = text
+                case 2: key.sourceNamespace = text
+                case 4: key.destName = text
+                case 5: key.destNamespace = text
+                case 8: key.destServiceName = text
+                case 9: key.destServiceNamespace = text
+                case 10: key.destServicePortName = text
+                case 12: key.proto = text
+                default: break
+                }
+            } else if field.wireType == .varint {
+                let value = Int64(bitPattern: field.value)
+                switch field.number {
+                case 3: key.sourceType = Int(truncatingIfNeeded: value)
+                case 6: key.destType = Int(truncatingIfNeeded: value)
+                case 7: key.destPort = value
+                case 11: key.destServicePort = value
+                case 13: key.reporter = Int(truncatingIfNeeded: value)
+                case 14: key.action = Int(truncatingIfNeeded: value)
+                default: break
+                }
+            }
+        }
+        guard wellFormed else { return nil }
+        self = key
+    }
+}

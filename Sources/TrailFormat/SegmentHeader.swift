@@ -1,0 +1,40 @@
+/// What a segment is: written first, in a zstd skippable frame, before any data.
+/// The JSON field names are the ones docs/segment-format.md documents.
+public struct SegmentHeader: Codable, Equatable, Sendable {
+    public static let formatName = "goldmane-trail-segment"
+    public static let currentFormatVersion = 1
+
+    public var format: String
+    public var formatVersion: Int
+    /// Unique per capture run (a UUID).
+    public var captureId: String
+    public var cluster: String
+    /// The Goldmane endpoint the records came from (host:port), or how they were made.
+    public var endpoint: String
+    /// The window of bucket starts the capture was asked for: [windowStart, windowEnd), Unix seconds.
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    /// The message type of every record and the schema it was captured with.
+    public var recordType: String
+    public var schema: String
+    public var tool: String
+    /// RFC 3339 UTC.
+    public var createdAt: String
+
+    public init(
+        captureId: String, cluster: String, endpoint: String, windowStart: Int64, windowEnd: Int64,
+        schema: String = "goldmane/api.proto (Calico 3.32+, schema B)", tool: String, createdAt: String
+    ) {
+        format = Self.formatName
+        formatVersion = Self.currentFormatVersion
+        self.captureId = captureId
+        self.cluster = cluster
+        self.endpoint = endpoint
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        recordType = "goldmane.FlowResult"
+        self.schema = schema
+        self.tool = tool
+        self.createdAt = createdAt
+    }
+}

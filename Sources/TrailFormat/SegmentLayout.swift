@@ -1,0 +1,23 @@
+/// The byte-level constants of the segment format (docs/segment-format.md).
+public enum SegmentLayout {
+    /// zstd skippable-frame magic numbers (0x184D2A50 ... 0x184D2A5F are skippable).
+    public static let headerFrameMagic: UInt32 = 0x184D_2A50
+    public static let footerFrameMagic: UInt32 = 0x184D_2A5F
+    /// First 8 bytes of the header frame's payload.
+    public static let headerMagic = Array("GMTSEG01".utf8)
+    /// Last 8 bytes of the file.
+    public static let trailerMagic = Array("GMTSEND1".utf8)
+    /// Skippable frame header: magic (4) + payload size (4).
+    public static let skippableFrameHeaderSize = 8
+    /// Header payload: magic (8) + CRC-32 of the JSON (4) + JSON.
+    public static let headerPrefixSize = 12
+    /// Trailer: JSON length (4) + CRC-32 of the JSON (4) + magic (8).
+    public static let trailerSize = 16
+    /// Default uncompressed size at which a data frame is cut.
+    public static let defaultFrameTarget = 1 << 20
+    /// A record longer than this is refused (gRPC's default receive limit is 4 MiB).
+    public static let maxRecordSize = 16 << 20
+    /// Sealed segments end in this suffix; a capture in progress adds `partialSuffix`.
+    public static let sealedSuffix = ".seg"
+    public static let partialSuffix = ".partial"
+}

@@ -1,0 +1,29 @@
+/// Protobuf base-128 varints: the record length prefix of the delimited convention.
+public enum Varint {
+    public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// Decodes the varint at `offset`; returns the value and the offset after it, or nil
+    /// when the bytes end inside the varint or it is longer than 10 bytes.
+    @inline(__always)
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (value: UInt64, next: Int)? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        var index = offset
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return (value, index) }
+            shift += 7
+            if shift >= 70 { return nil }
+        }
+        return nil
+    }
+}

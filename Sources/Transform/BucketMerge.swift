@@ -1,0 +1,37 @@
+import TrailFormat
+
+/// Feeds the fold every record of a set of segments in bucket order. Segments are opened
+/// when the merge reaches their first bucket and closed when exhausted, so only segments
+/// whose windows overlap are open together, and the items of one bucket from all of them
+/// meet in the fold, where duplicates are folded once.
+enum BucketMerge {
+    struct Input {
+        var path: String
+        var minStart: Int64
+    }
+
+    static func run(_ inputs: [Input], into fold: EdgeFold, progress: (Int64) -> Void = { _ in }) throws(SegmentError) {
+        var pending = inputs.sorted { ($0.minStart, $0.path) < ($1.minStart, $1.path) }[...]
+        var active: [SegmentCursor] = []
+        while true {
+            let next = active.lazy.map(\.start).min()
+            if let waiting = pending.first, waiting.minStart <= (next ?? .max) {
+                pending.removeFirst()
+                let cursor = try SegmentCursor(path: waiting.path)
+                if !cursor.isExhausted { active.append(cursor) }
+                continue
+            }
+            guard let bucket = next else { return }
+            fold.beginBucket(bucket)
+            for cursor in active {
+                while !cursor.isExhausted && cursor.start == bucket {
+                    fold.add(record: cursor.record, view: cursor.view)
+                    try cursor.advance()
+                }
+            }
+            fold.endBucket()
+            active.removeAll { $0.isExhausted }
+            progress(bucket)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import TrailFormat
+
+/// The normalisation learned from the system goldmane-trail replaces (design §4).
+public enum EndpointNormalizer {
+    /// Goldmane's `Action` enum as the runbook's `edge.action` values.
+    public static func action(_ raw: Int) -> String {
+        switch raw {
+        case 1: "allow"
+        case 2: "deny"
+        case 3: "pass"
+        default: "unspecified"
+        }
+    }
+
+    /// Goldmane's `EndpointType` enum as a name.
+    public static func endpointType(_ raw: Int) -> String {
+        switch raw {
+        case 1: "workload"
+        case 2: "host"
+        case 3: "networkset"
+        case 4: "network"
+        default: "unknown"
+        }
+    }
+
+    public static func reporter(_ raw: Int) -> String {
+        switch raw {
+        case 1: "src"
+        case 2: "dst"
+        default: "unspecified"
+        }
+    }
+
+    /// `-` and the empty string both mean "no namespace".
+    public static func namespace(_ raw: String) -> String? {
+        raw.isEmpty || raw == "-" ? nil : raw
+    }
+
+    /// A workload's aggregated name without Goldmane's generated suffix:
+    /// `traefik-7cbc567497-*` -> `traefik` (a ReplicaSet's pod-template hash),
+    /// `fixer-tick-29804008-*` -> `fixer-tick` (a CronJob's scheduled Job),
+    /// `calico-node-*` -> `calico-node`; StatefulSet ordinals (`postgres-0`) and names
+    /// without a generated suffix are kept.
+    public static func workloadName(_ raw: String) -> String {
+        guard raw.hasSuffix("*") else { return raw }
+        var name = Substring(raw.dropLast())
+        if name.hasSuffix("-") { name = name.dropLast() }
+        guard let dash = name.lastIndex(of: "-") else { return String(name) }
+        let last = name[name.index(after: dash)...]
+        if isPodTemplateHash(last) || isCronJobSuffix(last) {
+            return String(name[..<dash])
+        }
+        return String(name)
+    }
+
+    /// Kubernetes' pod-template hashes are 6 to 10 characters of the "safe" alphabet
+    /// (no vowels, no 0, 1 or 3), with at least one digit.
+    static func isPodTemplateHash(_ part: Substring) -> Bool {
+        guard (6...10).contains(part.count) else { return false }
+        let safe = Set("bcdfghjklmnpqrstvwxz2456789")
+        return part.allSatisfy { safe.contains($0) } && part.contains { $0.isNumber }
+    }
+
+    /// A CronJob's Job is named `<cronjob>-<minutes since the epoch>` (8 digits today).
+    static func isCronJobSuffix(_ part: Substring) -> Bool {
+        part.count >= 8 && part.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+}

@@ -1,0 +1,80 @@
+import TrailFormat
+
+/// The identity of a wide-projection row (everything but its counters).
+struct WideEdgeKey: Hashable, Sendable {
+    var srcType: String
+    var srcNs: String
+    var srcIdentity: String
+    var srcWorkload: String
+    var dstType: String
+    var dstNs: String
+    var dstIdentity: String
+    var dstWorkload: String
+    var dstService: String
+    var dstPort: Int64
+    var proto: String
+    var action: String
+    var reporter: String
+
+    /// A total order that does not depend on the locale: namespaces, action, identities,
+    /// types, workloads, service (byte-wise UTF-8), then port, protocol and reporter.
+    static func precedes(_ lhs: WideEdgeKey, _ rhs: WideEdgeKey) -> Bool {
+        let left = [lhs.srcNs, lhs.dstNs, lhs.action, lhs.srcIdentity, lhs.dstIdentity, lhs.srcType, lhs.dstType,
+                    lhs.srcWorkload, lhs.dstWorkload, lhs.dstService]
+        let right = [rhs.srcNs, rhs.dstNs, rhs.action, rhs.srcIdentity, rhs.dstIdentity, rhs.srcType, rhs.dstType,
+                     rhs.srcWorkload, rhs.dstWorkload, rhs.dstService]
+        if left != right { return UTF8Order.precedes(left, right) }
+        if lhs.dstPort != rhs.dstPort { return lhs.dstPort < rhs.dstPort }
+        return UTF8Order.precedes([lhs.proto, lhs.reporter], [rhs.proto, rhs.reporter])
+    }
+
+    /// Builds the key for a parsed FlowKey, with identities refined by `srcLabel`/`dstLabel`
+    /// (the service-identity label values, when the namespace is configured for it).
+    init(key: FlowKeyView, srcLabel: String?, dstLabel: String?) {
+        let srcNamespace = EndpointNormalizer.namespace(key.sourceNamespace)
+        let dstNamespace = EndpointNormalizer.namespace(key.destNamespace)
+        srcType = EndpointNormalizer.endpointType(key.sourceType)
+        dstType = EndpointNormalizer.endpointType(key.destType)
+        srcNs = srcNamespace ?? "-"
+        dstNs = dstNamespace ?? "-"
+        srcWorkload = key.sourceType == 1 ? EndpointNormalizer.workloadName(key.sourceName) : key.sourceName
+        dstWorkload = key.destType == 1 ? EndpointNormalizer.workloadName(key.destName) : key.destName
+        srcIdentity = Self.identity(namespace: srcNamespace, name: key.sourceName, label: srcLabel)
+        dstIdentity = Self.identity(namespace: dstNamespace, name: key.destName, label: dstLabel)
+        let serviceNamespace = EndpointNormalizer.namespace(key.destServiceNamespace)
+        let serviceName = key.destServiceName == "-" ? "" : key.destServiceName
+        dstService = serviceName.isEmpty ? "-" : (serviceNamespace.map { "\($0)/\(serviceName)" } ?? serviceName)
+        dstPort = key.destPort
+        proto = key.proto
+        action = EndpointNormalizer.action(key.action)
+        reporter = EndpointNormalizer.reporter(key.reporter)
+    }
+
+    /// Service identity: the namespace, refined by the service-identity label where
+    /// configured; a non-namespaced end is known by its name (node, network set, pub/pvt).
+    static func identity(namespace: String?, name: String, label: String?) -> String {
+        guard let namespace else { return name }
+        guard let label, !label.isEmpty else { return namespace }
+        return "\(namespace)/\(label)"
+    }
+
+    /// Why this row is not in the `edge` projection, or nil when it is.
+    var edgeExclusion: DropReason? {
+        for type in [srcType, dstType] where type == "unknown" { return .unknownEndpointType }
+        for (type, ns) in [(srcType, srcNs), (dstType, dstNs)] {
+            if type == "host" || type == "network" || (type == "networkset" && ns == "-") { return .nonNamespacedEnd }
+            if ns == "-" { return .namespacedTypeWithoutNamespace }
+        }
+        return srcNs == dstNs ? .sameNamespace : nil
+    }
+}
+
+/// Byte-wise UTF-8 ordering: the same in every locale, and the same as PostgreSQL's "C" collation.
+enum UTF8Order {
+    static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
+        for (left, right) in zip(lhs, rhs) where left != right {
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        }
+        return lhs.count < rhs.count
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import TrailFormat
+import Transform
+
+/// The documented exit codes (sysexits.h conventions), shared by every job.
+enum ExitCodes {
+    static let dataError: Int32 = 65
+    static let noInput: Int32 = 66
+    static let cannotCreate: Int32 = 73
+    static let ioError: Int32 = 74
+
+    static func code(for error: SegmentError) -> Int32 {
+        error.code == .io ? ioError : dataError
+    }
+
+    static func code(for error: TransformError) -> Int32 {
+        switch error.code {
+        case .badInput: noInput
+        case .corruptInput: dataError
+        case .output: cannotCreate
+        }
+    }
+}
+
+/// Prints `goldmane-trail: error: ...` on standard error and exits with `code`.
+func fail(_ message: String, code: Int32) -> ExitCode {
+    Diagnostics.error(message)
+    return ExitCode(code)
+}
+
+enum Diagnostics {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("goldmane-trail: error: \(message)\n".utf8))
+    }
+
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("goldmane-trail: warning: \(message)\n".utf8))
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import GoldmaneAPI
+import SwiftProtobuf
+import TrailFormat
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a sealed segment's header, footer and counts; optionally its records.",
+        discussion: """
+            Without options: a readable summary. --json prints {"header": ..., "footer": ...}.
+            --records prints one JSON line per record: its frame, its index, the FlowResult in
+            protobuf's JSON mapping, and with --raw its exact archived bytes in base64.
+            """)
+
+    @Argument(help: "The segment file (*.seg).")
+    var segment: String
+
+    @Flag(help: "Print the header and footer as JSON.")
+    var json = false
+
+    @Flag(help: "Print every record as a JSON line.")
+    var records = false
+
+    @Flag(help: "With --records: add each record's exact bytes (base64).")
+    var raw = false
+
+    func run() throws {
+        let reader: SegmentReader
+        do { reader = try SegmentReader(path: segment) } catch {
+            throw fail(error.description, code: ExitCodes.code(for: error))
+        }
+        if records {
+            try printRecords(reader)
+        } else if json {
+            let encoder = CanonicalJSON.encoder()
+            encoder.outputFormatting.insert(.prettyPrinted)
+            let document = InspectDocument(header: reader.header, footer: reader.footer, fileSize: reader.fileSize)
+            print(String(decoding: try encoder.encode(document), as: UTF8.self))
+        } else {
+            print(SegmentDescription.render(header: reader.header, footer: reader.footer, path: segment, fileSize: reader.fileSize))
+        }
+    }
+
+    private func printRecords(_ reader: SegmentReader) throws {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        for frameIndex in 0..<reader.frameCount {
+            let frame: DecodedFrame
+            do { frame = try reader.readFrame(frameIndex) } catch {
+                throw fail(error.description, code: ExitCodes.code(for: error))
+            }
+            for index in 0..<frame.recordCount {
+                let bytes = Array(frame.record(index))
+                let message = try Goldmane_FlowResult(serializedBytes: bytes)
+                var line = "{\"frame\":\(frameIndex),\"record\":\(index),\"flow_result\":\(try message.jsonString(options: options))"
+                if raw { line += ",\"bytes\":\"\(Data(bytes).base64EncodedString())\"" }
+                print(line + "}")
+            }
+        }
+    }
+}
+
+struct InspectDocument: Encodable {
+    var header: SegmentHeader
+    var footer: SegmentFooter
+    var fileSize: Int
+}
+
+enum SegmentDescription {
+    static func render(header: SegmentHeader, footer: SegmentFooter, path: String, fileSize: Int) -> String {
+        let raw = footer.frames.reduce(0) { $0 + $1.contentSize }
+        let perRecord = footer.recordCount > 0 ? String(format: "%.1f", Double(fileSize) / Double(footer.recordCount)) : "-"
+        let gaps = footer.coverage.gaps.isEmpty ? "none"
+            : footer.coverage.gaps.map { "\(UTCTime.rfc3339($0.from)) to \(UTCTime.rfc3339($0.to)) (\($0.reason))" }.joined(separator: "; ")
+        var lines = [
+            "segment   \(path)",
+            "format    \(header.format) v\(header.formatVersion), records are \(header.recordType) (\(header.schema))",
+            "cluster   \(header.cluster)",
+            "capture   \(header.captureId) from \(header.endpoint) by \(header.tool), created \(header.createdAt)",
+            "window    \(UTCTime.rfc3339(header.windowStart)) to \(UTCTime.rfc3339(header.windowEnd)) (\(header.windowEnd - header.windowStart) s)",
+            "records   \(footer.recordCount) in \(footer.frames.count) frames; \(fileSize) bytes on disk, \(raw) uncompressed, \(perRecord) bytes per record",
+            "data      \(footer.minStart.map(UTCTime.rfc3339) ?? "-") to \(footer.maxEnd.map(UTCTime.rfc3339) ?? "-")",
+            "seal      \(footer.seal.rawValue) at \(footer.sealedAt)\(footer.recoveredBytesCut > 0 ? ", \(footer.recoveredBytesCut) bytes cut by recovery" : "")",
+            "captured  \(footer.coverage.captured.map { "\(UTCTime.rfc3339($0.from)) to \(UTCTime.rfc3339($0.to))" }.joined(separator: "; "))",
+            "gaps      \(gaps)",
+        ]
+        if !footer.stats.isEmpty {
+            lines.append("stats     " + footer.stats.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SampleGenerator
+import TrailFormat
+
+struct SamplesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "samples",
+        abstract: "Write a synthetic archive of a home-lab cluster (for samples/, tests and benchmarks).",
+        discussion: "The same options always give byte-identical segments.")
+
+    @Option(help: "Archive directory to write into.")
+    var out: String
+
+    @Option(help: "Start of the first window (RFC 3339 UTC or Unix seconds), aligned to the window.")
+    var start = "2026-11-27T01:30:00Z"
+
+    @Option(help: "How many consecutive windows.")
+    var windows = 12
+
+    @Option(help: "Window length in minutes.")
+    var windowMinutes = 15
+
+    @Option(help: "Copies of the application namespaces (1 = about forty namespaces).")
+    var scale = 1
+
+    @Option(help: "Multiplies every conversation's chance of traffic in a bucket.")
+    var activity = 1.0
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 2026
+
+    func validate() throws {
+        guard windows > 0, windowMinutes > 0, scale > 0, activity > 0 else { throw ValidationError("--windows, --window-minutes, --scale and --activity must be positive") }
+        guard let start = UTCTime.parse(start) else { throw ValidationError("--start: \(start) is not RFC 3339 UTC or Unix seconds") }
+        guard start % (Int64(windowMinutes) * 60) == 0 else { throw ValidationError("--start must be aligned to the window length") }
+    }
+
+    func run() throws {
+        let spec = SampleArchive.Spec(start: UTCTime.parse(start)!, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
+        let summary = try SampleArchive(spec: spec).write(to: out)
+        print("wrote \(summary.segments.count) segments, \(summary.items) items, \(summary.bytes) bytes (\(String(format: "%.1f", Double(summary.bytes) / Double(max(summary.items, 1)))) bytes per item) under \(out)")
+    }
+}
