@@ -65,13 +65,19 @@ let package = Package(
 
         .target(
             name: "TrailTestSupport",
-            dependencies: ["GoldmaneAPI", "TrailFormat", "SampleGenerator"],
+            dependencies: [
+                "GoldmaneAPI", "TrailFormat", "SampleGenerator",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             path: "Tests/TrailTestSupport",
             swiftSettings: strict
         ),
         .testTarget(
             name: "TrailFormatTests",
-            dependencies: ["TrailFormat", "GoldmaneAPI", "TrailTestSupport"],
+            dependencies: [
+                "TrailFormat", "GoldmaneAPI", "TrailTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

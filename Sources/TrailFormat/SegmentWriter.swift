@@ -65,7 +65,8 @@ public final class SegmentWriter {
     }
 
     /// Buffers one record (a FlowResult's bytes, exactly as received). Cuts a frame first when
-    /// the record would take the pending frame past the target size.
+    /// the record would take the pending frame past the target size: a frame's content never
+    /// exceeds the target unless one record alone does.
     public func append(record: UnsafeRawBufferPointer, startTime: Int64, endTime: Int64) throws(SegmentError) {
         guard record.count <= SegmentLayout.maxRecordSize else {
             throw SegmentError(.invalidArgument, path: partialPath, offset: offset, "record of \(record.count) bytes exceeds the \(SegmentLayout.maxRecordSize)-byte limit")
@@ -73,7 +74,7 @@ public final class SegmentWriter {
         guard startTime >= lastStart else {
             throw SegmentError(.outOfOrder, path: partialPath, offset: offset, "record with bucket start \(startTime) after one with \(lastStart): records must be in bucket order")
         }
-        if pendingRecords > 0 && pending.count + record.count + 10 > options.frameTarget {
+        if pendingRecords > 0 && pending.count + Varint.size(UInt64(record.count)) + record.count > options.frameTarget {
             try flushFrame()
         }
         if pendingRecords == 0 { pendingFirstStart = startTime }

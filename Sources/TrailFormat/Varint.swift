@@ -9,6 +9,17 @@ public enum Varint {
         bytes.append(UInt8(rest))
     }
 
+    /// How many bytes `value` takes as a varint.
+    public static func size(_ value: UInt64) -> Int {
+        var size = 1
+        var rest = value >> 7
+        while rest != 0 {
+            size += 1
+            rest >>= 7
+        }
+        return size
+    }
+
     /// Decodes the varint at `offset`; returns the value and the offset after it, or nil
     /// when the bytes end inside the varint or it is longer than 10 bytes.
     @inline(__always)

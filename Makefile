@@ -1,0 +1,56 @@
+# goldmane-trail: the jobs, the demo, the tests and the benchmarks.
+# `make help` lists the targets.
+
+SWIFT        ?= swift
+BUILD_FLAGS  ?=
+BIN_DEBUG     = .build/debug/goldmane-trail
+BIN_RELEASE   = .build/release/goldmane-trail
+PYTHON       ?= python3
+OUT          ?= out
+
+SAMPLES_ARCHIVE = samples/archive
+GOLDEN_BATCH    = samples/golden-batch.jsonl
+# The committed samples: 3 hours (01:30 to 04:30 UTC, including a 03:00 CronJob) of a
+# ~40-namespace home lab, in 15-minute windows.
+SAMPLES_FLAGS   = --start 2026-11-27T01:30:00Z --windows 12 --window-minutes 15 --activity 0.5 --seed 2026
+
+.PHONY: help build release test demo samples golden-batch proto bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## Debug build of goldmane-trail
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: ## Release build (benchmarks, production)
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+test: build ## Run every test: Swift unit and integration tests, then the independent Python reader
+	$(SWIFT) test $(BUILD_FLAGS)
+	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python
+
+demo: build ## Transform samples/ and print a readable summary of the edges
+	@mkdir -p $(OUT)
+	$(BIN_DEBUG) verify $(SAMPLES_ARCHIVE) | tail -n 3
+	$(BIN_DEBUG) transform $(SAMPLES_ARCHIVE) -o $(OUT)/demo-batch.jsonl
+	$(BIN_DEBUG) summary $(OUT)/demo-batch.jsonl
+
+samples: build ## Regenerate samples/ (segments and the golden edge batch): on purpose only
+	rm -rf $(SAMPLES_ARCHIVE)
+	$(BIN_DEBUG) samples --out $(SAMPLES_ARCHIVE) $(SAMPLES_FLAGS)
+	$(MAKE) golden-batch
+
+golden-batch: build ## Re-record samples/golden-batch.jsonl from samples/archive: on purpose only
+	$(BIN_DEBUG) transform $(SAMPLES_ARCHIVE) -o $(GOLDEN_BATCH)
+
+proto: ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (needs protoc)
+	$(SWIFT) package resolve
+	$(SWIFT) build -c release --package-path .build/checkouts/swift-protobuf --scratch-path .build-plugins --product protoc-gen-swift
+	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
+		--swift_opt=Visibility=Public --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
+
+bench: release ## Benchmarks (release build): transform throughput against `zstd -dc`, RSS, bytes per item
+	$(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+
+clean: ## Remove build products and demo output
+	rm -rf .build .build-plugins $(OUT)
