@@ -1,18 +1,17 @@
 /// One decompressed data frame and the byte ranges of its records. The bytes stay valid
-/// as long as the frame object lives.
+/// until the frame is dropped or reloaded with another frame (a reader reuses one buffer
+/// per cursor, so reading a segment allocates once, not once per frame).
 public final class DecodedFrame {
-    let storage: UnsafeMutableRawBufferPointer
+    private var storage: UnsafeMutableRawBufferPointer
     /// The frame's decompressed content.
-    public let bytes: UnsafeRawBufferPointer
+    @exclusivity(unchecked) public private(set) var bytes: UnsafeRawBufferPointer
     /// Start offset and length of each record inside `bytes`.
-    public let recordStarts: [Int32]
-    public let recordLengths: [Int32]
+    @exclusivity(unchecked) public private(set) var recordStarts: [Int32] = []
+    @exclusivity(unchecked) public private(set) var recordLengths: [Int32] = []
 
-    init(storage: UnsafeMutableRawBufferPointer, contentSize: Int, recordStarts: [Int32], recordLengths: [Int32]) {
-        self.storage = storage
-        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<contentSize])
-        self.recordStarts = recordStarts
-        self.recordLengths = recordLengths
+    public init() {
+        storage = .allocate(byteCount: 1, alignment: 8)
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<0])
     }
 
     deinit { storage.deallocate() }
@@ -30,17 +29,30 @@ public final class DecodedFrame {
     public static func decode(
         _ compressed: [UInt8], path: String, offset: Int, expectedContentSize: Int?, context: Zstd.DecompressionContext
     ) throws(SegmentError) -> DecodedFrame {
-        let result = compressed.withUnsafeBytes { source in
-            Result { () throws(SegmentError) in
-                try decode(source, path: path, offset: offset, expectedContentSize: expectedContentSize, context: context)
-            }
-        }
-        return try result.get()
+        let frame = DecodedFrame()
+        try frame.load(compressed, count: compressed.count, path: path, offset: offset, expectedContentSize: expectedContentSize, context: context)
+        return frame
     }
 
-    static func decode(
+    /// Replaces this frame's content with the frame in `compressed[0..<count]`.
+    public func load(
+        _ compressed: [UInt8], count: Int, path: String, offset: Int, expectedContentSize: Int?, context: Zstd.DecompressionContext
+    ) throws(SegmentError) {
+        let result = compressed.withUnsafeBytes { source in
+            Result { () throws(SegmentError) in
+                try load(UnsafeRawBufferPointer(rebasing: source[0..<count]), path: path, offset: offset,
+                         expectedContentSize: expectedContentSize, context: context)
+            }
+        }
+        try result.get()
+    }
+
+    private func load(
         _ source: UnsafeRawBufferPointer, path: String, offset: Int, expectedContentSize: Int?, context: Zstd.DecompressionContext
-    ) throws(SegmentError) -> DecodedFrame {
+    ) throws(SegmentError) {
+        recordStarts.removeAll(keepingCapacity: true)
+        recordLengths.removeAll(keepingCapacity: true)
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<0])
         guard let frameSize = Zstd.frameSize(at: source) else {
             throw SegmentError(.truncatedFrame, path: path, offset: offset, "data frame is truncated or its frame header is corrupt")
         }
@@ -53,33 +65,36 @@ public final class DecodedFrame {
         if let expectedContentSize, expectedContentSize != contentSize {
             throw SegmentError(.footerMismatch, path: path, offset: offset, "data frame holds \(contentSize) bytes, the footer says \(expectedContentSize)")
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(contentSize, 1), alignment: 8)
+        guard contentSize <= SegmentLayout.maxFrameContentSize else {
+            throw SegmentError(.corruptFrame, path: path, offset: offset, "data frame declares \(contentSize) bytes, more than the format allows")
+        }
+        if storage.count < contentSize {
+            storage.deallocate()
+            storage = .allocate(byteCount: contentSize, alignment: 8)
+        }
         let written: Int
         do throws(ZstdError) {
-            written = try Zstd.decompressFrame(source, into: buffer, context: context)
+            written = try Zstd.decompressFrame(source, into: storage, context: context)
         } catch {
-            buffer.deallocate()
             throw SegmentError(.corruptFrame, path: path, offset: offset, "data frame is corrupt: \(error.reason)")
         }
         guard written == contentSize else {
-            buffer.deallocate()
             throw SegmentError(.corruptFrame, path: path, offset: offset, "data frame decompressed to \(written) bytes, it declares \(contentSize)")
         }
-        var starts: [Int32] = []
-        var lengths: [Int32] = []
-        let content = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<contentSize])
+        let content = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<contentSize])
         var position = 0
         while position < contentSize {
             guard let (length, next) = Varint.decode(content, at: position),
                   length <= UInt64(SegmentLayout.maxRecordSize), next + Int(length) <= contentSize else {
-                buffer.deallocate()
+                recordStarts.removeAll(keepingCapacity: true)
+                recordLengths.removeAll(keepingCapacity: true)
                 throw SegmentError(.badRecordFraming, path: path, offset: offset,
-                    "record \(starts.count) at byte \(position) of the frame's content has a length prefix that runs past the frame")
+                    "record \(recordStarts.count) at byte \(position) of the frame's content has a length prefix that runs past the frame")
             }
-            starts.append(Int32(next))
-            lengths.append(Int32(length))
+            recordStarts.append(Int32(next))
+            recordLengths.append(Int32(length))
             position = next + Int(length)
         }
-        return DecodedFrame(storage: buffer, contentSize: contentSize, recordStarts: starts, recordLengths: lengths)
+        bytes = content
     }
 }

@@ -38,9 +38,9 @@ public final class FileHandleIO {
         return buffer
     }
 
-    public func read(at offset: Int, into buffer: inout [UInt8]) throws(SegmentError) -> Int {
+    public func read(at offset: Int, into buffer: inout [UInt8], count: Int? = nil) throws(SegmentError) -> Int {
         var done = 0
-        let wanted = buffer.count
+        let wanted = min(count ?? buffer.count, buffer.count)
         while done < wanted {
             let result = buffer.withUnsafeMutableBytes { raw in
                 pread(descriptor, raw.baseAddress! + done, wanted - done, off_t(offset + done))

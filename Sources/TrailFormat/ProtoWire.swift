@@ -1,5 +1,6 @@
 /// Protobuf wire-format primitives for reading the few fields the pipeline needs straight
-/// from a record's bytes, without a full decode.
+/// from a record's bytes, without a full decode. Written for the per-item hot path: no
+/// closures, no allocation, one pass.
 public enum ProtoWire {
     public enum WireType: UInt8 {
         case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
@@ -13,40 +14,72 @@ public enum ProtoWire {
         public var payload: Range<Int>
     }
 
-    /// Reads the field at `offset` within `bytes[..<end]`; nil when malformed.
-    @inline(__always)
-    public static func field(_ bytes: UnsafeRawBufferPointer, at offset: Int, end: Int) -> (Field, next: Int)? {
-        let limited = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
-        guard let (tag, afterTag) = Varint.decode(limited, at: offset),
-              let wireType = WireType(rawValue: UInt8(tag & 7)), tag >> 3 != 0 else { return nil }
-        switch wireType {
-        case .varint:
-            guard let (value, next) = Varint.decode(limited, at: afterTag) else { return nil }
-            return (Field(number: tag >> 3, wireType: wireType, value: value, payload: afterTag..<next), next)
-        case .lengthDelimited:
-            guard let (length, start) = Varint.decode(limited, at: afterTag), length <= UInt64(end - start) else { return nil }
-            let stop = start + Int(length)
-            return (Field(number: tag >> 3, wireType: wireType, value: length, payload: start..<stop), stop)
-        case .fixed64:
-            guard afterTag + 8 <= end else { return nil }
-            return (Field(number: tag >> 3, wireType: wireType, value: 0, payload: afterTag..<afterTag + 8), afterTag + 8)
-        case .fixed32:
-            guard afterTag + 4 <= end else { return nil }
-            return (Field(number: tag >> 3, wireType: wireType, value: 0, payload: afterTag..<afterTag + 4), afterTag + 4)
-        case .startGroup, .endGroup:
+    /// Walks the fields of one message. `next()` returns nil at the end; `isMalformed` then
+    /// tells a clean end from bytes that are not a message (groups are refused: Goldmane's
+    /// schema has none).
+    public struct Scanner {
+        let base: UnsafeRawPointer?
+        var position: Int
+        let end: Int
+        public private(set) var isMalformed = false
+
+        @inline(__always)
+        public init(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>) {
+            base = bytes.baseAddress
+            position = range.lowerBound
+            end = range.upperBound
+        }
+
+        @inline(__always)
+        mutating func varint() -> UInt64? {
+            guard let base else { return nil }
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < end {
+                let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                position += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+                if shift >= 70 { return nil }
+            }
+            return nil
+        }
+
+        @inline(__always)
+        public mutating func next() -> Field? {
+            guard position < end else { return nil }
+            guard let tag = varint(), tag >> 3 != 0, let wireType = WireType(rawValue: UInt8(tag & 7)) else {
+                isMalformed = true
+                return nil
+            }
+            let start = position
+            switch wireType {
+            case .varint:
+                guard let value = varint() else { break }
+                return Field(number: tag >> 3, wireType: wireType, value: value, payload: start..<position)
+            case .lengthDelimited:
+                guard let length = varint(), length <= UInt64(end - position) else { break }
+                let payloadStart = position
+                position += Int(length)
+                return Field(number: tag >> 3, wireType: wireType, value: length, payload: payloadStart..<position)
+            case .fixed64, .fixed32:
+                let size = wireType == .fixed64 ? 8 : 4
+                guard end - position >= size else { break }
+                position += size
+                return Field(number: tag >> 3, wireType: wireType, value: 0, payload: start..<position)
+            case .startGroup, .endGroup:
+                break
+            }
+            isMalformed = true
             return nil
         }
     }
 
     /// Calls `body` for every field of the message in `range`; false when the message is malformed.
-    @inline(__always)
     public static func forEachField(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>, _ body: (Field) -> Void) -> Bool {
-        var offset = range.lowerBound
-        while offset < range.upperBound {
-            guard let (field, next) = field(bytes, at: offset, end: range.upperBound) else { return false }
-            body(field)
-            offset = next
-        }
-        return true
+        var scanner = Scanner(bytes, in: range)
+        while let field = scanner.next() { body(field) }
+        return !scanner.isMalformed
     }
 }

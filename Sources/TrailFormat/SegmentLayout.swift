@@ -17,6 +17,8 @@ public enum SegmentLayout {
     public static let defaultFrameTarget = 1 << 20
     /// A record longer than this is refused (gRPC's default receive limit is 4 MiB).
     public static let maxRecordSize = 16 << 20
+    /// A frame's content may not exceed this (a reader refuses to allocate more for a corrupt size).
+    public static let maxFrameContentSize = 256 << 20
     /// Sealed segments end in this suffix; a capture in progress adds `partialSuffix`.
     public static let sealedSuffix = ".seg"
     public static let partialSuffix = ".partial"

@@ -14,6 +14,7 @@ public final class SegmentReader {
     public let fileSize: Int
     let file: FileHandleIO
     let context = Zstd.DecompressionContext()
+    private var compressed: [UInt8] = []
 
     public init(path: String) throws(SegmentError) {
         self.path = path
@@ -43,15 +44,18 @@ public final class SegmentReader {
 
     public var frameCount: Int { footer.frames.count }
 
-    /// Reads, checks and decompresses data frame `index`.
-    public func readFrame(_ index: Int) throws(SegmentError) -> DecodedFrame {
+    /// Reads, checks and decompresses data frame `index`, into `reusing` when given (whose
+    /// previous content is then gone).
+    public func readFrame(_ index: Int, reusing: DecodedFrame? = nil) throws(SegmentError) -> DecodedFrame {
         let entry = footer.frames[index]
-        let compressed = try file.read(at: entry.offset, count: entry.compressedSize)
-        guard compressed.count == entry.compressedSize else {
-            throw SegmentError(.truncatedFrame, path: path, offset: entry.offset + compressed.count, "frame \(index) ends early")
+        if compressed.count < entry.compressedSize { compressed = [UInt8](repeating: 0, count: entry.compressedSize) }
+        let got = try file.read(at: entry.offset, into: &compressed, count: entry.compressedSize)
+        guard got == entry.compressedSize else {
+            throw SegmentError(.truncatedFrame, path: path, offset: entry.offset + got, "frame \(index) ends early")
         }
-        let frame = try DecodedFrame.decode(
-            compressed, path: path, offset: entry.offset, expectedContentSize: entry.contentSize, context: context)
+        let frame = reusing ?? DecodedFrame()
+        try frame.load(compressed, count: entry.compressedSize, path: path, offset: entry.offset,
+                       expectedContentSize: entry.contentSize, context: context)
         guard frame.recordCount == entry.records else {
             throw SegmentError(.footerMismatch, path: path, offset: entry.offset, "frame \(index) holds \(frame.recordCount) records, the footer says \(entry.records)")
         }

@@ -42,10 +42,11 @@ final class EdgeFold {
         }
     }
 
+    /// A key in a service-identity namespace, with the ids of its label values (0: none).
     struct RefinedKey: Hashable {
         var key: Int32
-        var srcLabel: String?
-        var dstLabel: String?
+        var sourceLabel: Int32
+        var destinationLabel: Int32
     }
 
     static let needsLabels: Int32 = -1
@@ -54,22 +55,28 @@ final class EdgeFold {
     let settings: TransformSettings
     private let labelName: [UInt8]
 
-    private var keys = FlowKeyTable()
-    private var keyWide: [Int32] = []
-    private var keyLastBucket: [Int64] = []
-    private var keyStagedSlot: [Int32] = []
-    private var refinable: [Int32: (key: FlowKeyView, src: Bool, dst: Bool)] = [:]
-    private var refined: [RefinedKey: Int32] = [:]
+    // Per distinct FlowKey (by id): its wide row (or a marker), and dedup state.
+    private let keys = ByteStringTable()
+    @exclusivity(unchecked) private var keyWide: [Int32] = []
+    @exclusivity(unchecked) private var keyLastBucket: [Int64] = []
+    @exclusivity(unchecked) private var keyStagedSlot: [Int32] = []
+    // Keys in service-identity namespaces: their row depends on the item's labels.
+    @exclusivity(unchecked) private var keyRefines: [UInt8] = []
+    /// The last refinement of each key (labels rarely change): (source label, destination label, row).
+    @exclusivity(unchecked) private var keyLastRefinement: [(Int32, Int32, Int32)] = []
+    private var refinable: [Int32: FlowKeyView] = [:]
+    private let labelValues = ByteStringTable(capacity: 256)
+    @exclusivity(unchecked) private var refined: [RefinedKey: Int32] = [:]
 
     private(set) var wideKeys: [WideEdgeKey] = []
     private var wideIndex: [WideEdgeKey: Int32] = [:]
-    private(set) var totals: [EdgeTotals] = []
-    private(set) var days: [[Int32]] = []
+    @exclusivity(unchecked) private(set) var totals: [EdgeTotals] = []
+    @exclusivity(unchecked) private(set) var days: [[Int32]] = []
 
-    private var bucket: Int64 = .min
-    private var staged: [Staged] = []
+    @exclusivity(unchecked) private var bucket: Int64 = .min
+    @exclusivity(unchecked) private var staged: [Staged] = []
 
-    private(set) var items = ItemCounts()
+    @exclusivity(unchecked) private(set) var items = ItemCounts()
     private(set) var dropped: [DropReason: Int64] = [:]
 
     init(settings: TransformSettings) {
@@ -153,14 +160,17 @@ final class EdgeFold {
     private func register(_ id: Int32, key: FlowKeyView?) {
         keyLastBucket.append(.min)
         keyStagedSlot.append(-1)
+        keyLastRefinement.append((0, 0, -1))
         guard let key else {
             keyWide.append(Self.malformedKey)
+            keyRefines.append(0)
             return
         }
         let refineSource = key.sourceType == 1 && settings.serviceIdentityNamespaces.contains(key.sourceNamespace)
         let refineDestination = key.destType == 1 && settings.serviceIdentityNamespaces.contains(key.destNamespace)
+        keyRefines.append((refineSource ? 1 : 0) | (refineDestination ? 2 : 0))
         if refineSource || refineDestination {
-            refinable[id] = (key, refineSource, refineDestination)
+            refinable[id] = key
             keyWide.append(Self.needsLabels)
         } else {
             keyWide.append(intern(WideEdgeKey(key: key, srcLabel: nil, dstLabel: nil)))
@@ -169,13 +179,22 @@ final class EdgeFold {
 
     /// The wide row for a key in a service-identity namespace: depends on the item's labels.
     private func refine(_ id: Int32, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        let entry = refinable[id]!
-        let srcLabel = entry.src ? view.labelValue(record, destination: false, name: labelName).map { String(decoding: $0, as: UTF8.self) } : nil
-        let dstLabel = entry.dst ? view.labelValue(record, destination: true, name: labelName).map { String(decoding: $0, as: UTF8.self) } : nil
-        let refinedKey = RefinedKey(key: id, srcLabel: srcLabel, dstLabel: dstLabel)
-        if let wide = refined[refinedKey] { return wide }
-        let wide = intern(WideEdgeKey(key: entry.key, srcLabel: srcLabel, dstLabel: dstLabel))
+        let refines = keyRefines[Int(id)]
+        let srcRange = refines & 1 != 0 ? view.labelValueRange(record, destination: false, name: labelName) : nil
+        let dstRange = refines & 2 != 0 ? view.labelValueRange(record, destination: true, name: labelName) : nil
+        let srcLabel = srcRange.map { labelValues.id(of: UnsafeRawBufferPointer(rebasing: record[$0])).id + 1 } ?? 0
+        let dstLabel = dstRange.map { labelValues.id(of: UnsafeRawBufferPointer(rebasing: record[$0])).id + 1 } ?? 0
+        let last = keyLastRefinement[Int(id)]
+        if last.0 == srcLabel && last.1 == dstLabel && last.2 >= 0 { return last.2 }
+        let refinedKey = RefinedKey(key: id, sourceLabel: srcLabel, destinationLabel: dstLabel)
+        if let wide = refined[refinedKey] {
+            keyLastRefinement[Int(id)] = (srcLabel, dstLabel, wide)
+            return wide
+        }
+        let text = { (range: Range<Int>?) in range.map { String(decoding: UnsafeRawBufferPointer(rebasing: record[$0]), as: UTF8.self) } }
+        let wide = intern(WideEdgeKey(key: refinable[id]!, srcLabel: text(srcRange), dstLabel: text(dstRange)))
         refined[refinedKey] = wide
+        keyLastRefinement[Int(id)] = (srcLabel, dstLabel, wide)
         return wide
     }
 

@@ -4,12 +4,12 @@ import TrailFormat
 /// that records come in bucket order.
 final class SegmentCursor {
     let reader: SegmentReader
-    private var frameIndex = -1
-    private var frame: DecodedFrame?
-    private var recordIndex = 0
-    private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
-    private(set) var view = FlowRecordView()
-    private(set) var isExhausted = false
+    @exclusivity(unchecked) private var frameIndex = -1
+    @exclusivity(unchecked) private var frame: DecodedFrame?
+    @exclusivity(unchecked) private var recordIndex = 0
+    @exclusivity(unchecked) private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private(set) var view = FlowRecordView()
+    @exclusivity(unchecked) private(set) var isExhausted = false
 
     init(path: String) throws(SegmentError) {
         reader = try SegmentReader(path: path)
@@ -44,7 +44,7 @@ final class SegmentCursor {
                 frame = nil
                 return
             }
-            frame = try reader.readFrame(frameIndex)
+            frame = try reader.readFrame(frameIndex, reusing: frame)
             recordIndex = 0
         }
     }

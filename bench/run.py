@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""`make bench`: transform throughput on generated archives, against the floor of reading the
+archive at all (`zstd -dc` of the same files into /dev/null), measured in the same run; peak
+RSS at 1M, 2M and 4M items; archived bytes per item. Release build only (debug decodes ~40x
+slower). Results are printed and written to <work>/results.json.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+START = "2026-11-27T00:00:00Z"
+# scale 4 is ~165 namespaces; one 15-minute window then holds about 40 thousand items.
+SCALE = 4
+
+
+def run(command, stdout=subprocess.DEVNULL):
+    """Runs a command; returns (seconds, peak RSS in MiB) of that process alone."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {' '.join(command[:3])}... failed: {stderr}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def best(command, repeat, stdout=subprocess.DEVNULL):
+    results = [run(command, stdout) for _ in range(repeat)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def archive(binary, work, windows):
+    directory = os.path.join(work, f"archive-{windows}w")
+    if not os.path.isdir(directory):
+        subprocess.run([binary, "samples", "--out", directory, "--start", START, "--windows", str(windows),
+                        "--scale", str(SCALE), "--seed", "99"], check=True, stdout=subprocess.DEVNULL)
+    files = sorted(glob.glob(os.path.join(directory, "**/*.seg"), recursive=True))
+    return directory, files
+
+
+def items_in(binary, work, directory):
+    batch = os.path.join(work, "count.jsonl")
+    subprocess.run([binary, "transform", directory, "-o", batch], check=True, stdout=subprocess.DEVNULL)
+    with open(batch) as handle:
+        header = json.loads(handle.readline())
+    return header["items"]["read"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    arguments = parser.parse_args()
+    os.makedirs(arguments.work, exist_ok=True)
+    binary = arguments.bin
+
+    results = {"scale": SCALE, "runs": []}
+    for windows in (30, 60, 120):
+        directory, files = archive(binary, arguments.work, windows)
+        items = items_in(binary, arguments.work, directory)
+        size = sum(os.path.getsize(f) for f in files)
+        batch = os.path.join(arguments.work, f"batch-{windows}w.jsonl")
+        with open(os.devnull, "wb") as null:
+            floor, _ = best(["zstd", "-dcq", *files], arguments.repeat, stdout=null)
+        seconds, rss = best([binary, "transform", directory, "-o", batch], arguments.repeat)
+        run_result = {
+            "items": items, "segments": len(files), "archive_bytes": size,
+            "bytes_per_item": round(size / items, 2),
+            "zstd_dc_seconds": round(floor, 3), "transform_seconds": round(seconds, 3),
+            "transform_items_per_second": round(items / seconds),
+            "ratio_to_zstd_dc": round(seconds / floor, 2), "transform_peak_rss_mib": round(rss, 1),
+        }
+        results["runs"].append(run_result)
+        print(f"{items:>9} items in {len(files):>3} segments, {size / items:5.1f} B/item: "
+              f"zstd -dc {floor:6.3f}s, transform {seconds:6.3f}s "
+              f"({items / seconds / 1e6:5.2f} M items/s, {seconds / floor:4.2f}x the floor), peak RSS {rss:6.1f} MiB",
+              flush=True)
+    with open(os.path.join(arguments.work, "results.json"), "w") as handle:
+        json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
