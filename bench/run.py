@@ -30,11 +30,6 @@ def run(command, stdout=subprocess.DEVNULL):
     return elapsed, usage.ru_maxrss / 1024
 
 
-def best(command, repeat, stdout=subprocess.DEVNULL):
-    results = [run(command, stdout) for _ in range(repeat)]
-    return min(r[0] for r in results), max(r[1] for r in results)
-
-
 def archive(binary, work, windows):
     directory = os.path.join(work, f"archive-{windows}w")
     if not os.path.isdir(directory):
@@ -56,7 +51,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--work", required=True)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     arguments = parser.parse_args()
     os.makedirs(arguments.work, exist_ok=True)
     binary = arguments.bin
@@ -67,9 +62,15 @@ def main():
         items = items_in(binary, arguments.work, directory)
         size = sum(os.path.getsize(f) for f in files)
         batch = os.path.join(arguments.work, f"batch-{windows}w.jsonl")
+        # Interleaved, best of N each: the floor and the transform see the same machine.
+        floors, transforms = [], []
         with open(os.devnull, "wb") as null:
-            floor, _ = best(["zstd", "-dcq", *files], arguments.repeat, stdout=null)
-        seconds, rss = best([binary, "transform", directory, "-o", batch], arguments.repeat)
+            for _ in range(arguments.repeat):
+                floors.append(run(["zstd", "-dcq", *files], stdout=null))
+                transforms.append(run([binary, "transform", directory, "-o", batch]))
+        floor = min(f[0] for f in floors)
+        seconds = min(t[0] for t in transforms)
+        rss = max(t[1] for t in transforms)
         run_result = {
             "items": items, "segments": len(files), "archive_bytes": size,
             "bytes_per_item": round(size / items, 2),

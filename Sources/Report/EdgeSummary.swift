@@ -28,7 +28,8 @@ public enum EdgeSummary {
         }
         out.append(table.render())
         out.append("")
-        let egress = batch.wide.filter { $0.dstType == "network" }
+        let outside = batch.wide.filter { $0.dstType == "network" }
+        let egress = outside.filter { $0.action == "deny" } + outside.filter { $0.action != "deny" }
         out.append("Egress to networks outside the cluster (\(egress.count) wide rows):")
         var egressTable = TextTable(headers: ["ACTION", "SOURCE", "DESTINATION", "PORT", "FLOWS", "DAYS"])
         for row in egress {

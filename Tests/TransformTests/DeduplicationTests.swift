@@ -35,6 +35,8 @@ import TrailTestSupport
         let overlapped = try transform([second, first])
         #expect(overlapped.header.items.read == 26)
         #expect(overlapped.header.items.duplicates == 6)
+        let items = overlapped.header.items
+        #expect(items.read == items.duplicates + items.conflictingDuplicates + items.folded + overlapped.header.dropped.all.values.reduce(0, +))
         #expect(overlapped.edges == whole.edges)
         #expect(overlapped.wide == whole.wide)
         #expect(overlapped.header.rowsSha256 == whole.header.rowsSha256 || overlapped.header.rowsSha256.isEmpty)
