@@ -23,6 +23,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
 
         // Shared between stages: the Goldmane wire types and the files stages exchange.
         .target(
@@ -42,7 +47,12 @@ let package = Package(
         // The pipeline, one target per stage. Stages never import each other.
         .target(name: "Capture", dependencies: ["TrailFormat"], swiftSettings: strict),
         .target(name: "Transform", dependencies: ["TrailFormat"], swiftSettings: strict),
-        .target(name: "Load", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(
+            name: "Load",
+            dependencies: ["TrailFormat", "CLibPQ"],
+            resources: [.copy("migrations")],
+            swiftSettings: strict
+        ),
         .target(name: "Report", dependencies: ["TrailFormat"], swiftSettings: strict),
 
         // Realistic synthetic archives for samples/, tests and benchmarks.

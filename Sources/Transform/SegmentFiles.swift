@@ -4,8 +4,8 @@ import TrailFormat
 /// Turns the transform's arguments into segment paths: files as given, directories walked
 /// for sealed `*.seg` files (sorted). Unsealed `.partial` files in a directory are left for
 /// capture to recover, with a warning.
-enum SegmentFiles {
-    static func expand(_ arguments: [String], warnings: inout [String]) throws(TransformError) -> [String] {
+public enum SegmentFiles {
+    public static func expand(_ arguments: [String], warnings: inout [String]) throws(TransformError) -> [String] {
         guard !arguments.isEmpty else { throw TransformError(.badInput, "no input: name segment files or archive directories") }
         var files: [String] = []
         for argument in arguments {
@@ -17,19 +17,13 @@ enum SegmentFiles {
                 files.append(argument)
                 continue
             }
-            guard let walker = FileManager.default.enumerator(atPath: argument) else {
+            guard let listing = ArchiveListing(directory: argument) else {
                 throw TransformError(.badInput, "\(argument): cannot list the directory")
             }
-            var found: [String] = []
-            for case let relative as String in walker {
-                let path = (argument as NSString).appendingPathComponent(relative)
-                if relative.hasSuffix(SegmentLayout.sealedSuffix) {
-                    found.append(path)
-                } else if relative.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) {
-                    warnings.append("\(path): unsealed segment ignored (a capture in progress, or one that crashed: the next capture recovers it)")
-                }
+            for path in listing.unsealed {
+                warnings.append("\(path): unsealed segment ignored (a capture in progress, or one that crashed: the next capture recovers it)")
             }
-            files += found.sorted()
+            files += listing.sealed
         }
         guard !files.isEmpty else { throw TransformError(.badInput, "no sealed segments (*.seg) in \(arguments.joined(separator: " "))") }
         return files

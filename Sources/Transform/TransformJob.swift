@@ -19,6 +19,11 @@ public struct TransformJob {
         public var batch: EdgeBatch
         /// Things an operator should know (skipped inputs, unsealed files ignored).
         public var warnings: [String]
+
+        public init(batch: EdgeBatch, warnings: [String]) {
+            self.batch = batch
+            self.warnings = warnings
+        }
     }
 
     public func run() throws(TransformError) -> Output {
@@ -59,6 +64,15 @@ public struct TransformJob {
                 items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, rowsSha256: "")
             return Output(batch: EdgeBatch(header: header, edges: edges, wide: wide), warnings: warnings)
         }
+    }
+
+    /// The batch of no input (replaying an empty range empties the tables).
+    public static func empty(settings: TransformSettings) -> EdgeBatch {
+        let fold = EdgeFold(settings: settings)
+        let (edges, wide, dropped) = fold.projections()
+        return EdgeBatch(header: BatchHeader(
+            transformVersion: TransformVersion.current, settings: settings.record, inputs: [], skippedInputs: [],
+            items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, rowsSha256: ""), edges: edges, wide: wide)
     }
 
     private func refuseOrSkip(_ error: SegmentError, skipped: inout [SkippedInput], warnings: inout [String]) throws(TransformError) {

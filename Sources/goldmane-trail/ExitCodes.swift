@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Load
 import TrailFormat
 import Transform
 
@@ -9,6 +10,22 @@ enum ExitCodes {
     static let noInput: Int32 = 66
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
+    static let software: Int32 = 70
+    static let unavailable: Int32 = 69
+    static let tempFail: Int32 = 75
+    static let noPermission: Int32 = 77
+    static let config: Int32 = 78
+
+    static func code(for error: DatabaseError) -> Int32 {
+        switch error.code {
+        case .unreachable, .connection: unavailable
+        case .authentication: noPermission
+        case .missingDatabase: config
+        case .lockTimeout: tempFail
+        case .query: software
+        case .refused: dataError
+        }
+    }
 
     static func code(for error: SegmentError) -> Int32 {
         error.code == .io ? ioError : dataError
@@ -32,6 +49,10 @@ func fail(_ message: String, code: Int32) -> ExitCode {
 enum Diagnostics {
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("goldmane-trail: error: \(message)\n".utf8))
+    }
+
+    static func info(_ message: String) {
+        FileHandle.standardError.write(Data("goldmane-trail: \(message)\n".utf8))
     }
 
     static func warning(_ message: String) {

@@ -10,10 +10,15 @@ struct GoldmaneTrail: AsyncParsableCommand {
             The jobs of the pipeline, each a separate process:
               capture -> archive of sealed segments -> transform -> edge batch -> load -> PostgreSQL -> reports
 
-            Exit codes: 0 success; 64 usage error; 65 corrupt or unsealed input; 66 input missing;
-            73 output cannot be written; 74 I/O error; 1 anything else.
+            Exit codes: 0 success; 64 usage error; 65 corrupt, unsealed or refused input; 66 input
+            missing; 69 database unreachable; 70 a database statement failed; 73 output cannot be
+            written; 74 I/O error; 75 another writer holds the lock; 77 database authentication
+            failed; 78 database does not exist; 1 anything else.
             """,
         version: TrailVersion.current,
-        subcommands: [InspectCommand.self, VerifyCommand.self, TransformCommand.self, SummaryCommand.self, SamplesCommand.self]
+        subcommands: [
+            TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
+            VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
+        ]
     )
 }

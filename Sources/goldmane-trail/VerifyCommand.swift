@@ -42,14 +42,9 @@ struct VerifyCommand: ParsableCommand {
     }
 
     private func segments(in directory: String) throws -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: directory) else {
+        guard let listing = ArchiveListing(directory: directory) else {
             throw fail("\(directory): cannot list the directory", code: ExitCodes.noInput)
         }
-        var found: [String] = []
-        for case let relative as String in walker
-        where relative.hasSuffix(SegmentLayout.sealedSuffix) || relative.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) {
-            found.append((directory as NSString).appendingPathComponent(relative))
-        }
-        return found.sorted()
+        return (listing.sealed + listing.unsealed).sorted()
     }
 }

@@ -1,0 +1,51 @@
+/// A database failure: what went wrong and what to do next. Never carries a password:
+/// messages from libpq are redacted before they are kept.
+public struct DatabaseError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable {
+        /// The server cannot be reached (refused, no route, no such socket, timeout).
+        case unreachable
+        /// The server refused the credentials.
+        case authentication
+        /// The database named does not exist.
+        case missingDatabase
+        /// Another connection problem.
+        case connection
+        /// Another writer holds the lock for longer than we wait.
+        case lockTimeout
+        /// A statement failed.
+        case query
+        /// The input cannot be loaded as it is (partly loaded, overlapping).
+        case refused
+    }
+
+    public var code: Code
+    public var message: String
+    /// The SQLSTATE of a failed statement, when there is one.
+    public var sqlState: String?
+
+    public init(_ code: Code, _ message: String, sqlState: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+    }
+
+    public var description: String { message }
+
+    /// Sorts a libpq connection failure into what an operator can act on.
+    static func connectionFailure(_ text: String) -> DatabaseError {
+        let lower = text.lowercased()
+        if lower.contains("password authentication failed") || lower.contains("no password supplied")
+            || lower.contains("authentication failed") || lower.contains("pg_hba.conf") {
+            return DatabaseError(.authentication, "database authentication failed: \(text) (check the user and password in DATABASE_URL or PGPASSWORD)")
+        }
+        if lower.contains("database") && lower.contains("does not exist") {
+            return DatabaseError(.missingDatabase, "\(text) (create it, or fix the database name in DATABASE_URL / PGDATABASE)")
+        }
+        if lower.contains("connection refused") || lower.contains("could not connect") || lower.contains("no such file or directory")
+            || lower.contains("timeout expired") || lower.contains("could not translate host name") || lower.contains("network is unreachable")
+            || lower.contains("no route to host") {
+            return DatabaseError(.unreachable, "database unreachable: \(text) (is PostgreSQL running, and are host and port in DATABASE_URL / PGHOST right?)")
+        }
+        return DatabaseError(.connection, "cannot connect to the database: \(text)")
+    }
+}

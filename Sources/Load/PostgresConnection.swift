@@ -1,0 +1,154 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. The target comes from `DATABASE_URL` (a libpq URI or keyword
+/// string, sslmode and all) or, when that is unset, from the `PG*` variables: exactly as
+/// psql reads them. Nothing here ever prints the connection string or the password.
+public final class PostgresConnection {
+    private let connection: OpaquePointer
+    private let secrets: [String]
+
+    /// Connects to `conninfo`, or to what `DATABASE_URL` / `PG*` name when nil.
+    public init(conninfo: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseError) {
+        let info = conninfo ?? environment["DATABASE_URL"] ?? ""
+        secrets = Self.secrets(in: info, environment: environment)
+        guard let connection = PQconnectdb(info) else {
+            throw DatabaseError(.connection, "libpq could not allocate a connection")
+        }
+        self.connection = connection
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let text = Self.redact(String(cString: PQerrorMessage(connection)), secrets)
+            PQfinish(connection)
+            throw DatabaseError.connectionFailure(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        _ = try? execute("SET application_name = 'goldmane-trail'")
+        _ = try? execute("SET client_min_messages = warning")
+    }
+
+    deinit { PQfinish(connection) }
+
+    /// Runs one statement with text parameters bound as `$1`, `$2`, ... (never interpolated).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws(DatabaseError) -> QueryResult {
+        let result = CStrings.with(parameters) { values in
+            PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// Runs several statements without parameters (migrations).
+    public func executeScript(_ sql: String) throws(DatabaseError) {
+        let result = PQexec(connection, sql)
+        _ = try check(result, sql: sql)
+    }
+
+    /// `COPY <table> FROM STDIN` with `data` in COPY's text format.
+    public func copy(_ copyStatement: String, data: [UInt8]) throws(DatabaseError) {
+        guard let start = PQexec(connection, copyStatement) else { throw failure("COPY could not start") }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            _ = try check(start, sql: copyStatement)
+            throw DatabaseError(.query, "COPY did not enter copy mode")
+        }
+        PQclear(start)
+        let chunk = 1 << 20
+        var offset = 0
+        while offset < data.count {
+            let end = min(offset + chunk, data.count)
+            let sent = data[offset..<end].withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
+            }
+            guard sent == 1 else { throw failure("COPY data could not be sent") }
+            offset = end
+        }
+        guard PQputCopyEnd(connection, nil) == 1 else { throw failure("COPY could not be finished") }
+        var firstError: DatabaseError?
+        while let result = PQgetResult(connection) {
+            do throws(DatabaseError) { _ = try check(result, sql: copyStatement) } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws(DatabaseError) -> QueryResult {
+        guard let result else { throw failure("no result") }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let text = Self.redact(String(cString: PQresultErrorMessage(result)), secrets).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQclear(result)
+            if PQstatus(connection) != CONNECTION_OK {
+                throw DatabaseError(.unreachable, "lost the database connection: \(text)", sqlState: state)
+            }
+            let statement = sql.split(separator: "\n").first.map(String.init) ?? ""
+            throw DatabaseError(.query, "\(text) (in: \(statement.prefix(80)))", sqlState: state)
+        }
+        return QueryResult(result)
+    }
+
+    private func failure(_ what: String) -> DatabaseError {
+        let text = Self.redact(String(cString: PQerrorMessage(connection)), secrets).trimmingCharacters(in: .whitespacesAndNewlines)
+        return DatabaseError(PQstatus(connection) == CONNECTION_OK ? .query : .unreachable, "\(what): \(text)")
+    }
+
+    /// The password in a connection string, and PGPASSWORD: text that must never be shown.
+    static func secrets(in conninfo: String, environment: [String: String]) -> [String] {
+        var found: [String] = []
+        if let password = environment["PGPASSWORD"], !password.isEmpty { found.append(password) }
+        var error: UnsafeMutablePointer<CChar>?
+        if let options = PQconninfoParse(conninfo, &error) {
+            var option = options
+            while let keyword = option.pointee.keyword {
+                if String(cString: keyword) == "password", let value = option.pointee.val {
+                    let password = String(cString: value)
+                    if !password.isEmpty {
+                        found.append(password)
+                        // As it may appear inside a URI: percent-encoded.
+                        if let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != password {
+                            found.append(encoded)
+                        }
+                    }
+                }
+                option += 1
+            }
+            PQconninfoFree(options)
+        }
+        if let error { PQfreemem(error) }
+        return found.sorted { $0.count > $1.count }
+    }
+
+    static func redact(_ text: String, _ secrets: [String]) -> String {
+        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    }
+}
+
+/// The rows of a query, as text (the few result sets the jobs read are small).
+public struct QueryResult {
+    public let rows: [[String?]]
+    public let affectedRows: Int
+
+    init(_ result: OpaquePointer) {
+        var rows: [[String?]] = []
+        let count = PQntuples(result)
+        let fields = PQnfields(result)
+        rows.reserveCapacity(Int(count))
+        for row in 0..<count {
+            rows.append((0..<fields).map { field in
+                PQgetisnull(result, row, field) == 1 ? nil : String(cString: PQgetvalue(result, row, field))
+            })
+        }
+        self.rows = rows
+        affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+        PQclear(result)
+    }
+}
+
+/// C string arrays for libpq's parameter lists.
+enum CStrings {
+    static func with<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+        defer { pointers.forEach { free($0) } }
+        return pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}

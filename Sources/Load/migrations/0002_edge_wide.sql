@@ -1,0 +1,28 @@
+-- The wide projection: identities, workloads, endpoint types, service, port, protocol,
+-- verdict and reporter. Keeps the ends `edge` leaves out (nodes, network sets, pub/pvt).
+CREATE TABLE IF NOT EXISTS edge_wide (
+    src_type      text   NOT NULL,
+    src_ns        text   NOT NULL,
+    src_identity  text   NOT NULL,
+    src_workload  text   NOT NULL,
+    dst_type      text   NOT NULL,
+    dst_ns        text   NOT NULL,
+    dst_identity  text   NOT NULL,
+    dst_workload  text   NOT NULL,
+    dst_service   text   NOT NULL,
+    dst_port      bigint NOT NULL,
+    proto         text   NOT NULL,
+    action        text   NOT NULL,
+    reporter      text   NOT NULL,
+    first_seen    timestamptz NOT NULL,
+    last_seen     timestamptz NOT NULL,
+    flow_count    bigint NOT NULL,
+    connections   bigint NOT NULL,
+    packets_in    bigint NOT NULL,
+    packets_out   bigint NOT NULL,
+    bytes_in      bigint NOT NULL,
+    bytes_out     bigint NOT NULL,
+    days          date[] NOT NULL,
+    PRIMARY KEY (src_ns, dst_ns, action, src_identity, dst_identity, src_type, dst_type,
+                 src_workload, dst_workload, dst_service, dst_port, proto, reporter)
+);

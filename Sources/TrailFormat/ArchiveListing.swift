@@ -1,0 +1,24 @@
+import Foundation
+
+/// The segments under an archive directory: sealed ones (`*.seg`) and unsealed ones
+/// (`*.seg.partial`: a capture in progress, or one that crashed), each sorted by path
+/// (which sorts by cluster, day and window start: see `SegmentNaming`).
+public struct ArchiveListing: Sendable {
+    public var sealed: [String] = []
+    public var unsealed: [String] = []
+
+    /// Walks `directory` recursively; nil when it cannot be listed.
+    public init?(directory: String) {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return nil }
+        for case let relative as String in walker {
+            let path = (directory as NSString).appendingPathComponent(relative)
+            if relative.hasSuffix(SegmentLayout.sealedSuffix) {
+                sealed.append(path)
+            } else if relative.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) {
+                unsealed.append(path)
+            }
+        }
+        sealed.sort()
+        unsealed.sort()
+    }
+}

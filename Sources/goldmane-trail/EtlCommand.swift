@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Load
+import TrailFormat
+import Transform
+
+struct EtlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "etl",
+        abstract: "Transform and load every sealed segment of the archive that the ledger does not have yet.",
+        discussion: """
+            Segments are taken in time order, each transformed on its own and loaded in its own
+            transaction, so a crash or a kill at any point loses nothing and a rerun finishes the
+            job. Loaded segments are recognised by content hash and skipped. A corrupt segment,
+            or one overlapping loaded data, is reported and left out; the others are loaded and
+            the job exits 65.
+            """)
+
+    @Option(help: "The archive directory.")
+    var archive: String
+
+    @OptionGroup var normalisation: NormalisationOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        guard let listing = ArchiveListing(directory: archive) else {
+            throw fail("\(archive): no such directory, or it cannot be listed", code: ExitCodes.noInput)
+        }
+        for path in listing.unsealed {
+            Diagnostics.warning("\(path): unsealed segment left for capture to recover")
+        }
+        let connection = try database.connectAsWriter()
+        defer { WriterLock.release(connection) }
+        let loaded: Set<String>
+        do { loaded = Set(try connection.execute("SELECT sha256 FROM load_ledger").rows.compactMap { $0[0] }) } catch {
+            throw fail(error.description, code: ExitCodes.code(for: error))
+        }
+        var pending: [(path: String, start: Int64)] = []
+        var problems = 0
+        for path in listing.sealed {
+            do {
+                let hash = try ContentHash.sha256(path: path)
+                guard !loaded.contains(hash) else { continue }
+                let reader = try SegmentReader(path: path)
+                pending.append((path, reader.footer.minStart ?? reader.header.windowStart))
+            } catch {
+                Diagnostics.error(error.description)
+                problems += 1
+            }
+        }
+        pending.sort { ($0.start, $0.path) < ($1.start, $1.path) }
+        var loadedCount = 0
+        for (path, _) in pending {
+            let batch: EdgeBatch
+            do { batch = try TransformJob(inputs: [path], settings: normalisation.settings).run().batch } catch {
+                Diagnostics.error(error.description)
+                problems += 1
+                continue
+            }
+            do {
+                switch try BatchLoader(connection: connection).load(batch, name: path) {
+                case .loaded(let edges, let wide):
+                    loadedCount += 1
+                    print("loaded \(path): \(batch.header.items.read) items, \(edges) edge rows, \(wide) wide rows")
+                case .skipped(let reason):
+                    print("skipped \(path): \(reason)")
+                }
+            } catch where error.code == .refused {
+                Diagnostics.error(error.description)
+                problems += 1
+            } catch {
+                throw fail(error.description, code: ExitCodes.code(for: error))
+            }
+        }
+        print("etl: \(loadedCount) segments loaded, \(listing.sealed.count - pending.count - problems) already loaded, \(problems) refused")
+        if problems > 0 { throw ExitCode(ExitCodes.dataError) }
+    }
+}
