@@ -25,15 +25,12 @@ build: ## Debug build of goldmane-trail
 release: ## Release build (benchmarks, production)
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-test: build ## Run every test: Swift unit and integration tests, then the independent Python reader
+test: build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway server)
 	$(SWIFT) test $(BUILD_FLAGS)
-	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python
+	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
 
-demo: build ## Transform samples/ and print a readable summary of the edges
-	@mkdir -p $(OUT)
-	$(BIN_DEBUG) verify $(SAMPLES_ARCHIVE) | tail -n 3
-	$(BIN_DEBUG) transform $(SAMPLES_ARCHIVE) -o $(OUT)/demo-batch.jsonl
-	$(BIN_DEBUG) summary $(OUT)/demo-batch.jsonl
+demo: build ## The pipeline on samples/ with a throwaway PostgreSQL, then the runbook's queries
+	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) OUT=$(OUT) scripts/with-postgres.sh scripts/demo.sh
 
 samples: build ## Regenerate samples/ (segments and the golden edge batch): on purpose only
 	rm -rf $(SAMPLES_ARCHIVE)

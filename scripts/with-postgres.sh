@@ -35,8 +35,10 @@ trap cleanup EXIT
 
 "${runas[@]}" "$bindir/initdb" -D "$dir/data" -U trail --auth-local=trust --auth-host=scram-sha-256 \
   -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 69; }
-"${runas[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c TimeZone=UTC" start >/dev/null \
+# In the configuration file, so that a test that stops the server can start it again as it was.
+printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nTimeZone = 'UTC'\n" "$port" "$dir" \
+  | "${runas[@]}" tee -a "$dir/data/postgresql.conf" >/dev/null
+"${runas[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
   || { cat "$dir/server.log" >&2; exit 69; }
 
 export PGHOST="$dir" PGPORT="$port" PGUSER=trail PGDATABASE=trail PGTZ=UTC

@@ -18,13 +18,13 @@ public final class PostgresConnection {
         self.connection = connection
         guard PQstatus(connection) == CONNECTION_OK else {
             let text = Self.redact(String(cString: PQerrorMessage(connection)), secrets)
-            PQfinish(connection)
             throw DatabaseError.connectionFailure(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         _ = try? execute("SET application_name = 'goldmane-trail'")
         _ = try? execute("SET client_min_messages = warning")
     }
 
+    /// Also runs when `init` throws after connecting failed: PQfinish frees the attempt.
     deinit { PQfinish(connection) }
 
     /// Runs one statement with text parameters bound as `$1`, `$2`, ... (never interpolated).
@@ -78,7 +78,8 @@ public final class PostgresConnection {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let text = Self.redact(String(cString: PQresultErrorMessage(result)), secrets).trimmingCharacters(in: .whitespacesAndNewlines)
             PQclear(result)
-            if PQstatus(connection) != CONNECTION_OK {
+            // No SQLSTATE: the failure happened on the client side (the connection broke).
+            if PQstatus(connection) != CONNECTION_OK || state == nil {
                 throw DatabaseError(.unreachable, "lost the database connection: \(text)", sqlState: state)
             }
             let statement = sql.split(separator: "\n").first.map(String.init) ?? ""

@@ -1,0 +1,68 @@
+"""Shared fixtures: the goldmane-trail binary, and a fresh database per test on the server
+that scripts/with-postgres.sh (or .ci/run) started."""
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("GOLDMANE_TRAIL_BIN", os.path.join(ROOT, ".build/debug/goldmane-trail"))
+SAMPLES = os.path.join(ROOT, "samples/archive")
+
+
+class Database:
+    """One throwaway database on the test server, reached over its unix socket."""
+
+    def __init__(self, name):
+        self.name = name
+        self.url = f"postgresql:///{name}?host={os.environ['PGHOST']}&port={os.environ['PGPORT']}&user={os.environ['PGUSER']}"
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env["DATABASE_URL"] = self.url
+        env.update(extra)
+        return env
+
+    def trail(self, *arguments, check=True, **extra):
+        """Runs goldmane-trail against this database."""
+        result = subprocess.run([BIN, *arguments], env=self.env(**extra), capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"goldmane-trail {' '.join(arguments)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    def psql(self, sql):
+        """Rows of a query as lists of strings (psql's unaligned output)."""
+        output = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", self.name, "-c", sql],
+                                check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in output.splitlines() if line != ""]
+
+    def dump(self):
+        """Everything the load owns, ordered, minus load times: equal dumps = equal tables."""
+        return {
+            "edge": self.psql("SELECT * FROM edge ORDER BY src_ns, dst_ns, action"),
+            "edge_wide": self.psql("SELECT * FROM edge_wide ORDER BY src_ns, dst_ns, action, src_identity, dst_identity, "
+                                   "src_type, dst_type, src_workload, dst_workload, dst_service, dst_port, proto, reporter"),
+            "ledger": self.psql("SELECT sha256, segment, cluster, window_start, window_end, data_start, data_end, items, "
+                                "transform_version FROM load_ledger ORDER BY sha256"),
+            "coverage": self.psql("SELECT * FROM coverage ORDER BY sha256, range_start, kind"),
+        }
+
+
+@pytest.fixture
+def database():
+    if "PGHOST" not in os.environ:
+        pytest.fail("no PostgreSQL: run the tests through `make test` (scripts/with-postgres.sh starts a throwaway server)")
+    name = "t_" + uuid.uuid4().hex[:12]
+    subprocess.run(["createdb", name], check=True)
+    yield Database(name)
+    subprocess.run(["dropdb", "--force", name], check=False)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """A private copy of the sample archive (tests may add to it)."""
+    path = tmp_path / "archive"
+    shutil.copytree(SAMPLES, path)
+    return str(path)
