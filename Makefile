@@ -46,8 +46,9 @@ proto: ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (ne
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
 		--swift_opt=Visibility=Public --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
-bench: release ## Benchmarks (release build): transform throughput against `zstd -dc`, RSS, bytes per item
+bench: release ## Benchmarks (release build): transform against `zstd -dc`; load and etl against row-by-row upserts; replay
 	$(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 
 clean: ## Remove build products and demo output
 	rm -rf .build .build-plugins $(OUT)

@@ -6,6 +6,12 @@ public enum ProjectionSwap {
         for (live, shadow) in ProjectionTables.shadow.all {
             try connection.execute("DROP TABLE IF EXISTS \(shadow)")
             try connection.execute("CREATE TABLE \(shadow) (LIKE \(live) INCLUDING ALL)")
+            // LIKE does not copy storage parameters (the fillfactor): carry them over.
+            let options = try connection.execute(
+                "SELECT unnest(reloptions) FROM pg_class WHERE oid = $1::regclass", [live]).rows.compactMap { $0[0] }
+            for option in options where option.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "=" || $0 == "." }) {
+                try connection.execute("ALTER TABLE \(shadow) SET (\(option))")
+            }
         }
     }
 

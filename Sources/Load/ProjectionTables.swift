@@ -57,7 +57,8 @@ public struct ProjectionTables: Sendable {
             ON CONFLICT (\(Self.wideKey.joined(separator: ", "))) DO UPDATE SET
                 first_seen = LEAST(w.first_seen, EXCLUDED.first_seen),
                 last_seen = GREATEST(w.last_seen, EXCLUDED.last_seen), \(sums),
-                days = ARRAY(SELECT DISTINCT d FROM unnest(w.days || EXCLUDED.days) AS d ORDER BY d)
+                days = CASE WHEN EXCLUDED.days <@ w.days THEN w.days
+                            ELSE ARRAY(SELECT DISTINCT d FROM unnest(w.days || EXCLUDED.days) AS d ORDER BY d) END
             """
     }
 }

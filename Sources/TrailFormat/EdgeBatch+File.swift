@@ -47,40 +47,63 @@ extension EdgeBatch {
 
     /// Reads a batch file, naming the line of the first problem.
     public static func read(path: String) throws -> EdgeBatch {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        let bytes: [UInt8]
+        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw EdgeBatchError(path: path, line: nil, message: "cannot read: \(error.localizedDescription)")
         }
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        var lines: [Range<Int>] = []
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            if index > start { lines.append(start..<index) }
+            start = index + 1
+        }
+        if start < bytes.count { lines.append(start..<bytes.count) }
         guard let first = lines.first else { throw EdgeBatchError(path: path, line: 1, message: "the file is empty") }
         let header: BatchHeader
-        do { header = try CanonicalJSON.decode(BatchHeader.self, from: first) } catch {
+        do { header = try CanonicalJSON.decode(BatchHeader.self, from: bytes[first]) } catch {
             throw EdgeBatchError(path: path, line: 1, message: "not an edge batch header: \(error)")
         }
         guard header.kind == "batch", header.formatVersion == formatVersion else {
             throw EdgeBatchError(path: path, line: 1, message: "unsupported batch kind \(header.kind) version \(header.formatVersion)")
         }
+        let rowLines = lines.dropFirst()
+        guard rowLines.count == header.edgeRows + header.wideRows else {
+            throw EdgeBatchError(path: path, line: nil, message: "holds \(rowLines.count) rows, its header says \(header.edgeRows) edge and \(header.wideRows) wide rows: truncated?")
+        }
+        // The rows as they are in the file must hash to the header's rows_sha256.
+        guard sha256Hex(Array(bytes[min(first.upperBound + 1, bytes.count)...])) == header.rowsSha256 else {
+            throw EdgeBatchError(path: path, line: nil, message: "rows do not match the header's rows_sha256: the file was altered or truncated")
+        }
         var edges: [EdgeRow] = []
         var wide: [WideEdgeRow] = []
-        for (index, line) in lines.dropFirst().enumerated() {
-            do {
-                if index < header.edgeRows {
-                    edges.append(try CanonicalJSON.decode(EdgeRow.self, from: line))
+        edges.reserveCapacity(header.edgeRows)
+        wide.reserveCapacity(header.wideRows)
+        try bytes.withUnsafeBytes { raw in
+            for (index, range) in rowLines.enumerated() {
+                let fields = FlatJSON.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
+                if index < header.edgeRows, let row = fields.flatMap(EdgeRow.init(fields:)) {
+                    edges.append(row)
+                } else if index >= header.edgeRows, let row = fields.flatMap(WideEdgeRow.init(fields:)) {
+                    wide.append(row)
                 } else {
-                    wide.append(try CanonicalJSON.decode(WideEdgeRow.self, from: line))
+                    throw EdgeBatchError(path: path, line: index + 2, message: rowProblem(bytes[range], edge: index < header.edgeRows))
                 }
-            } catch {
-                throw EdgeBatchError(path: path, line: index + 2, message: "not a valid row: \(error)")
             }
         }
-        guard edges.count == header.edgeRows, wide.count == header.wideRows else {
-            throw EdgeBatchError(path: path, line: nil, message: "holds \(edges.count) edge and \(wide.count) wide rows, its header says \(header.edgeRows) and \(header.wideRows): truncated?")
-        }
-        let rows = try rowLines(edges: edges, wide: wide)
-        guard sha256Hex(rows) == header.rowsSha256 else {
-            throw EdgeBatchError(path: path, line: nil, message: "rows do not match the header's rows_sha256: the file was altered")
-        }
         return EdgeBatch(header: header, edges: edges, wide: wide)
+    }
+}
+
+extension EdgeBatch {
+    /// Why a row line is not the row it should be (edge rows first, then wide rows).
+    static func rowProblem(_ line: ArraySlice<UInt8>, edge: Bool) -> String {
+        let kind = edge ? "an edge" : "a wide"
+        do {
+            if edge { _ = try CanonicalJSON.decode(EdgeRow.self, from: line) } else { _ = try CanonicalJSON.decode(WideEdgeRow.self, from: line) }
+            return "not \(kind) row (edge rows come first, then wide rows, with exactly their fields)"
+        } catch {
+            return "not \(kind) row: \(error)"
+        }
     }
 }
 

@@ -17,6 +17,20 @@ public struct EdgeBatch: Equatable, Sendable {
 
 /// Where a batch came from and what happened on the way.
 public struct BatchHeader: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case formatVersion = "format_version"
+        case transformVersion = "transform_version"
+        case settings
+        case inputs
+        case skippedInputs = "skipped_inputs"
+        case items
+        case dropped
+        case edgeRows = "edge_rows"
+        case wideRows = "wide_rows"
+        case rowsSha256 = "rows_sha256"
+    }
+
     public var kind = "batch"
     public var formatVersion = EdgeBatch.formatVersion
     /// Bumped whenever the fold or the normalisation changes meaning: replay uses it.
@@ -52,6 +66,11 @@ public struct BatchHeader: Codable, Equatable, Sendable {
 }
 
 public struct TransformSettingsRecord: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case serviceIdentityNamespaces = "service_identity_namespaces"
+        case serviceIdentityLabel = "service_identity_label"
+    }
+
     public var serviceIdentityNamespaces: [String]
     public var serviceIdentityLabel: String
     public init(serviceIdentityNamespaces: [String], serviceIdentityLabel: String) {
@@ -61,6 +80,20 @@ public struct TransformSettingsRecord: Codable, Equatable, Sendable {
 }
 
 public struct BatchInput: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case segment
+        case sha256
+        case cluster
+        case captureId = "capture_id"
+        case windowStart = "window_start"
+        case windowEnd = "window_end"
+        case records
+        case minStart = "min_start"
+        case maxEnd = "max_end"
+        case seal
+        case coverage
+    }
+
     public var segment: String
     public var sha256: String
     public var cluster: String
@@ -99,6 +132,13 @@ public struct SkippedInput: Codable, Equatable, Sendable {
 }
 
 public struct ItemCounts: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case read
+        case duplicates
+        case conflictingDuplicates = "conflicting_duplicates"
+        case folded
+    }
+
     /// Records read from the inputs.
     public var read: Int64 = 0
     /// Second copies of an item (same FlowKey and bucket start) with identical counters.
@@ -124,6 +164,21 @@ public struct DropCounts: Codable, Equatable, Sendable {
 
 /// A row of the runbook's `edge` table: one in-cluster namespace pair and verdict.
 public struct EdgeRow: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case srcNs = "src_ns"
+        case dstNs = "dst_ns"
+        case action
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case flowCount = "flow_count"
+        case connections
+        case packetsIn = "packets_in"
+        case packetsOut = "packets_out"
+        case bytesIn = "bytes_in"
+        case bytesOut = "bytes_out"
+    }
+
     public var kind = "edge"
     public var srcNs: String
     public var dstNs: String
@@ -160,6 +215,32 @@ public struct EdgeRow: Codable, Equatable, Sendable {
 /// A row of the wide projection: identities, workloads, endpoint types, service, port,
 /// protocol, verdict and reporter, with the days (UTC) it was seen on.
 public struct WideEdgeRow: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case srcType = "src_type"
+        case srcNs = "src_ns"
+        case srcIdentity = "src_identity"
+        case srcWorkload = "src_workload"
+        case dstType = "dst_type"
+        case dstNs = "dst_ns"
+        case dstIdentity = "dst_identity"
+        case dstWorkload = "dst_workload"
+        case dstService = "dst_service"
+        case dstPort = "dst_port"
+        case proto
+        case action
+        case reporter
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case flowCount = "flow_count"
+        case connections
+        case packetsIn = "packets_in"
+        case packetsOut = "packets_out"
+        case bytesIn = "bytes_in"
+        case bytesOut = "bytes_out"
+        case days
+    }
+
     public var kind = "wide"
     public var srcType: String
     public var srcNs: String

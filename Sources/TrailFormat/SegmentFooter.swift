@@ -1,6 +1,20 @@
 /// What a sealed segment holds: written last, in a zstd skippable frame that ends with a
 /// fixed-size trailer so a reader finds it from the end of the file.
 public struct SegmentFooter: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case recordCount = "record_count"
+        case dataStart = "data_start"
+        case dataEnd = "data_end"
+        case frames
+        case minStart = "min_start"
+        case maxEnd = "max_end"
+        case seal
+        case sealedAt = "sealed_at"
+        case recoveredBytesCut = "recovered_bytes_cut"
+        case coverage
+        case stats
+    }
+
     /// How the segment came to be sealed.
     public enum Seal: String, Codable, Sendable {
         /// The capture ran to the end of its window.
@@ -48,6 +62,16 @@ public struct SegmentFooter: Codable, Equatable, Sendable {
 
 /// One data frame in the footer's frame table.
 public struct FrameEntry: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case offset
+        case compressedSize = "compressed_size"
+        case contentSize = "content_size"
+        case records
+        case firstStart = "first_start"
+        case lastStart = "last_start"
+        case maxEnd = "max_end"
+    }
+
     public var offset: Int
     public var compressedSize: Int
     public var contentSize: Int

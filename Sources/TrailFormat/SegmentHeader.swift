@@ -1,6 +1,20 @@
 /// What a segment is: written first, in a zstd skippable frame, before any data.
 /// The JSON field names are the ones docs/segment-format.md documents.
 public struct SegmentHeader: Codable, Equatable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case format
+        case formatVersion = "format_version"
+        case captureId = "capture_id"
+        case cluster
+        case endpoint
+        case windowStart = "window_start"
+        case windowEnd = "window_end"
+        case recordType = "record_type"
+        case schema
+        case tool
+        case createdAt = "created_at"
+    }
+
     public static let formatName = "goldmane-trail-segment"
     public static let currentFormatVersion = 1
 

@@ -63,6 +63,11 @@ struct InspectCommand: ParsableCommand {
 }
 
 struct InspectDocument: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case header, footer
+        case fileSize = "file_size"
+    }
+
     var header: SegmentHeader
     var footer: SegmentFooter
     var fileSize: Int

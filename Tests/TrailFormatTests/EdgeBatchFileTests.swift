@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TrailFormat
+import TrailTestSupport
+
+/// The edge batch file: written and read back exactly, whatever the names hold; an altered,
+/// truncated or misordered file is refused with its line.
+@Suite struct EdgeBatchFileTests {
+    static let hostile = [
+        "<!channel>", "*bold* _it_ ~x~ `code`", "'; DROP TABLE edge;--", String(repeating: "n", count: 300),
+        "naïve-日本語-🚀", "tab\there", "new\nline", "back\\slash \"quoted\"", "control\u{01}\u{1F}", "slash/and\\/",
+    ]
+
+    func batch(names: [String]) -> EdgeBatch {
+        let totals = EdgeTotals(firstSeen: 1_795_744_800, lastSeen: 1_795_744_815, flowCount: 2, connections: 1,
+                                packetsIn: 3, packetsOut: 4, bytesIn: 5, bytesOut: 6)
+        let edges = names.map { EdgeRow(srcNs: $0, dstNs: "dst-" + $0, action: "allow", totals: totals) }
+        let wide = names.map {
+            WideEdgeRow(srcType: "workload", srcNs: $0, srcIdentity: $0 + "/x", srcWorkload: $0, dstType: "network", dstNs: "-",
+                        dstIdentity: "pub", dstWorkload: "pub", dstService: "-", dstPort: 443, proto: "tcp", action: "deny",
+                        reporter: "src", totals: totals, days: ["2026-11-27", "2026-11-28"])
+        }
+        let header = BatchHeader(
+            transformVersion: 1, settings: TransformSettingsRecord(serviceIdentityNamespaces: ["dbaas"], serviceIdentityLabel: "service-identity"),
+            inputs: [], skippedInputs: [], items: ItemCounts(), dropped: DropCounts(all: [:], edge: [:]),
+            edgeRows: edges.count, wideRows: wide.count, rowsSha256: "")
+        return EdgeBatch(header: header, edges: edges, wide: wide)
+    }
+
+    @Test func hostileNamesRoundTripExactly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("b.jsonl")
+        let original = batch(names: Self.hostile)
+        try original.write(to: path)
+        let read = try EdgeBatch.read(path: path)
+        #expect(read.edges == original.edges)
+        #expect(read.wide == original.wide)
+        #expect(read.header.rowsSha256 == EdgeBatch.sha256Hex(try EdgeBatch.rowLines(edges: original.edges, wide: original.wide)))
+        // One JSON object per line: names with newlines stay on their line.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 2 * Self.hostile.count)
+    }
+
+    @Test func anAlteredFileIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("b.jsonl")
+        try batch(names: ["a", "b"]).write(to: path)
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"flow_count\":2", with: "\"flow_count\":3")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: EdgeBatchError.self) { try EdgeBatch.read(path: path) }
+        #expect(error?.message.contains("rows_sha256") == true)
+    }
+
+    @Test func aTruncatedFileIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("b.jsonl")
+        try batch(names: ["a", "b", "c"]).write(to: path)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: EdgeBatchError.self) { try EdgeBatch.read(path: path) }
+        #expect(error?.message.contains("truncated") == true)
+    }
+
+    @Test func aRowOfTheWrongKindIsNamedByLine() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let original = batch(names: ["a"])
+        // A wide row where the edge row should be, with a header that matches its rows.
+        var swapped = original
+        swapped.edges = []
+        swapped.header.edgeRows = 1
+        swapped.header.wideRows = 0
+        let rows = try EdgeBatch.rowLines(edges: [], wide: original.wide)
+        swapped.header.rowsSha256 = EdgeBatch.sha256Hex(rows)
+        var bytes = try CanonicalJSON.encode(swapped.header)
+        bytes.append(UInt8(ascii: "\n"))
+        bytes += rows
+        let path = directory.file("b.jsonl")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: EdgeBatchError.self) { try EdgeBatch.read(path: path) }
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("not an edge row") == true)
+    }
+}
