@@ -7,6 +7,8 @@ BIN_DEBUG     = .build/debug/goldmane-trail
 BIN_RELEASE   = .build/release/goldmane-trail
 PYTHON       ?= python3
 OUT          ?= out
+# The archive the jobs read (the capture CronJob's volume in production).
+ARCHIVE      ?= archive
 
 SAMPLES_ARCHIVE = samples/archive
 GOLDEN_BATCH    = samples/golden-batch.jsonl
@@ -14,7 +16,7 @@ GOLDEN_BATCH    = samples/golden-batch.jsonl
 # ~40-namespace home lab, in 15-minute windows.
 SAMPLES_FLAGS   = --start 2026-11-27T01:30:00Z --windows 12 --window-minutes 15 --activity 0.5 --seed 2026
 
-.PHONY: help build release test demo samples golden-batch proto bench clean
+.PHONY: help build release test demo etl replay migrate samples golden-batch proto bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -31,6 +33,15 @@ test: build ## Run every test: Swift tests, then the Python reader and the Postg
 
 demo: build ## The pipeline on samples/ with a throwaway PostgreSQL, then the runbook's queries
 	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) OUT=$(OUT) scripts/with-postgres.sh scripts/demo.sh
+
+etl: release ## Transform and load every new sealed segment of $(ARCHIVE) (DATABASE_URL or PG*)
+	$(BIN_RELEASE) etl --archive $(ARCHIVE)
+
+replay: release ## Rebuild the tables from $(ARCHIVE) and swap them in atomically (optional FROM= TO=)
+	$(BIN_RELEASE) replay --archive $(ARCHIVE) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+migrate: release ## Create or update the schema (every database job also does this)
+	$(BIN_RELEASE) migrate
 
 samples: build ## Regenerate samples/ (segments and the golden edge batch): on purpose only
 	rm -rf $(SAMPLES_ARCHIVE)

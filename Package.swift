@@ -91,6 +91,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LoadTests",
+            dependencies: ["Load", "TrailFormat"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TransformTests",
             dependencies: ["Transform", "TrailFormat", "GoldmaneAPI", "TrailTestSupport", "SampleGenerator"],
             swiftSettings: strict

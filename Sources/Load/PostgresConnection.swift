@@ -105,9 +105,11 @@ public final class PostgresConnection {
                     let password = String(cString: value)
                     if !password.isEmpty {
                         found.append(password)
-                        // As it may appear inside a URI: percent-encoded.
-                        if let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != password {
-                            found.append(encoded)
+                        // As it may appear inside a URI: percent-encoded, strictly or as URIs allow.
+                        for allowed in [CharacterSet.alphanumerics, .urlPasswordAllowed] {
+                            if let encoded = password.addingPercentEncoding(withAllowedCharacters: allowed), encoded != password {
+                                found.append(encoded)
+                            }
                         }
                     }
                 }
@@ -116,7 +118,7 @@ public final class PostgresConnection {
             PQconninfoFree(options)
         }
         if let error { PQfreemem(error) }
-        return found.sorted { $0.count > $1.count }
+        return Array(Set(found)).sorted { ($0.count, $0) > ($1.count, $1) }
     }
 
     static func redact(_ text: String, _ secrets: [String]) -> String {

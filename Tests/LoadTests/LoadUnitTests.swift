@@ -1,0 +1,61 @@
+import Testing
+import TrailFormat
+@testable import Load
+
+/// The parts of the load that need no server: COPY escaping, secret redaction, and sorting
+/// connection failures. (Everything else is tested against a real PostgreSQL in Tests/python.)
+@Suite struct LoadUnitTests {
+    @Test func copyTextEscapesWhatCopyTreatsSpecially() {
+        var copy = CopyText()
+        copy.field("tab\there")
+        copy.field("new\nline\rcr")
+        copy.field("back\\slash")
+        copy.field("'; DROP TABLE edge;--")
+        copy.field("naïve 🚀")
+        copy.field(Int64(-42))
+        copy.array(["2026-11-27", "2026-11-28"])
+        copy.endRow()
+        let text = String(decoding: copy.bytes, as: UTF8.self)
+        #expect(text == "tab\\there\tnew\\nline\\rcr\tback\\\\slash\t'; DROP TABLE edge;--\tnaïve 🚀\t-42\t{2026-11-27,2026-11-28}\n")
+    }
+
+    @Test func passwordsAreFoundInEveryFormAndRedacted() {
+        let uri = "postgresql://trail:p%40ss-w0rd@db.example:5432/goldmane_edges?sslmode=verify-full"
+        let secrets = PostgresConnection.secrets(in: uri, environment: ["PGPASSWORD": "env-secret"])
+        #expect(secrets.contains("p@ss-w0rd"))
+        #expect(secrets.contains("env-secret"))
+        let message = "FATAL: password authentication failed for user \"trail\" (p@ss-w0rd, p%40ss-w0rd, env-secret)"
+        let redacted = PostgresConnection.redact(message, secrets)
+        #expect(!redacted.contains("p@ss-w0rd") && !redacted.contains("p%40ss-w0rd") && !redacted.contains("env-secret"))
+        #expect(redacted.contains("[redacted]"))
+        let keyword = PostgresConnection.secrets(in: "host=db password='with space' dbname=x", environment: [:])
+        #expect(keyword.contains("with space"))
+    }
+
+    @Test(arguments: [
+        ("connection to server at \"127.0.0.1\", port 5 failed: Connection refused", DatabaseError.Code.unreachable),
+        ("connection to server on socket \"/tmp/.s.PGSQL.5432\" failed: No such file or directory", .unreachable),
+        ("could not translate host name \"db\" to address: Name or service not known", .unreachable),
+        ("FATAL:  password authentication failed for user \"trail\"", .authentication),
+        ("FATAL:  no pg_hba.conf entry for host \"10.0.0.1\"", .authentication),
+        ("FATAL:  database \"goldmane_edges\" does not exist", .missingDatabase),
+        ("SSL error: certificate verify failed", .connection),
+    ])
+    func connectionFailuresAreSorted(message: String, code: DatabaseError.Code) {
+        #expect(DatabaseError.connectionFailure(message).code == code)
+    }
+
+    @Test func theMergeSQLAddsCountersAndKeepsTheEarliestAndLatest() {
+        let merge = ProjectionTables.live.mergeEdge
+        #expect(merge.contains("first_seen = LEAST(e.first_seen, EXCLUDED.first_seen)"))
+        #expect(merge.contains("last_seen = GREATEST(e.last_seen, EXCLUDED.last_seen)"))
+        #expect(merge.contains("bytes_out = e.bytes_out + EXCLUDED.bytes_out"))
+        #expect(ProjectionTables.shadow.mergeWide.contains("INSERT INTO edge_wide_replay"))
+    }
+
+    @Test func theMigrationsShipInTheBuild() throws {
+        let migrations = try Migrator.bundled()
+        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor"])
+        #expect(migrations[0].sql.contains("PRIMARY KEY (src_ns, dst_ns, action)"))
+    }
+}
