@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
     ],
     targets: [
         // System libraries.
@@ -45,7 +48,16 @@ let package = Package(
         ),
 
         // The pipeline, one target per stage. Stages never import each other.
-        .target(name: "Capture", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(
+            name: "Capture",
+            dependencies: [
+                "TrailFormat", "GoldmaneAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "Transform", dependencies: ["TrailFormat"], swiftSettings: strict),
         .target(
             name: "Load",

@@ -119,6 +119,9 @@ public final class SegmentWriter {
 
     public var recordsWritten: Int { recordCount + pendingRecords }
 
+    /// Uncompressed bytes waiting for the next frame.
+    public var pendingBytes: Int { pending.count }
+
     /// Writes the footer, syncs, renames `<final>.partial` to `<final>` and syncs the directory.
     @discardableResult
     public func seal(seal kind: SegmentFooter.Seal = .complete, sealedAt: String, coverage: Coverage, stats: [String: Int64] = [:]) throws(SegmentError) -> SegmentFooter {

@@ -17,7 +17,7 @@ struct GoldmaneTrail: AsyncParsableCommand {
             """,
         version: TrailVersion.current,
         subcommands: [
-            TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
+            CaptureCommand.self, TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
             VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
         ]
     )

@@ -1,0 +1,25 @@
+/// Why a capture could not do its job, and what to do next. Carries no key material.
+public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable {
+        /// Certificates, keys or flags are missing or unreadable.
+        case configuration
+        /// Goldmane cannot be reached (refused, no route, DNS).
+        case unreachable
+        /// The TLS handshake failed; the message names the cause.
+        case tls
+        /// The archive cannot be written or recovered.
+        case archive
+        /// Goldmane answered with an error status.
+        case rpc
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

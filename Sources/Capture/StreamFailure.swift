@@ -1,0 +1,72 @@
+import GRPCCore
+
+/// Turns a failed stream into what an operator can act on. The real reason of a failed TLS
+/// handshake is deep in `RPCError.cause`; this walks the chain and names it.
+enum StreamFailure {
+    /// Goldmane's service DNS names: the names its certificate carries.
+    static let goldmaneNames = ["goldmane", "goldmane.calico-system", "goldmane.calico-system.svc", "goldmane.calico-system.svc.cluster.local"]
+
+    static func describe(_ error: any Error, endpoint: GoldmaneEndpoint) -> CaptureError {
+        let chain = causes(of: error)
+        let text = chain.joined(separator: " <- ")
+        let lower = text.lowercased()
+        let certificate = endpoint.certificatePath
+        if lower.contains("failedtovalidatehostname") || lower.contains("couldn't find") && lower.contains("certificate")
+            || lower.contains("hostname") && lower.contains("mismatch") || lower.contains("cannotuseipaddressinsni") {
+            return CaptureError(.tls, "server name mismatch: Goldmane's certificate is not valid for \"\(endpoint.serverName)\". Set GOLDMANE_SERVER_NAME (or --server-name) to a name in its certificate; Goldmane's are \(goldmaneNames.joined(separator: ", ")). [\(text)]")
+        }
+        if lower.contains("certificate_expired") || lower.contains("certificate has expired") || lower.contains("certificate expired") {
+            let side = lower.contains("alert") ? "the client certificate \(certificate)" : "Goldmane's certificate"
+            return CaptureError(.tls, "certificate expired: \(side) is past its validity. Renew it. [\(text)]")
+        }
+        if lower.contains("alert_unknown_ca") || lower.contains("alert unknown ca") || lower.contains("alert_bad_certificate")
+            || lower.contains("alert bad certificate") || lower.contains("certificate_required") || lower.contains("certificate required")
+            || lower.contains("alert_handshake_failure") && lower.contains("peer") {
+            return CaptureError(.tls, "client certificate rejected by Goldmane: \(certificate) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(text)]")
+        }
+        if lower.contains("certificate_verify_failed") || lower.contains("certificate verify failed") || lower.contains("unable to get local issuer")
+            || lower.contains("self signed") || lower.contains("self-signed") {
+            return CaptureError(.tls, "unknown certificate authority: Goldmane's certificate is not signed by a CA in \(endpoint.caPath). Use the real CA bundle (the tigera-ca-bundle ConfigMap), not Goldmane's own leaf. [\(text)]")
+        }
+        if !endpoint.insecure && lower.contains("closed the connection before completing the http/2 connection preface") {
+            // With TLS 1.3 the server checks the client certificate after the client has
+            // finished its handshake, and a rejection arrives as the connection closing.
+            return CaptureError(.tls, "client certificate rejected by Goldmane: the server closed the connection right after the TLS handshake, which is how TLS 1.3 reports a client certificate it does not trust. \(certificate) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(text)]")
+        }
+        if lower.contains("connection refused") || lower.contains("connectionrefused") || lower.contains("econnrefused") {
+            return CaptureError(.unreachable, "connection refused by \(endpoint.displayName): is Goldmane running, and is the port right (7443)? [\(text)]")
+        }
+        if lower.contains("name or service not known") || lower.contains("nodename nor servname") || lower.contains("no address") {
+            return CaptureError(.unreachable, "cannot resolve \(endpoint.host): check GOLDMANE_HOST. [\(text)]")
+        }
+        if let rpc = error as? RPCError, rpc.code == .unimplemented {
+            return CaptureError(.rpc, "Goldmane does not serve /goldmane.Flows/Stream at \(endpoint.displayName) (is this Goldmane?). [\(text)]")
+        }
+        return CaptureError(.unreachable, "stream failed: \(text)")
+    }
+
+    /// Whether reconnecting can help.
+    static func isTransient(_ failure: CaptureError) -> Bool {
+        failure.code == .unreachable
+    }
+
+    static func causes(of error: any Error) -> [String] {
+        var chain: [String] = []
+        var current: (any Error)? = error
+        var depth = 0
+        while let error = current, depth < 8 {
+            if let rpc = error as? RPCError {
+                chain.append("RPCError \(rpc.code): \(rpc.message)")
+                current = rpc.cause
+            } else if let runtime = error as? RuntimeError {
+                chain.append("\(runtime.code): \(runtime.message)")
+                current = runtime.cause
+            } else {
+                chain.append(String(describing: error))
+                current = nil
+            }
+            depth += 1
+        }
+        return chain
+    }
+}

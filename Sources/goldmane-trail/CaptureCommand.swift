@@ -1,0 +1,143 @@
+import ArgumentParser
+import Capture
+import Dispatch
+import Foundation
+import TrailFormat
+
+struct CaptureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Capture a window of Goldmane's Flows.Stream, over mutual TLS, into one sealed segment.",
+        discussion: """
+            With --window (what the CronJob runs), the window starts where the archive's captured
+            coverage ends for the cluster, so consecutive runs tile time: no gap, no duplicate.
+            The first run takes the most recent whole window. A start older than Goldmane's
+            one-hour ring is recorded as a gap. The capture replays with start_time_gte, reads
+            live until the window's last bucket has been streamed (its rollover plus --grace),
+            seals the segment and exits. Unsealed segments a crash left are recovered first.
+
+            Stream failures reconnect with backoff and resume from the last bucket (copies are
+            dropped and counted). SIGTERM or SIGINT seals what was received and records the rest
+            as a gap.
+
+            Exit codes: 0 captured; 69 Goldmane unreachable for the whole window (sealed, with
+            the gap); 74 the archive cannot be written; 76 TLS handshake failed (the cause is
+            named; no segment is left); 78 configuration (certificates, flags); 130 stopped by
+            SIGINT, 143 by SIGTERM (sealed, the rest a gap).
+            """)
+
+    @Option(help: "The archive directory.")
+    var archive: String
+
+    @Option(help: "Window length (15m, 900s, 1h): resume from the archive. The default.")
+    var window: String?
+
+    @Option(help: "Explicit window start (RFC 3339 UTC or Unix seconds), with --to.")
+    var from: String?
+
+    @Option(help: "Explicit window end.")
+    var to: String?
+
+    @Option(help: "Cluster name (env GOLDMANE_TRAIL_CLUSTER; default \"default\").")
+    var cluster: String?
+
+    @Option(help: "Goldmane host:port (env GOLDMANE_HOST; default goldmane.calico-system.svc:7443).")
+    var host: String?
+
+    @Option(help: "TLS server name (env GOLDMANE_SERVER_NAME; default: the host without its port).")
+    var serverName: String?
+
+    @Option(help: "Client certificate (env TLS_CERT_PATH).")
+    var cert: String?
+
+    @Option(help: "Client key (env TLS_KEY_PATH).")
+    var key: String?
+
+    @Option(help: "CA bundle to trust for Goldmane (env CA_CERT_PATH); # comment lines are fine.")
+    var caCert: String?
+
+    @Flag(help: "Plaintext, no TLS (env GOLDMANE_TLS_INSECURE=true). Goldmane never serves this; for tests only.")
+    var insecure = false
+
+    @Option(help: "Seconds to wait past a bucket's rollover for its items.")
+    var grace: Int64 = 10
+
+    func validate() throws {
+        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
+        if from != nil && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
+        if let window, Self.seconds(window) == nil { throw ValidationError("--window \(window): expected a duration such as 15m, 900s or 1h, a multiple of 15 s") }
+        if let from, UTCTime.parse(from) == nil { throw ValidationError("--from: \(from) is not RFC 3339 UTC or Unix seconds") }
+        if let to, UTCTime.parse(to) == nil { throw ValidationError("--to: \(to) is not RFC 3339 UTC or Unix seconds") }
+        if let from, let to, let start = UTCTime.parse(from), let end = UTCTime.parse(to), end <= start {
+            throw ValidationError("--to must be after --from")
+        }
+        guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
+    }
+
+    static func seconds(_ text: String) -> Int64? {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
+        let value: Int64?
+        if let unit = text.last, let multiplier = units[unit] { value = Int64(text.dropLast()).map { $0 * multiplier } } else { value = Int64(text) }
+        guard let value, value > 0, value % 15 == 0 else { return nil }
+        return value
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let insecure = self.insecure || ["1", "true", "yes"].contains(environment["GOLDMANE_TLS_INSECURE"]?.lowercased() ?? "")
+        let endpoint: GoldmaneEndpoint
+        do {
+            endpoint = try GoldmaneEndpoint(
+                hostPort: host ?? environment["GOLDMANE_HOST"] ?? GoldmaneEndpoint.defaultHost,
+                serverName: serverName ?? environment["GOLDMANE_SERVER_NAME"],
+                certificatePath: cert ?? environment["TLS_CERT_PATH"] ?? GoldmaneEndpoint.defaultCertificatePath,
+                keyPath: key ?? environment["TLS_KEY_PATH"] ?? GoldmaneEndpoint.defaultKeyPath,
+                caPath: caCert ?? environment["CA_CERT_PATH"] ?? GoldmaneEndpoint.defaultCAPath,
+                insecure: insecure)
+        } catch {
+            throw fail(error.message, code: ExitCodes.config)
+        }
+        if insecure {
+            Diagnostics.warning("INSECURE: plaintext connection to \(endpoint.displayName), no TLS and no server authentication (GOLDMANE_TLS_INSECURE / --insecure). Goldmane itself always requires mutual TLS.")
+        }
+        let request: CaptureSession.WindowRequest
+        if let from, let to, let start = UTCTime.parse(from), let end = UTCTime.parse(to) {
+            request = .range(from: start, to: end)
+        } else {
+            request = .length(Self.seconds(window ?? "15m") ?? 900)
+        }
+        let stop = StopRequest()
+        let signals = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.request(name) }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let session = CaptureSession(
+            options: .init(archive: archive, cluster: cluster ?? environment["GOLDMANE_TRAIL_CLUSTER"] ?? "default",
+                           endpoint: endpoint, window: request, grace: grace),
+            stop: stop, log: { Diagnostics.info($0) })
+        let report: CaptureSession.Report
+        do { report = try await session.run() } catch {
+            throw fail(error.message, code: Self.exitCode(for: error))
+        }
+        let stats = report.footer.stats
+        print("sealed \(report.segment): \(report.footer.recordCount) items, \(stats["duplicates_dropped"] ?? 0) duplicates dropped, \(stats["reconnects"] ?? 0) reconnects, seal \(report.footer.seal.rawValue)")
+        for gap in report.footer.coverage.gaps {
+            Diagnostics.warning("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)")
+        }
+        if let requested = stop.requested { throw ExitCode(requested == "SIGINT" ? 130 : 143) }
+        if let failure = report.failure { throw fail(failure.message, code: Self.exitCode(for: failure)) }
+    }
+
+    static func exitCode(for error: CaptureError) -> Int32 {
+        switch error.code {
+        case .configuration: ExitCodes.config
+        case .unreachable, .rpc: ExitCodes.unavailable
+        case .tls: 76
+        case .archive: ExitCodes.ioError
+        }
+    }
+}

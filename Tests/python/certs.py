@@ -1,0 +1,42 @@
+"""Certificates for the mTLS tests, made with openssl: a CA, Goldmane's server certificate
+with only its service DNS names (no IP, no localhost), a client certificate, and a client
+certificate from another CA. The CA bundle has `# certificate name:` comment lines between
+PEM blocks, as the operator writes them."""
+import os
+import subprocess
+
+GOLDMANE_NAMES = ["goldmane", "goldmane.calico-system", "goldmane.calico-system.svc", "goldmane.calico-system.svc.cluster.local"]
+
+
+def openssl(*arguments, cwd):
+    subprocess.run(["openssl", *arguments], cwd=cwd, check=True, capture_output=True)
+
+
+def make_ca(directory, name):
+    openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", f"{name}.key", cwd=directory)
+    openssl("req", "-x509", "-new", "-key", f"{name}.key", "-out", f"{name}.crt", "-days", "3", "-subj", f"/CN={name}",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
+
+
+def make_leaf(directory, name, ca, extensions, days="3"):
+    with open(os.path.join(directory, f"{name}.ext"), "w") as handle:
+        handle.write(extensions)
+    openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", f"{name}.key", cwd=directory)
+    openssl("req", "-new", "-key", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=directory)
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key", "-CAcreateserial",
+            "-out", f"{name}.crt", "-days", days, "-extfile", f"{name}.ext", cwd=directory)
+
+
+def make_all(directory):
+    os.makedirs(directory, exist_ok=True)
+    make_ca(directory, "tigera-ca")
+    make_ca(directory, "other-ca")
+    make_leaf(directory, "goldmane", "tigera-ca",
+              "subjectAltName=" + ",".join(f"DNS:{n}" for n in GOLDMANE_NAMES) + "\nextendedKeyUsage=serverAuth,clientAuth\n")
+    make_leaf(directory, "client", "tigera-ca", "extendedKeyUsage=clientAuth\n")
+    make_leaf(directory, "stranger", "other-ca", "extendedKeyUsage=clientAuth\n")
+    read = lambda name: open(os.path.join(directory, name)).read()
+    with open(os.path.join(directory, "tigera-ca-bundle.crt"), "w") as handle:
+        handle.write("# certificate name: tigera-operator/tigera-ca-private\n" + read("tigera-ca.crt")
+                     + "\n# certificate name: calico-system/goldmane-key-pair\n" + read("goldmane.crt"))
+    return {name: os.path.join(directory, name) for name in os.listdir(directory)}

@@ -1,0 +1,211 @@
+"""Capture against the independent Python stand-in, over real mutual TLS with openssl-made
+certificates: exactly once, across a forced reset, tiling consecutive windows, naming TLS
+failures, and recovering after SIGKILL."""
+import glob
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import BIN
+import certs as certificates
+from goldmane_standin import items_for_bucket
+from segment_reader import Segment
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return certificates.make_all(str(tmp_path_factory.mktemp("pki")))
+
+
+class Standin:
+    def __init__(self, directory, pki, reset_after=None):
+        self.port = free_port()
+        self.log = os.path.join(directory, f"standin-{self.port}.jsonl")
+        command = [sys.executable, os.path.join(HERE, "goldmane_standin.py"), "--port", str(self.port),
+                   "--certs", os.path.dirname(pki["goldmane.crt"]), "--log", self.log]
+        if reset_after:
+            command += ["--reset-after", str(reset_after)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "ready", self.process.stderr.read()
+
+    def sent(self):
+        with open(self.log) as handle:
+            return [json.loads(line) for line in handle]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def standin(tmp_path, pki):
+    server = Standin(str(tmp_path), pki)
+    yield server
+    server.stop()
+
+
+def capture(archive, port, pki, *arguments, ca=None, cert=None, key=None, server_name="goldmane.calico-system.svc", wait=True):
+    env = {k: v for k, v in os.environ.items() if k not in ("GOLDMANE_HOST", "GOLDMANE_SERVER_NAME")}
+    env.update({"GOLDMANE_HOST": f"127.0.0.1:{port}", "TLS_CERT_PATH": cert or pki["client.crt"],
+                "TLS_KEY_PATH": key or pki["client.key"], "CA_CERT_PATH": ca or pki["tigera-ca-bundle.crt"]})
+    if server_name:
+        env["GOLDMANE_SERVER_NAME"] = server_name
+    command = [BIN, "capture", "--archive", archive, "--cluster", "lab", "--grace", "3", *arguments]
+    if not wait:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
+def segments(archive):
+    return sorted(glob.glob(os.path.join(archive, "**/*.seg"), recursive=True))
+
+
+def records_by_bucket(paths):
+    found = {}
+    for path in paths:
+        for record in Segment(path).records_by_footer():
+            from goldmane_standin import FlowResult
+            message = FlowResult.FromString(record)
+            found.setdefault(message.flow.start_time, []).append(record)
+    return found
+
+
+def expected(start, end):
+    return {bucket: sorted(data for _, data in items_for_bucket(bucket)) for bucket in range(start, end, 15)}
+
+
+def past_window(minutes_ago, length_minutes):
+    now = int(time.time())
+    start = (now // 900) * 900 - minutes_ago * 60
+    start -= start % 15
+    return start, start + length_minutes * 60
+
+
+def test_replayed_items_are_captured_exactly_once(tmp_path, standin, pki):
+    archive = str(tmp_path / "archive")
+    start, end = past_window(30, 10)
+    result = capture(archive, standin.port, pki, "--from", str(start), "--to", str(end))
+    assert result.returncode == 0, result.stderr
+    [segment] = segments(archive)
+    found = records_by_bucket([segment])
+    assert {b: sorted(r) for b, r in found.items()} == expected(start, end)
+    sent = [s for s in standin.sent() if start <= s["bucket"] < end]
+    assert len(sent) == sum(len(r) for r in found.values())
+    footer = Segment(segment).footer
+    assert footer["coverage"]["captured"] == [{"from": start, "to": end}]
+    assert footer["coverage"]["gaps"] == []
+    assert footer["seal"] == "complete"
+
+
+def test_a_forced_stream_reset_loses_nothing_and_duplicates_nothing(tmp_path, pki):
+    server = Standin(str(tmp_path), pki, reset_after=25)
+    try:
+        archive = str(tmp_path / "archive")
+        start, end = past_window(40, 15)
+        result = capture(archive, server.port, pki, "--from", str(start), "--to", str(end))
+        assert result.returncode == 0, result.stderr
+        [segment] = segments(archive)
+        found = records_by_bucket([segment])
+        assert {b: sorted(r) for b, r in found.items()} == expected(start, end)
+        stats = Segment(segment).footer["stats"]
+        assert stats["reconnects"] >= 1
+        assert stats["duplicates_dropped"] >= 1  # the bucket being received is replayed again
+        streams = {s["stream"] for s in server.sent()}
+        assert len(streams) >= 2
+    finally:
+        server.stop()
+
+
+def test_consecutive_windows_tile_time_with_live_items(tmp_path, standin, pki):
+    archive = str(tmp_path / "archive")
+    first = capture(archive, standin.port, pki, "--window", "1m")
+    assert first.returncode == 0, first.stderr
+    second = capture(archive, standin.port, pki, "--window", "1m")
+    assert second.returncode == 0, second.stderr
+    paths = segments(archive)
+    assert len(paths) == 2
+    headers = [Segment(p).header for p in paths]
+    assert headers[0]["window_end"] == headers[1]["window_start"]
+    start, end = headers[0]["window_start"], headers[1]["window_end"]
+    found = records_by_bucket(paths)
+    assert {b: sorted(r) for b, r in found.items()} == expected(start, end)
+    for path in paths:
+        assert Segment(path).footer["coverage"]["gaps"] == []
+
+
+@pytest.mark.parametrize("case", ["wrong-ca", "foreign-client-certificate", "wrong-server-name"])
+def test_tls_failures_are_named_and_leave_no_segment(tmp_path, standin, pki, case):
+    archive = str(tmp_path / "archive")
+    start, end = past_window(30, 1)
+    arguments = {"wrong-ca": dict(ca=pki["other-ca.crt"]),
+                 "foreign-client-certificate": dict(cert=pki["stranger.crt"], key=pki["stranger.key"]),
+                 "wrong-server-name": dict(server_name="goldmane.example.com")}[case]
+    result = capture(archive, standin.port, pki, "--from", str(start), "--to", str(end), **arguments)
+    assert result.returncode == 76, result.stderr
+    message = {"wrong-ca": "unknown certificate authority", "foreign-client-certificate": "client certificate rejected",
+               "wrong-server-name": "server name mismatch"}[case]
+    assert message in result.stderr
+    if case == "wrong-server-name":
+        assert "goldmane.calico-system.svc" in result.stderr  # the names to use
+        assert "goldmane.example.com" in result.stderr
+    assert segments(archive) == []
+    assert glob.glob(os.path.join(archive, "**/*.partial"), recursive=True) == []
+
+
+def test_connection_refused_is_named(tmp_path, pki):
+    archive = str(tmp_path / "archive")
+    start, end = past_window(30, 1)
+    # The window is in the past: its deadline has passed, so the capture gives up at once.
+    result = capture(archive, free_port(), pki, "--from", str(start), "--to", str(end))
+    assert result.returncode == 69, result.stderr
+    assert "connection refused" in result.stderr
+
+
+def test_sigkill_then_the_next_capture_recovers_the_file(tmp_path, standin, pki):
+    archive = str(tmp_path / "archive")
+    # A window reaching a minute into the future: replayed buckets, then live ones.
+    now = int(time.time())
+    start = (now // 15) * 15 - 300
+    end = (now // 15) * 15 + 60
+    process = capture(archive, standin.port, pki, "--from", str(start), "--to", str(end), wait=False)
+    partial = None
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        found = glob.glob(os.path.join(archive, "**/*.seg.partial"), recursive=True)
+        # Wait for a frame past the header (the replayed buckets are flushed in frames of 4).
+        if found and os.path.getsize(found[0]) > 1000:
+            partial = found[0]
+            break
+        time.sleep(0.05)
+    assert partial, "no frame was written"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kept_size = os.path.getsize(partial)
+    # The next capture recovers the file before it captures.
+    result = capture(archive, standin.port, pki, "--window", "1m")
+    assert "recovered" in result.stderr and "bytes cut" in result.stderr, result.stderr
+    recovered = partial[: -len(".partial")]
+    segment = Segment(recovered)
+    assert segment.footer["seal"] == "recovered"
+    records = segment.records_by_footer()
+    assert records  # complete frames were kept
+    # Exactly the items the stand-in sent for the buckets in the kept frames, once each.
+    found = records_by_bucket([recovered])
+    last = max(found)
+    assert {b: sorted(r) for b, r in found.items()} == expected(start, last + 15)
+    assert segment.footer["coverage"]["captured"] == [{"from": start, "to": last + 15}]
+    assert os.path.getsize(recovered) <= kept_size + 4096
