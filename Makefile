@@ -16,7 +16,7 @@ GOLDEN_BATCH    = samples/golden-batch.jsonl
 # ~40-namespace home lab, in 15-minute windows.
 SAMPLES_FLAGS   = --start 2026-11-27T01:30:00Z --windows 12 --window-minutes 15 --activity 0.5 --seed 2026
 
-.PHONY: help build release test demo etl replay migrate samples golden-batch proto bench clean
+.PHONY: help build release test demo capture etl replay migrate samples golden-batch proto bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: build ## Run every test: Swift tests, then the Python reader and the Postg
 
 demo: build ## The pipeline on samples/ with a throwaway PostgreSQL, then the runbook's queries
 	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) OUT=$(OUT) scripts/with-postgres.sh scripts/demo.sh
+
+capture: release ## Capture the next window of Goldmane's stream into $(ARCHIVE) (what the CronJob runs; WINDOW=15m)
+	$(BIN_RELEASE) capture --archive $(ARCHIVE) --window $(or $(WINDOW),15m)
 
 etl: release ## Transform and load every new sealed segment of $(ARCHIVE) (DATABASE_URL or PG*)
 	$(BIN_RELEASE) etl --archive $(ARCHIVE)
@@ -57,9 +60,10 @@ proto: ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (ne
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
 		--swift_opt=Visibility=Public --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
-bench: release ## Benchmarks (release build): transform against `zstd -dc`; load and etl against row-by-row upserts; replay
+bench: release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; capture
 	$(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	$(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 
 clean: ## Remove build products and demo output
 	rm -rf .build .build-plugins $(OUT)

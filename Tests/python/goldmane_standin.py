@@ -38,13 +38,14 @@ def message_classes():
 FlowResult, FlowStreamRequest = message_classes()
 
 
-def items_for_bucket(start):
+def items_for_bucket(start, per_bucket=None):
     """The items of the bucket starting at `start`: deterministic, so a test can compute what
-    a window holds. Returns [(key_index, FlowResult bytes)]."""
-    count = 4 + (start // 15) % 5
+    a window holds. Returns [(key_index, FlowResult bytes)]. `per_bucket` (benchmarks) sets
+    how many distinct keys each bucket has."""
+    count = per_bucket or 4 + (start // 15) % 5
     items = []
     for index in range(count):
-        key_index = (start // 15 * 7 + index * 3) % 11
+        key_index = index if per_bucket else (start // 15 * 7 + index * 3) % 11
         result = FlowResult()
         result.id = key_index + 1
         flow = result.flow
@@ -72,16 +73,24 @@ def items_for_bucket(start):
 
 
 class Stand_in:
-    def __init__(self, log_path, reset_after=None):
-        self.log = open(log_path, "a", buffering=1)
+    def __init__(self, log_path, reset_after=None, per_bucket=None):
+        self.per_bucket = per_bucket
+        self.cache = {}
+        self.log = open(log_path, "a", buffering=1) if log_path else None
         self.lock = threading.Lock()
         self.reset_after = reset_after
         self.sent = 0
         self.resets = 0
 
+    def bucket(self, start):
+        if start not in self.cache:
+            self.cache[start] = items_for_bucket(start, self.per_bucket)
+        return self.cache[start]
+
     def record(self, bucket, key_index, stream_id):
         with self.lock:
-            self.log.write(json.dumps({"bucket": bucket, "key": key_index, "stream": stream_id}) + "\n")
+            if self.log:
+                self.log.write(json.dumps({"bucket": bucket, "key": key_index, "stream": stream_id}) + "\n")
             self.sent += 1
             if self.reset_after is not None and self.resets == 0 and self.sent >= self.reset_after:
                 self.resets += 1
@@ -99,7 +108,7 @@ class Stand_in:
         ring_start = (int(now) // 15) * 15 - 3600
         if gte > 0 and ring_start <= gte < due + 15:
             for bucket in range((gte // 15) * 15, due, 15):
-                for key_index, data in items_for_bucket(bucket):
+                for key_index, data in self.bucket(bucket):
                     if self.record(bucket, key_index, stream_id):
                         context.abort(grpc.StatusCode.UNAVAILABLE, "stand-in: forced stream reset")
                     yield data
@@ -107,15 +116,15 @@ class Stand_in:
         while context.is_active():
             time.sleep(max(0.0, rollover - time.time()))
             bucket = rollover - 30
-            for key_index, data in items_for_bucket(bucket):
+            for key_index, data in self.bucket(bucket):
                 if self.record(bucket, key_index, stream_id):
                     context.abort(grpc.StatusCode.UNAVAILABLE, "stand-in: forced stream reset")
                 yield data
             rollover += 15
 
 
-def serve(port, certs, log_path, reset_after):
-    standin = Stand_in(log_path, reset_after)
+def serve(port, certs, log_path, reset_after, per_bucket=None):
+    standin = Stand_in(log_path, reset_after, per_bucket)
     handler = grpc.method_handlers_generic_handler("goldmane.Flows", {
         "Stream": grpc.unary_stream_rpc_method_handler(
             standin.stream, request_deserializer=FlowStreamRequest.FromString, response_serializer=lambda data: data),
@@ -135,7 +144,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--certs", required=True)
-    parser.add_argument("--log", required=True)
-    parser.add_argument("--reset-after", type=int)
+    parser.add_argument("--log", help="JSON lines of every item sent (tests)")
+    parser.add_argument("--reset-after", type=int, help="abort the first stream with UNAVAILABLE after this many items")
+    parser.add_argument("--items-per-bucket", type=int, help="benchmarks: this many distinct keys in every bucket")
     arguments = parser.parse_args()
-    serve(arguments.port, arguments.certs, arguments.log, arguments.reset_after)
+    serve(arguments.port, arguments.certs, arguments.log, arguments.reset_after, arguments.items_per_bucket)

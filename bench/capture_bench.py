@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""`make bench`, the capture part: sustained capture throughput from the local grpcio
+stand-in over mutual TLS (items/s, CPU, peak RSS), next to a minimal Python gRPC client
+reading the same replay in the same run (the stand-in's own limit), and to the burst a busy
+Goldmane sends every 15 seconds. Writes <work>/capture-results.json.
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "python"))
+import certs as certificates  # noqa: E402
+
+PER_BUCKET = 2000
+BUCKETS = 60
+BUSY_CLUSTER_ITEMS_PER_DAY = 5_000_000
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(command, env=None):
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    out, err = process.stdout.read(), process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {command[0]} failed: {err[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+
+
+MINIMAL_CLIENT = r'''
+import sys, grpc
+sys.path.insert(0, sys.argv[5])
+from goldmane_standin import FlowStreamRequest
+read = lambda p: open(p, "rb").read()
+credentials = grpc.ssl_channel_credentials(read(sys.argv[2]), read(sys.argv[3]), read(sys.argv[4]))
+channel = grpc.secure_channel(sys.argv[1], credentials, options=[("grpc.ssl_target_name_override", "goldmane.calico-system.svc")])
+stream = channel.unary_stream("/goldmane.Flows/Stream", request_serializer=FlowStreamRequest.SerializeToString, response_deserializer=lambda b: b)
+request = FlowStreamRequest(start_time_gte=int(sys.argv[6]))
+count, end = 0, int(sys.argv[7])
+for message in stream(request):
+    count += 1
+    if count >= end:
+        break
+print(count)
+'''
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    arguments = parser.parse_args()
+    os.makedirs(arguments.work, exist_ok=True)
+    pki = certificates.make_all(os.path.join(arguments.work, "pki"))
+    port = free_port()
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "python")
+    standin = subprocess.Popen([sys.executable, os.path.join(here, "goldmane_standin.py"), "--port", str(port),
+                                "--certs", os.path.dirname(pki["goldmane.crt"]), "--items-per-bucket", str(PER_BUCKET)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert standin.stdout.readline().strip() == "ready"
+    try:
+        now = int(time.time())
+        start = (now // 15) * 15 - 2400
+        end = start + BUCKETS * 15
+        items = PER_BUCKET * BUCKETS
+        # Warm the stand-in's cache of encoded buckets, then measure the floor.
+        client = [sys.executable, "-c", MINIMAL_CLIENT, f"127.0.0.1:{port}", pki["tigera-ca.crt"], pki["client.key"],
+                  pki["client.crt"], here, str(start), str(items)]
+        run(client)
+        floor_seconds, floor_cpu, _, count = run(client)
+        assert int(count) == items
+        env = dict(os.environ, GOLDMANE_HOST=f"127.0.0.1:{port}", GOLDMANE_SERVER_NAME="goldmane.calico-system.svc",
+                   TLS_CERT_PATH=pki["client.crt"], TLS_KEY_PATH=pki["client.key"], CA_CERT_PATH=pki["tigera-ca-bundle.crt"])
+        archive = os.path.join(arguments.work, f"capture-archive-{now}")
+        seconds, cpu, rss, out = run([arguments.bin, "capture", "--archive", archive, "--cluster", "bench",
+                                      "--from", str(start), "--to", str(end), "--grace", "1"], env=env)
+        assert f": {items} items" in out, out
+        # The capture waits a quiet period after a past window's replay; take it out of the rate.
+        quiet = 10.0
+        active = max(seconds - quiet, 0.001)
+        burst = BUSY_CLUSTER_ITEMS_PER_DAY / (86400 / 15)
+        results = {
+            "items": items, "buckets": BUCKETS, "items_per_bucket": PER_BUCKET,
+            "capture_seconds": round(seconds, 2), "capture_seconds_without_quiet_wait": round(active, 2),
+            "capture_items_per_second": round(items / active), "capture_cpu_seconds": round(cpu, 2),
+            "capture_peak_rss_mib": round(rss, 1),
+            "python_client_seconds": round(floor_seconds, 2), "python_client_items_per_second": round(items / floor_seconds),
+            "busy_goldmane_burst_items": round(burst), "burst_absorbed_in_ms": round(burst / (items / active) * 1000, 1),
+        }
+        print(f"capture of {items:,} replayed items ({BUCKETS} buckets of {PER_BUCKET:,}) over mTLS: {active:.2f}s "
+              f"({items / active:,.0f} items/s; {cpu:.2f}s CPU, peak RSS {rss:.1f} MiB) after which it waits {quiet:.0f}s of quiet; "
+              f"a minimal Python grpcio client reads the same replay in {floor_seconds:.2f}s ({items / floor_seconds:,.0f} items/s). "
+              f"A busy Goldmane's burst of ~{burst:,.0f} items per 15 s bucket is absorbed in ~{burst / (items / active) * 1000:.0f} ms.")
+        with open(os.path.join(arguments.work, "capture-results.json"), "w") as handle:
+            json.dump(results, handle, indent=2)
+    finally:
+        standin.terminate()
+        standin.wait()
+
+
+if __name__ == "__main__":
+    main()
