@@ -15,7 +15,17 @@ final class BucketSink: Sendable {
         var itemsDiscarded = 0
         var failure: SegmentError? = nil
         var finishing = false
+        /// Bytes held or waiting for the writer.
+        var bufferedBytes = 0
+        /// Buckets that lost items because the writer fell too far behind.
+        var lossyBuckets: Set<Int64> = []
+        var itemsDropped = 0
     }
+
+    /// The most the receive path buffers for the writer. Past it (the disk has stalled for
+    /// minutes), items are dropped, counted, and their buckets recorded as gaps: memory stays
+    /// bounded and the loss is explicit.
+    static let maxBufferedBytes = 256 << 20
 
     private let state: Mutex<State>
     private let condition = NSCondition()
@@ -39,10 +49,18 @@ final class BucketSink: Sendable {
 
     var itemsWritten: Int { state.withLock { $0.itemsWritten } }
     var itemsDiscarded: Int { state.withLock { $0.itemsDiscarded } }
+    var itemsDropped: Int { state.withLock { $0.itemsDropped } }
+    var lossyBuckets: [Int64] { state.withLock { $0.lossyBuckets.sorted() } }
 
     /// Called by the receive path: never blocks on disk.
     func add(_ bytes: [UInt8], start: Int64, end: Int64) {
         let handOff = state.withLock { state -> Bool in
+            guard state.bufferedBytes + bytes.count <= Self.maxBufferedBytes else {
+                state.itemsDropped += 1
+                state.lossyBuckets.insert(start)
+                return false
+            }
+            state.bufferedBytes += bytes.count
             if let bucket = state.heldBucket, start > bucket {
                 state.ready.append(state.held)
                 state.held = []
@@ -86,7 +104,9 @@ final class BucketSink: Sendable {
                 try writer.flushFrame()
                 bucketsSinceFlush = 0
             }
+            let bytes = bucket.reduce(0) { $0 + $1.bytes.count }
             state.withLock {
+                $0.bufferedBytes -= bytes
                 $0.itemsWritten += bucket.count
                 $0.writtenUpTo = max($0.writtenUpTo, first.start + BucketClock.bucketSeconds)
             }

@@ -103,12 +103,14 @@ public struct CaptureSession: Sendable {
         }
         let completeUpTo = try sink.finish(complete: finished, now: ended, grace: options.grace)
         var gaps = window.gaps.map { Coverage.Gap(from: $0.from, to: $0.to, reason: $0.reason) } + receiver.gaps
+            + sink.lossyBuckets.map { Coverage.Gap(from: $0, to: $0 + BucketClock.bucketSeconds, reason: "items dropped: the segment writer fell behind (disk stalled)") }
         if completeUpTo < window.end {
             gaps.append(Coverage.Gap(from: completeUpTo, to: window.end, reason: reason.isEmpty ? "not captured" : reason))
         }
         var stats = receiver.stats
         stats["items_written"] = Int64(sink.itemsWritten)
         stats["items_discarded_incomplete_bucket"] = Int64(sink.itemsDiscarded)
+        stats["items_dropped_writer_behind"] = Int64(sink.itemsDropped)
         let captured = completeUpTo > window.captureFrom ? [TimeRange(from: window.captureFrom, to: completeUpTo)] : []
         let footer: SegmentFooter
         do {
