@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`, the capture part: sustained capture throughput from the local grpcio
-stand-in over mutual TLS (items/s, CPU, peak RSS), next to a minimal Python gRPC client
-reading the same replay in the same run (the stand-in's own limit), and to the burst a busy
-Goldmane sends every 15 seconds. Writes <work>/capture-results.json.
+stand-in over mutual TLS (items/s, CPU, peak RSS), next to a minimal Python grpcio client
+reading the same replay in the same run (a baseline: the least a consumer can do), and to the
+burst a busy Goldmane sends every 15 seconds. Writes <work>/capture-results.json.
 """
 import argparse
 import json
@@ -99,7 +99,8 @@ def main():
         }
         print(f"capture of {items:,} replayed items ({BUCKETS} buckets of {PER_BUCKET:,}) over mTLS: {active:.2f}s "
               f"({items / active:,.0f} items/s; {cpu:.2f}s CPU, peak RSS {rss:.1f} MiB) after which it waits {quiet:.0f}s of quiet; "
-              f"a minimal Python grpcio client reads the same replay in {floor_seconds:.2f}s ({items / floor_seconds:,.0f} items/s). "
+              f"a minimal Python grpcio client reads the same replay in {floor_seconds:.2f}s ({items / floor_seconds:,.0f} items/s; "
+              f"capture is {floor_seconds / active:.1f}x its rate). "
               f"A busy Goldmane's burst of ~{burst:,.0f} items per 15 s bucket is absorbed in ~{burst / (items / active) * 1000:.0f} ms.")
         with open(os.path.join(arguments.work, "capture-results.json"), "w") as handle:
             json.dump(results, handle, indent=2)
