@@ -1,10 +1,6 @@
 /// Walks the data frames of a segment's bytes without trusting its footer: the common
 /// ground of `verify` (which reports the first problem) and recovery (which cuts there).
 public struct FrameScanner {
-    public struct ScannedFrame {
-        public var entry: FrameEntry
-    }
-
     public struct Outcome {
         public var frames: [FrameEntry] = []
         /// Offset just past the last good frame.
