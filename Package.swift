@@ -103,6 +103,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LoadTests",
             dependencies: ["Load", "TrailFormat"],
             swiftSettings: strict

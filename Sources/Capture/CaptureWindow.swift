@@ -23,11 +23,15 @@ public struct CaptureWindow: Equatable, Sendable {
     ///   - length: the window length (`--window`), a multiple of 15 s.
     ///   - resumeFrom: where the archive's captured coverage ends for this cluster, if anywhere.
     ///   - now: the current Unix time.
+    ///
+    /// A run that starts behind (missed runs) catches up: its window reaches to the last bucket
+    /// streamed by now, so the next run is on schedule again instead of staying behind.
     public static func next(length: Int64, resumeFrom: Int64?, now: Int64) -> CaptureWindow {
         let bucket = BucketClock.bucketSeconds
+        let streamedUpTo = BucketClock.bucketStart(containing: now) - bucket
         // With nothing archived: the most recent whole window that has been streamed by now.
-        let start = resumeFrom ?? (BucketClock.bucketStart(containing: now) - bucket - length)
-        let end = start + length
+        let start = resumeFrom ?? (streamedUpTo - length)
+        let end = max(start + length, streamedUpTo)
         let ringEdge = BucketClock.bucketStart(containing: now - replayableSeconds) + bucket
         if start < ringEdge {
             let from = min(ringEdge, end)
@@ -41,9 +45,11 @@ public struct CaptureWindow: Equatable, Sendable {
     public static func explicit(from: Int64, to: Int64, now: Int64) -> CaptureWindow {
         let start = BucketClock.bucketStart(containing: from)
         let end = BucketClock.bucketStart(containing: to + BucketClock.bucketSeconds - 1)
-        var window = next(length: end - start, resumeFrom: start, now: now)
-        window.end = end
-        return window
+        let ringEdge = BucketClock.bucketStart(containing: now - replayableSeconds) + BucketClock.bucketSeconds
+        guard start < ringEdge else { return CaptureWindow(start: start, end: end, captureFrom: start, gaps: []) }
+        let from = min(ringEdge, end)
+        return CaptureWindow(start: start, end: end, captureFrom: from,
+                             gaps: [(start, from, "older than Goldmane's replay ring when the capture ran")])
     }
 
     /// When the window's last bucket has been streamed: the rollover after it, plus grace.

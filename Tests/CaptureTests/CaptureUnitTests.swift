@@ -1,0 +1,89 @@
+import Testing
+@testable import Capture
+
+/// The parts of capture that need no server: windows, the CA bundle, the endpoint, dedup.
+/// (The stream itself is tested against the grpcio stand-in in Tests/python/test_capture.py.)
+@Suite struct CaptureUnitTests {
+    let now: Int64 = 1_795_747_507  // 2026-11-27T02:45:07Z
+
+    @Test func theFirstRunTakesTheLatestWholeStreamedWindow() {
+        let window = CaptureWindow.next(length: 900, resumeFrom: nil, now: now)
+        #expect(window.end == 1_795_747_500 - 15)
+        #expect(window.start == window.end - 900)
+        #expect(window.captureFrom == window.start && window.gaps.isEmpty)
+    }
+
+    @Test func runsTileFromWhereTheArchiveEnds() {
+        let resume: Int64 = 1_795_747_200
+        let window = CaptureWindow.next(length: 900, resumeFrom: resume, now: now)
+        #expect(window.start == resume && window.end == resume + 900)
+        #expect(window.deadline(grace: 10) == resume + 900 - 15 + 30 + 10)
+    }
+
+    @Test func aRunThatIsBehindCatchesUp() {
+        let resume = now - 2_400 - (now % 15)
+        let window = CaptureWindow.next(length: 900, resumeFrom: resume, now: now)
+        #expect(window.start == resume)
+        #expect(window.end == BucketClock.bucketStart(containing: now) - 15)
+        #expect(window.gaps.isEmpty)
+    }
+
+    @Test func aStartOlderThanTheRingIsAGap() {
+        let resume = now - 7_200 - (now % 15)
+        let window = CaptureWindow.next(length: 900, resumeFrom: resume, now: now)
+        #expect(window.start == resume)
+        #expect(window.captureFrom > now - CaptureWindow.replayableSeconds)
+        #expect(window.captureFrom % 15 == 0)
+        #expect(window.gaps.count == 1 && window.gaps[0].from == resume && window.gaps[0].to == window.captureFrom)
+    }
+
+    @Test func explicitWindowsAlignOutwardToBuckets() {
+        let window = CaptureWindow.explicit(from: now - 600 + 7, to: now - 300 + 1, now: now)
+        #expect(window.start % 15 == 0 && window.end % 15 == 0)
+        #expect(window.start <= now - 600 + 7 && window.end >= now - 300 + 1)
+    }
+
+    @Test func theCABundleMayHoldCommentLines() {
+        let bundle = """
+            # certificate name: tigera-operator/tigera-ca-private
+            -----BEGIN CERTIFICATE-----
+            QUJD
+            -----END CERTIFICATE-----
+
+            # certificate name: calico-system/goldmane-key-pair
+            -----BEGIN CERTIFICATE-----
+            REVG
+            -----END CERTIFICATE-----
+            """
+        let certificates = PEMBundle.certificates(in: bundle)
+        #expect(certificates.count == 2)
+        #expect(certificates.allSatisfy { !$0.contains("#") && $0.hasPrefix("-----BEGIN CERTIFICATE-----") })
+        #expect(PEMBundle.certificates(in: "# only a comment\n").isEmpty)
+    }
+
+    @Test func theServerNameDefaultsToTheHostWithoutItsPort() throws {
+        let plain = try GoldmaneEndpoint(hostPort: "goldmane.calico-system.svc:7443", serverName: nil, certificatePath: "c", keyPath: "k", caPath: "a", insecure: false)
+        #expect(plain.host == "goldmane.calico-system.svc" && plain.port == 7443 && plain.serverName == "goldmane.calico-system.svc")
+        let overridden = try GoldmaneEndpoint(hostPort: "10.0.0.5:17443", serverName: "goldmane.calico-system.svc", certificatePath: "c", keyPath: "k", caPath: "a", insecure: false)
+        #expect(overridden.host == "10.0.0.5" && overridden.port == 17443 && overridden.serverName == "goldmane.calico-system.svc")
+        let defaultPort = try GoldmaneEndpoint(hostPort: "goldmane", serverName: "", certificatePath: "c", keyPath: "k", caPath: "a", insecure: false)
+        #expect(defaultPort.port == 7443 && defaultPort.serverName == "goldmane")
+        let v6 = try GoldmaneEndpoint(hostPort: "[fd00::1]:7443", serverName: nil, certificatePath: "c", keyPath: "k", caPath: "a", insecure: false)
+        #expect(v6.host == "fd00::1" && v6.port == 7443)
+        #expect(throws: CaptureError.self) {
+            _ = try GoldmaneEndpoint(hostPort: "goldmane:http", serverName: nil, certificatePath: "c", keyPath: "k", caPath: "a", insecure: false)
+        }
+    }
+
+    @Test func aCopyOfAnItemInTheSameBucketIsDropped() {
+        var dedup = BucketDeduplicator()
+        var admitted: [Bool] = []
+        admitted.append(dedup.admit(key: [1, 2, 3], bucket: 15))
+        admitted.append(dedup.admit(key: [1, 2, 3], bucket: 15))
+        admitted.append(dedup.admit(key: [1, 2, 3], bucket: 30))
+        admitted.append(dedup.admit(key: [1, 2, 4], bucket: 15))
+        dedup.forget(before: 30)
+        admitted.append(dedup.admit(key: [1, 2, 3], bucket: 15))
+        #expect(admitted == [true, false, true, true, true])
+    }
+}
