@@ -31,7 +31,6 @@ final class BucketSink: Sendable {
     private let condition = NSCondition()
     private let writerBox: UncheckedBox<SegmentWriter>
     private let window: CaptureWindow
-    private let thread: UncheckedBox<Thread?> = UncheckedBox(nil)
     private let stopped = Mutex(false)
     /// Flush a frame when this much is pending, or every few buckets.
     static let frameBytes = 1 << 20
@@ -43,7 +42,6 @@ final class BucketSink: Sendable {
         state = Mutex(State(writtenUpTo: window.captureFrom))
         let thread = Thread { [self] in self.writeLoop() }
         thread.name = "segment-writer"
-        self.thread.value = thread
         thread.start()
     }
 

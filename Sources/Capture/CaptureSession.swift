@@ -102,7 +102,7 @@ public struct CaptureSession: Sendable {
         case .fatal(let error), .gaveUp(let error): finished = false; failure = error; reason = error.message
         }
         let completeUpTo = try sink.finish(complete: finished, now: ended, grace: options.grace)
-        var gaps = window.gaps.map { Coverage.Gap(from: $0.from, to: $0.to, reason: $0.reason) } + receiver.gaps
+        var gaps = window.gaps.map { Coverage.Gap(from: $0.from, to: $0.to, reason: $0.reason) }
             + sink.lossyBuckets.map { Coverage.Gap(from: $0, to: $0 + BucketClock.bucketSeconds, reason: "items dropped: the segment writer fell behind (disk stalled)") }
         if completeUpTo < window.end {
             gaps.append(Coverage.Gap(from: completeUpTo, to: window.end, reason: reason.isEmpty ? "not captured" : reason))
@@ -179,14 +179,14 @@ public struct CaptureSession: Sendable {
             case .success(let done):
                 if done || receiver.isDone || Date().timeIntervalSince1970 >= deadline { return .complete }
                 // The stream ended without an error before the window did: reconnect.
-                receiver.noteReconnect("stream ended by Goldmane")
+                receiver.noteReconnect()
             case .failure(let error):
                 let failure = StreamFailure.describe(error, endpoint: options.endpoint)
                 guard StreamFailure.isTransient(failure) else { return .fatal(failure) }
                 if Date().timeIntervalSince1970 >= giveUpAt {
                     return .gaveUp(failure)
                 }
-                receiver.noteReconnect(failure.message)
+                receiver.noteReconnect()
                 log("stream failed, reconnecting in \(Int(backoff)) s from \(UTCTime.rfc3339(receiver.resumePoint)): \(failure.message)")
                 try? await Task.sleep(for: .seconds(backoff))
                 backoff = min(backoff * 2, 10)

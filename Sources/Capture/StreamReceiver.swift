@@ -11,7 +11,6 @@ final class StreamReceiver: Sendable {
         var latestBucket: Int64? = nil
         var maxId: Int64 = 0
         var done = false
-        var gaps: [Coverage.Gap] = []
         var stats: [String: Int64] = [
             "items_received": 0, "duplicates_dropped": 0, "items_outside_window": 0, "malformed_items": 0,
             "reconnects": 0, "goldmane_restarts": 0,
@@ -44,7 +43,6 @@ final class StreamReceiver: Sendable {
     var itemsReceived: Int64 { state.withLock { $0.stats["items_received"] ?? 0 } }
     var isDone: Bool { state.withLock { $0.done } }
     var stats: [String: Int64] { state.withLock { $0.stats } }
-    var gaps: [Coverage.Gap] { state.withLock { $0.gaps } }
 
     /// Where a new stream should replay from: the bucket being received (it may be partial;
     /// its copies are dropped as duplicates), or the window's start.
@@ -95,7 +93,7 @@ final class StreamReceiver: Sendable {
         }
     }
 
-    func noteReconnect(_ reason: String) {
+    func noteReconnect() {
         state.withLock { $0.stats["reconnects", default: 0] += 1 }
     }
 }

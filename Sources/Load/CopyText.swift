@@ -49,8 +49,7 @@ struct CopyText {
             copy.field(row.srcType); copy.field(row.srcNs); copy.field(row.srcIdentity); copy.field(row.srcWorkload)
             copy.field(row.dstType); copy.field(row.dstNs); copy.field(row.dstIdentity); copy.field(row.dstWorkload)
             copy.field(row.dstService); copy.field(row.dstPort); copy.field(row.proto); copy.field(row.action); copy.field(row.reporter)
-            copy.totals(EdgeTotals(firstSeen: row.firstSeen, lastSeen: row.lastSeen, flowCount: row.flowCount, connections: row.connections,
-                                   packetsIn: row.packetsIn, packetsOut: row.packetsOut, bytesIn: row.bytesIn, bytesOut: row.bytesOut))
+            copy.totals(row.totals)
             copy.array(row.days)
             copy.endRow()
         }

@@ -295,6 +295,11 @@ public struct WideEdgeRow: Codable, Equatable, Sendable {
         bytesOut = totals.bytesOut
         self.days = days
     }
+
+    public var totals: EdgeTotals {
+        EdgeTotals(firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections,
+                   packetsIn: packetsIn, packetsOut: packetsOut, bytesIn: bytesIn, bytesOut: bytesOut)
+    }
 }
 
 /// The fold's monoid: min first seen, max last seen, sums. Merges commute.

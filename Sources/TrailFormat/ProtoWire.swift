@@ -33,17 +33,7 @@ public enum ProtoWire {
         @inline(__always)
         mutating func varint() -> UInt64? {
             guard let base else { return nil }
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while position < end {
-                let byte = base.load(fromByteOffset: position, as: UInt8.self)
-                position += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return value }
-                shift += 7
-                if shift >= 70 { return nil }
-            }
-            return nil
+            return WireBytes.varint(base.assumingMemoryBound(to: UInt8.self), &position, end)
         }
 
         @inline(__always)

@@ -24,17 +24,8 @@ public enum Varint {
     /// when the bytes end inside the varint or it is longer than 10 bytes.
     @inline(__always)
     public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (value: UInt64, next: Int)? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var index = offset
-        while index < bytes.count {
-            let byte = bytes[index]
-            index += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return (value, index) }
-            shift += 7
-            if shift >= 70 { return nil }
-        }
-        return nil
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var position = offset
+        return WireBytes.varint(base, &position, bytes.count).map { ($0, position) }
     }
 }

@@ -126,14 +126,8 @@ final class EdgeFold {
             totals[index].bytesIn += item.counters.bytesIn
             totals[index].bytesOut += item.counters.bytesOut
             let day = Int32(truncatingIfNeeded: UTCTime.floorDivide(item.start, 86_400))
-            if days[index].last != day {
-                if let last = days[index].last, last > day {
-                    days[index].append(day)
-                    days[index].sort()
-                } else {
-                    days[index].append(day)
-                }
-            }
+            // Buckets arrive in time order (BucketMerge), so days are appended in order.
+            if days[index].last != day { days[index].append(day) }
             items.folded += 1
         }
         staged.removeAll(keepingCapacity: true)

@@ -66,9 +66,7 @@ struct CaptureCommand: AsyncParsableCommand {
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
         if from != nil && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
         if let window, Self.seconds(window) == nil { throw ValidationError("--window \(window): expected a duration such as 15m, 900s or 1h, a multiple of 15 s") }
-        if let from, UTCTime.parse(from) == nil { throw ValidationError("--from: \(from) is not RFC 3339 UTC or Unix seconds") }
-        if let to, UTCTime.parse(to) == nil { throw ValidationError("--to: \(to) is not RFC 3339 UTC or Unix seconds") }
-        if let from, let to, let start = UTCTime.parse(from), let end = UTCTime.parse(to), end <= start {
+        if let start = try TimeArgument.parse(from, option: "--from"), let end = try TimeArgument.parse(to, option: "--to"), end <= start {
             throw ValidationError("--to must be after --from")
         }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }

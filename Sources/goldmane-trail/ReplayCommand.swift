@@ -33,8 +33,8 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let from, UTCTime.parse(from) == nil { throw ValidationError("--from: \(from) is not RFC 3339 UTC or Unix seconds") }
-        if let to, UTCTime.parse(to) == nil { throw ValidationError("--to: \(to) is not RFC 3339 UTC or Unix seconds") }
+        _ = try TimeArgument.parse(from, option: "--from")
+        _ = try TimeArgument.parse(to, option: "--to")
     }
 
     func run() throws {

@@ -32,7 +32,7 @@ struct SamplesCommand: ParsableCommand {
 
     func validate() throws {
         guard windows > 0, windowMinutes > 0, scale > 0, activity > 0 else { throw ValidationError("--windows, --window-minutes, --scale and --activity must be positive") }
-        guard let start = UTCTime.parse(start) else { throw ValidationError("--start: \(start) is not RFC 3339 UTC or Unix seconds") }
+        guard let start = try TimeArgument.parse(start, option: "--start") else { return }
         guard start % (Int64(windowMinutes) * 60) == 0 else { throw ValidationError("--start must be aligned to the window length") }
     }
 
