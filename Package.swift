@@ -58,14 +58,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PostgreSQL through libpq, shared by the stages that read or write the database.
+        .target(name: "TrailDatabase", dependencies: ["CLibPQ"], swiftSettings: strict),
+
         .target(name: "Transform", dependencies: ["TrailFormat"], swiftSettings: strict),
         .target(
             name: "Load",
-            dependencies: ["TrailFormat", "CLibPQ"],
+            dependencies: ["TrailFormat", "TrailDatabase"],
             resources: [.copy("migrations")],
             swiftSettings: strict
         ),
-        .target(name: "Report", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["TrailFormat", "TrailDatabase"], swiftSettings: strict),
 
         // Realistic synthetic archives for samples/, tests and benchmarks.
         .target(
@@ -77,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "goldmane-trail",
             dependencies: [
-                "GoldmaneAPI", "TrailFormat", "Capture", "Transform", "Load", "Report",
+                "GoldmaneAPI", "TrailFormat", "TrailDatabase", "Capture", "Transform", "Load", "Report",
                 "SampleGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -109,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadTests",
-            dependencies: ["Load", "TrailFormat"],
+            dependencies: ["Load", "TrailDatabase", "TrailFormat"],
             swiftSettings: strict
         ),
         .testTarget(

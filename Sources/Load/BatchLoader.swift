@@ -1,3 +1,4 @@
+import TrailDatabase
 import TrailFormat
 
 /// Loads one edge batch in one transaction: the ledger rows of its inputs and the additive

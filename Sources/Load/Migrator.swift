@@ -1,4 +1,5 @@
 import Foundation
+import TrailDatabase
 
 /// Applies `migrations/*.sql` (shipped inside the binary's resources) in name order, each
 /// once, recorded in `schema_migrations`. Every job that touches the database runs it first;

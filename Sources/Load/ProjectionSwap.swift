@@ -1,3 +1,5 @@
+import TrailDatabase
+
 /// Replay's last step: the shadow tables, built aside, replace the live ones in one
 /// transaction, so readers see the old tables or the new ones, never a mix.
 public enum ProjectionSwap {

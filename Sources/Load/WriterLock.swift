@@ -1,4 +1,5 @@
 import Foundation
+import TrailDatabase
 
 /// One writer at a time: load, etl and replay hold a session advisory lock for their whole
 /// run. A second writer waits up to `waitSeconds`, then fails with `.lockTimeout` (exit 75), so

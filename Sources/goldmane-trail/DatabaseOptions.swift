@@ -1,5 +1,6 @@
 import ArgumentParser
 import Load
+import TrailDatabase
 
 /// How the database jobs connect. The target comes from the environment only (a password
 /// on a command line would show in `ps`): `DATABASE_URL`, a libpq URI or keyword string

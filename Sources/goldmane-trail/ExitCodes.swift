@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import Load
+import TrailDatabase
 import TrailFormat
 import Transform
 
 /// The documented exit codes (sysexits.h conventions), shared by every job.
 enum ExitCodes {
+    static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
     static let cannotCreate: Int32 = 73

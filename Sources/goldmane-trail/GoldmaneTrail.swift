@@ -11,13 +11,15 @@ struct GoldmaneTrail: AsyncParsableCommand {
               capture -> archive of sealed segments -> transform -> edge batch -> load -> PostgreSQL -> reports
 
             Exit codes: 0 success; 64 usage error; 65 corrupt, unsealed or refused input; 66 input
-            missing; 69 database unreachable; 70 a database statement failed; 73 output cannot be
+            missing; 69 database, Slack or Graphviz unavailable; 70 a database statement failed; 73 output cannot be
             written; 74 I/O error; 75 another writer holds the lock; 77 database authentication
-            failed; 78 database does not exist; 1 anything else.
+            failed; 78 database does not exist, has no goldmane-trail tables, or Slack refused the
+            webhook or channel; 1 anything else.
             """,
         version: TrailVersion.current,
         subcommands: [
             CaptureCommand.self, TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
+            DigestCommand.self, EgressReportCommand.self, QueryCommand.self, GraphCommand.self, DiffCommand.self,
             VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
         ]
     )

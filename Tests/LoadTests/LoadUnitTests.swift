@@ -1,6 +1,7 @@
 import Testing
 import TrailFormat
 @testable import Load
+@testable import TrailDatabase
 
 /// The parts of the load that need no server: COPY escaping, secret redaction, and sorting
 /// connection failures. (Everything else is tested against a real PostgreSQL in Tests/python.)

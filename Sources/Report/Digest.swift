@@ -1,0 +1,36 @@
+import TrailFormat
+
+/// The daily digest: the edges first seen in a window, and how much of the window the data
+/// covers. Built from the database alone, so the same database and window give the same digest.
+public struct Digest: Sendable, Equatable {
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    /// Denies first, then allows, each by first seen.
+    public var edges: [EdgeRecord]
+    public var coverage: Coverage
+
+    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRecord], coverage: Coverage) {
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.edges = edges.sorted(by: EdgeRecord.digestOrder)
+        self.coverage = coverage
+    }
+
+    /// Reads the edges first seen in `(at - window, at]` and the window's coverage.
+    public static func build(store: ReportStore, at: Int64, window: Int64) throws(ReportError) -> Digest {
+        guard window > 0 else { throw ReportError(.badArgument, "the digest window must be longer than zero") }
+        let start = at - window
+        let edges = try store.edgesFirstSeen(after: start, upTo: at)
+        let coverage = Coverage(start: start, end: at, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: at))
+        return Digest(windowStart: start, windowEnd: at, edges: edges, coverage: coverage)
+    }
+
+    public var isEmpty: Bool { edges.isEmpty }
+    public var denied: [EdgeRecord] { edges.filter { $0.action == "deny" } }
+    public var others: [EdgeRecord] { edges.filter { $0.action != "deny" } }
+
+    /// "8 new edges in last 24h".
+    public var headline: String {
+        "\(edges.count) new edge\(edges.count == 1 ? "" : "s") in last \(Coverage.duration(windowEnd - windowStart))"
+    }
+}

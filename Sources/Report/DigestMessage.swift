@@ -1,0 +1,74 @@
+import TrailFormat
+
+/// Renders a digest as a Slack message within Slack's limits: a header block of at most 150
+/// characters, section texts of at most 3,000, at most 50 blocks. Lists longer than
+/// `maxEdges`, or than those limits allow, end with "…and N more".
+public struct DigestMessage {
+    public static let sectionLimit = 3000
+    public static let blockLimit = 50
+    public static let headerLimit = 150
+
+    public var maxEdges: Int
+    public var channel: String?
+    public var clusterLabel: String
+
+    public init(maxEdges: Int = 50, channel: String? = nil, clusterLabel: String = "") {
+        self.maxEdges = maxEdges
+        self.channel = channel
+        self.clusterLabel = clusterLabel
+    }
+
+    public func render(_ digest: Digest) -> SlackMessage {
+        let headline = digest.headline
+        var blocks: [SlackBlock] = [.header(String(headline.prefix(Self.headerLimit)))]
+        let cluster = clusterLabel.isEmpty ? "" : "\(SlackMrkdwn.code(clusterLabel)) · "
+        blocks.append(.context("\(cluster)window \(Coverage.time(digest.windowStart)) to \(Coverage.time(digest.windowEnd)) · \(digest.denied.count) denied, \(digest.others.count) allowed"))
+        let coverageText = digest.coverage.isComplete
+            ? "Coverage: complete."
+            : ":warning: Coverage: " + SlackMrkdwn.escape(digest.coverage.statement(clusterNames: digest.coverage.capturedSeconds.count > 1)) + "."
+        blocks.append(.section(Self.clip(coverageText)))
+
+        // Room left: keep two blocks for the "more" line and a spare.
+        var listed = 0
+        var omitted = 0
+        for (title, edges) in [("Denied", digest.denied), ("Allowed", digest.others)] where !edges.isEmpty {
+            var lines: [String] = []
+            var pending = "*\(title)* (\(edges.count))"
+            for edge in edges {
+                let line = "• \(SlackMrkdwn.code(edge.srcNs)) → \(SlackMrkdwn.code(edge.dstNs))"
+                    + (title == "Allowed" && edge.action != "allow" ? " (\(SlackMrkdwn.escape(edge.action)))" : "")
+                    + "  first seen \(Coverage.time(edge.firstSeen)), \(edge.flowCount) flow\(edge.flowCount == 1 ? "" : "s")"
+                guard listed < maxEdges, blocks.count + lines.count + 1 < Self.blockLimit - 2,
+                      SlackMrkdwn.length(line) < Self.sectionLimit else {
+                    omitted += 1
+                    continue
+                }
+                if SlackMrkdwn.length(pending) + 1 + SlackMrkdwn.length(line) > Self.sectionLimit {
+                    lines.append(pending)
+                    pending = line
+                } else {
+                    pending += "\n" + line
+                }
+                listed += 1
+            }
+            lines.append(pending)
+            blocks.append(contentsOf: lines.map(SlackBlock.section))
+        }
+        if omitted > 0 {
+            blocks.append(.context("…and \(omitted) more. All of them: `goldmane-trail query new --since \(UTCTime.rfc3339(digest.windowStart))`"))
+        }
+        let summary = "\(headline): \(digest.denied.count) denied, \(digest.others.count) allowed"
+            + (digest.coverage.isComplete ? "" : " (coverage incomplete)")
+        return SlackMessage(channel: channel, text: summary, blocks: blocks)
+    }
+
+    static func clip(_ text: String) -> String {
+        guard SlackMrkdwn.length(text) > sectionLimit else { return text }
+        var kept = ""
+        for character in text {
+            if SlackMrkdwn.length(kept) + character.utf16.count > sectionLimit - 2 { break }
+            kept.append(character)
+        }
+        return kept + " …"
+    }
+}

@@ -1,0 +1,156 @@
+import TrailFormat
+
+/// The Wave-1 egress report: per source namespace, what it reaches and how far to trust the
+/// lists. Built from `edge_wide`, where each flow may be reported by both ends: per
+/// destination, the reporter that saw more is counted, never both.
+public struct EgressReport: Sendable, Equatable, Encodable {
+    /// One destination reached on one port.
+    public struct Destination: Sendable, Equatable, Encodable {
+        /// A namespace, `pub` / `pvt` (the internet and private networks), a network set or a host.
+        public var name: String
+        public var kind: String
+        public var port: Int64
+        public var proto: String
+        public var flows: Int64
+        public var days: Int
+        public var firstSeen: Int64
+        public var lastSeen: Int64
+        /// Seen in one 15-second bucket only: a weekly or monthly job may not have run yet.
+        public var seenOnce: Bool { flows == 1 }
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, port, flows, days
+            case proto = "protocol"
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+            case seenOnce = "seen_once"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(port, forKey: .port)
+            try container.encode(proto, forKey: .proto)
+            try container.encode(flows, forKey: .flows)
+            try container.encode(days, forKey: .days)
+            try container.encode(UTCTime.rfc3339(firstSeen), forKey: .firstSeen)
+            try container.encode(UTCTime.rfc3339(lastSeen), forKey: .lastSeen)
+            try container.encode(seenOnce, forKey: .seenOnce)
+        }
+    }
+
+    /// What one namespace sends out.
+    public struct Namespace: Sendable, Equatable, Encodable {
+        public var name: String
+        /// In-cluster namespaces reached with `allow`, the namespace itself included (a
+        /// default-deny egress policy blocks traffic inside the namespace too).
+        public var inCluster: [Destination]
+        /// `pub` and `pvt` networks and network sets reached with `allow`, by port.
+        public var internet: [Destination]
+        /// Host endpoints (nodes) reached with `allow`.
+        public var hosts: [Destination]
+        /// Denied destinations: policy is already dropping these; investigate before tightening.
+        public var denied: [Destination]
+        /// kube-dns on 53, UDP and TCP: allowed in every candidate policy, observed or not.
+        public var dnsObserved: [String]
+        public var firstSeen: Int64
+        public var lastSeen: Int64
+        /// Distinct UTC days with any egress from this namespace.
+        public var daysObserved: Int
+        public var seenOnce: Int
+
+        enum CodingKeys: String, CodingKey {
+            case name, internet, hosts, denied
+            case inCluster = "in_cluster"
+            case dnsObserved = "dns_observed"
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+            case daysObserved = "days_observed"
+            case seenOnce = "seen_once"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(inCluster, forKey: .inCluster)
+            try container.encode(internet, forKey: .internet)
+            try container.encode(hosts, forKey: .hosts)
+            try container.encode(denied, forKey: .denied)
+            try container.encode(dnsObserved, forKey: .dnsObserved)
+            try container.encode(UTCTime.rfc3339(firstSeen), forKey: .firstSeen)
+            try container.encode(UTCTime.rfc3339(lastSeen), forKey: .lastSeen)
+            try container.encode(daysObserved, forKey: .daysObserved)
+            try container.encode(seenOnce, forKey: .seenOnce)
+        }
+    }
+
+    public var namespaces: [Namespace]
+    /// The span of the data the report read, and its coverage.
+    public var coverage: Coverage
+    /// Days of data to collect before a list counts as complete (the runbook's caveat).
+    public static let daysToTrust = 7
+
+    enum CodingKeys: String, CodingKey { case namespaces, coverage, daysToTrust = "days_to_trust" }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(namespaces, forKey: .namespaces)
+        try container.encode(coverage, forKey: .coverage)
+        try container.encode(Self.daysToTrust, forKey: .daysToTrust)
+    }
+
+    /// kube-dns: the universal baseline.
+    static let dnsNamespace = "kube-system"
+    static let dnsPort: Int64 = 53
+
+    public static func build(store: ReportStore, namespace: String?) throws(ReportError) -> EgressReport {
+        let rows = try store.egressRows(namespace: namespace)
+        let start = rows.map(\.firstSeen).min() ?? 0
+        let end = rows.map(\.lastSeen).max() ?? 0
+        let coverage = Coverage(start: start, end: end, clusters: try store.clusters(),
+                                ranges: end > start ? try store.coverage(from: start, to: end) : [])
+        return EgressReport(rows: rows, coverage: coverage)
+    }
+
+    public init(rows: [WideRecord], coverage: Coverage) {
+        self.coverage = coverage
+        let bySource = Dictionary(grouping: rows, by: \.srcNs)
+        namespaces = bySource.keys.sorted().map { Self.namespace($0, bySource[$0] ?? []) }
+    }
+
+    static func namespace(_ name: String, _ rows: [WideRecord]) -> Namespace {
+        struct Key: Hashable { var kind: String; var name: String; var port: Int64; var proto: String; var action: String }
+        func key(_ row: WideRecord) -> Key {
+            let kind = row.dstType == "workload" ? "namespace" : row.dstType
+            return Key(kind: kind, name: row.dstType == "workload" ? row.dstNs : row.dstIdentity, port: row.dstPort, proto: row.proto, action: row.action)
+        }
+        var destinations: [Key: Destination] = [:]
+        for (key, group) in Dictionary(grouping: rows, by: key) {
+            // Per reporter totals; the larger is the flow count (a flow seen from both ends counts once).
+            let byReporter = Dictionary(grouping: group, by: \.reporter).mapValues { $0.reduce(0) { $0 + $1.flowCount } }
+            let days = Set(group.flatMap(\.days))
+            destinations[key] = Destination(name: key.name, kind: key.kind, port: key.port, proto: key.proto,
+                                            flows: byReporter.values.max() ?? 0, days: days.count,
+                                            firstSeen: group.map(\.firstSeen).min() ?? 0, lastSeen: group.map(\.lastSeen).max() ?? 0)
+        }
+        func list(_ include: (Key) -> Bool) -> [Destination] {
+            destinations.filter { include($0.key) }.map(\.value).sorted {
+                ($0.name, $0.port, $0.proto, $0.kind) < ($1.name, $1.port, $1.proto, $1.kind)
+            }
+        }
+        let dns = list { $0.action == "allow" && $0.kind == "namespace" && $0.name == dnsNamespace && $0.port == dnsPort }
+        let all = Array(destinations.values)
+        return Namespace(
+            name: name,
+            inCluster: list { $0.action == "allow" && $0.kind == "namespace" && !($0.name == dnsNamespace && $0.port == dnsPort) },
+            internet: list { $0.action == "allow" && ($0.kind == "network" || $0.kind == "networkset") },
+            hosts: list { $0.action == "allow" && $0.kind != "namespace" && $0.kind != "network" && $0.kind != "networkset" },
+            denied: list { $0.action != "allow" },
+            dnsObserved: Set(dns.map { $0.proto.uppercased() }).sorted(),
+            firstSeen: all.map(\.firstSeen).min() ?? 0,
+            lastSeen: all.map(\.lastSeen).max() ?? 0,
+            daysObserved: Set(rows.flatMap(\.days)).count,
+            seenOnce: all.filter(\.seenOnce).count)
+    }
+}

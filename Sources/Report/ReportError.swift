@@ -1,0 +1,40 @@
+import TrailDatabase
+
+/// A report failure: what went wrong and what to do next. Never carries the webhook URL,
+/// a password or row data beyond the names the report itself prints.
+public struct ReportError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable {
+        /// The database failed; the underlying error says how.
+        case database(DatabaseError.Code)
+        /// The database has no goldmane-trail tables yet.
+        case noSchema
+        /// Slack could not be reached, or kept answering 429 or 5xx.
+        case slackUnavailable
+        /// Slack refused the message (4xx): a bad webhook, channel or payload.
+        case slackRejected
+        /// An argument is out of range (a window, a time).
+        case badArgument
+        /// Graphviz's `dot` is not installed or failed.
+        case graphviz
+        /// An output file cannot be written.
+        case output
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// A database error, with a missing table explained as a database that was never loaded.
+    static func database(_ error: DatabaseError) -> ReportError {
+        if error.sqlState == "42P01" {
+            return ReportError(.noSchema, "the database has no goldmane-trail tables: run `goldmane-trail migrate` and an `etl` first, or check DATABASE_URL names the right database")
+        }
+        return ReportError(.database(error.code), error.message)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Posts to a Slack incoming webhook. Retries 429 (after `Retry-After`) and 5xx and
+/// transport failures (with doubling backoff); gives up with Slack's status and error text.
+/// The URL is a secret: no message, log line or error ever contains it.
+public struct SlackWebhook: Sendable {
+    public var url: URL
+    public var attempts: Int
+    public var backoff: Double
+    /// The longest `Retry-After` honoured; a longer one ends the run (the CronJob retries).
+    public var maxRetryAfter: Double
+    public var timeout: Double
+
+    public init(url: URL, attempts: Int = 4, backoff: Double = 1, maxRetryAfter: Double = 60, timeout: Double = 30) {
+        self.url = url
+        self.attempts = attempts
+        self.backoff = backoff
+        self.maxRetryAfter = maxRetryAfter
+        self.timeout = timeout
+    }
+
+    /// Parses `SLACK_WEBHOOK_URL`; an error never repeats it.
+    public static func url(from text: String) throws(ReportError) -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
+            throw ReportError(.slackRejected, "SLACK_WEBHOOK_URL is not an http(s) URL (its value is not shown: it is a secret)")
+        }
+        return url
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var status: Int
+        public var attempts: Int
+    }
+
+    /// Posts `body` (JSON). `log` hears about each retry.
+    public func post(_ body: [UInt8], log: @Sendable (String) -> Void = { _ in }) async throws(ReportError) -> Outcome {
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body)
+        var lastProblem = ""
+        var delay = backoff
+        for attempt in 1...max(1, attempts) {
+            let wait: Double
+            do {
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                let text = redact(Self.errorText(data))
+                if (200..<300).contains(status) { return Outcome(status: status, attempts: attempt) }
+                lastProblem = "HTTP \(status)" + (text.isEmpty ? "" : " \(text)")
+                if status == 429 {
+                    let retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init) ?? delay
+                    guard retryAfter <= maxRetryAfter else {
+                        throw ReportError(.slackUnavailable, "Slack rate-limited the digest (\(lastProblem)) and asked to wait \(Int(retryAfter)) s, more than the \(Int(maxRetryAfter)) s this run waits; the next run will post")
+                    }
+                    wait = retryAfter
+                } else if status >= 500 {
+                    wait = delay
+                } else {
+                    throw ReportError(.slackRejected, "Slack refused the digest: \(lastProblem) (check the webhook in SLACK_WEBHOOK_URL and the channel in SLACK_CHANNEL; channel_not_found means the webhook's app is not in that channel)")
+                }
+            } catch let error as ReportError {
+                throw error
+            } catch {
+                lastProblem = Self.describe(error)
+                wait = delay
+            }
+            if attempt < attempts {
+                log("Slack post attempt \(attempt) failed (\(lastProblem)); retrying in \(Self.seconds(wait))")
+                try? await Task.sleep(nanoseconds: UInt64(max(0, wait) * 1_000_000_000))
+                delay *= 2
+            }
+        }
+        throw ReportError(.slackUnavailable, "Slack post failed after \(attempts) attempts: \(lastProblem)")
+    }
+
+    /// The URL's path holds the webhook's token: never repeat it, even if a server echoes it.
+    func redact(_ text: String) -> String {
+        [url.absoluteString, url.path].filter { $0.count > 1 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    }
+
+    /// Slack's error text (`channel_not_found`, `invalid_payload`), one line, at most 200 characters.
+    static func errorText(_ data: Data) -> String {
+        let text = String(decoding: data.prefix(400), as: UTF8.self)
+        let line = text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
+        return String(line.trimmingCharacters(in: .whitespaces).prefix(200))
+    }
+
+    /// A transport failure by its kind, never by its text (URLSession's text includes the URL).
+    static func describe(_ error: any Error) -> String {
+        guard let urlError = error as? URLError else { return "the request failed (\(type(of: error)))" }
+        switch urlError.code {
+        case .cannotConnectToHost: return "connection refused"
+        case .cannotFindHost, .dnsLookupFailed: return "the webhook's host name does not resolve"
+        case .timedOut: return "timed out"
+        case .networkConnectionLost: return "the connection was lost"
+        case .notConnectedToInternet: return "no network"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+             .serverCertificateHasUnknownRoot:
+            return "TLS failed"
+        default: return "network error \(urlError.code.rawValue)"
+        }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Report
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "The runbook's queries over the edge table, as a table or JSON.",
+        subcommands: [Inbound.self, Outbound.self, New.self, Denied.self, Adjacency.self])
+
+    struct Output: ParsableArguments {
+        @Flag(help: "JSON (an array of objects) instead of a table.")
+        var json = false
+
+        func print(_ query: EdgeQuery) throws {
+            let store = try ReportSupport.store()
+            let table = try ReportSupport.run { () throws(ReportError) in try query.run(store) }
+            try ReportSupport.emit(json ? try table.json() : table.text(), to: nil)
+        }
+    }
+
+    static func checkNamespace(_ namespace: String) throws {
+        guard !namespace.isEmpty, namespace.utf8.count <= 253 else {
+            throw ValidationError("expected a namespace name (1 to 253 characters)")
+        }
+    }
+
+    struct Inbound: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Everything talking to a namespace, most active first.")
+        @Argument(help: "The destination namespace.") var namespace: String
+        @OptionGroup var output: Output
+        func validate() throws { try QueryCommand.checkNamespace(namespace) }
+        func run() throws { try output.print(.inbound(namespace: namespace)) }
+    }
+
+    struct Outbound: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Everything a namespace talks to, most recent first.")
+        @Argument(help: "The source namespace.") var namespace: String
+        @OptionGroup var output: Output
+        func validate() throws { try QueryCommand.checkNamespace(namespace) }
+        func run() throws { try output.print(.outbound(namespace: namespace)) }
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Edges first seen after a time (what the digest reports).")
+        @Option(help: "A time (RFC 3339 UTC or Unix seconds) or a duration before now (24h, 7d).") var since: String
+        @OptionGroup var output: Output
+
+        func validate() throws { _ = try start() }
+
+        func start() throws -> Int64 {
+            if let seconds = DurationArgument.seconds(since), since.last.map({ "smhd".contains($0) }) == true {
+                return Int64(Date().timeIntervalSince1970) - seconds
+            }
+            guard let time = try TimeArgument.parse(since, option: "--since") else { throw ValidationError("--since is required") }
+            return time
+        }
+
+        func run() throws { try output.print(.new(since: try start())) }
+    }
+
+    struct Denied: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every denied edge, most recent first.")
+        @OptionGroup var output: Output
+        func run() throws { try output.print(.denied) }
+    }
+
+    struct Adjacency: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The whole edge set as an adjacency list.")
+        @OptionGroup var output: Output
+        func run() throws { try output.print(.adjacency) }
+    }
+}
