@@ -16,7 +16,7 @@ GOLDEN_BATCH    = samples/golden-batch.jsonl
 # ~40-namespace home lab, in 15-minute windows.
 SAMPLES_FLAGS   = --start 2026-11-27T01:30:00Z --windows 12 --window-minutes 15 --activity 0.5 --seed 2026
 
-.PHONY: help build release test demo capture etl replay migrate samples golden-batch proto bench clean
+.PHONY: help build release test demo capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -31,17 +31,36 @@ test: build ## Run every test: Swift tests, then the Python reader and the Postg
 	$(SWIFT) test $(BUILD_FLAGS)
 	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
 
-demo: build ## The pipeline on samples/ with a throwaway PostgreSQL, then the runbook's queries
+demo: build ## The pipeline on samples/ with a throwaway PostgreSQL: runbook queries, digest (dry run), egress report, map
 	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) OUT=$(OUT) scripts/with-postgres.sh scripts/demo.sh
 
 capture: release ## Capture the next window of Goldmane's stream into $(ARCHIVE) (what the CronJob runs; WINDOW=15m)
-	$(BIN_RELEASE) capture --archive $(ARCHIVE) --window $(or $(WINDOW),15m)
+	$(BIN_RELEASE) capture --archive $(ARCHIVE) --window $(or $(WINDOW),15m) $(METRICS)
 
 etl: release ## Transform and load every new sealed segment of $(ARCHIVE) (DATABASE_URL or PG*)
 	$(BIN_RELEASE) etl --archive $(ARCHIVE)
 
 replay: release ## Rebuild the tables from $(ARCHIVE) and swap them in atomically (optional FROM= TO=)
 	$(BIN_RELEASE) replay --archive $(ARCHIVE) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+digest: release ## Post the edges first seen in the last 24h to Slack (SLACK_WEBHOOK_URL; DRY_RUN=1 prints)
+	$(BIN_RELEASE) digest $(if $(AT),--at $(AT))
+
+egress-report: release ## Wave-1 egress report to $(OUT)/egress-report.md and .json, candidate policies in $(OUT)/policies (NS= one namespace)
+	@mkdir -p $(OUT)
+	$(BIN_RELEASE) egress-report $(if $(NS),--namespace $(NS)) -o $(OUT)/egress-report.md --policies $(OUT)/policies
+	$(BIN_RELEASE) egress-report $(if $(NS),--namespace $(NS)) --format json -o $(OUT)/egress-report.json
+
+graph: release ## The namespace map: $(OUT)/map.svg (needs Graphviz) and $(OUT)/map.dot
+	@mkdir -p $(OUT)
+	$(BIN_RELEASE) graph -o $(OUT)/map.dot
+	$(BIN_RELEASE) graph --format svg -o $(OUT)/map.svg
+
+health: release ## Is the trail fresh? Newest sealed segment of $(ARCHIVE) and newest loaded data (MAX_AGE=30m); exit 2 when stale
+	$(BIN_RELEASE) health --archive $(ARCHIVE) --max-age $(or $(MAX_AGE),30m)
+
+check-deploy: ## Validate deploy/ (kustomize base, alert rules) against the Kubernetes schemas and the binary's flags
+	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python/test_operations.py -k "manifest or cronjob or mounts or command_line or alert_rules_cover"
 
 migrate: release ## Create or update the schema (every database job also does this)
 	$(BIN_RELEASE) migrate
@@ -53,6 +72,10 @@ samples: build ## Regenerate samples/ (segments and the golden edge batch): on p
 
 golden-batch: build ## Re-record samples/golden-batch.jsonl from samples/archive: on purpose only
 	$(BIN_DEBUG) transform $(SAMPLES_ARCHIVE) -o $(GOLDEN_BATCH)
+
+golden-reports: build ## Re-record Tests/Fixtures/golden (digest, egress report, map) from the samples: on purpose only
+	-GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) GOLDMANE_TRAIL_RECORD_GOLDEN=1 scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python/test_reports.py -k golden
+	git diff --stat Tests/Fixtures/golden
 
 proto: ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (needs protoc)
 	$(SWIFT) package resolve

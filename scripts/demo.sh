@@ -33,3 +33,26 @@ for statement in re.split(r";\s*$", text, flags=re.M):
     shown = output[:12] + (["    ..."] + output[-2:] if len(output) > 14 else output[12:])
     print("\n".join(shown) + "\n")
 PY
+echo "== digest (dry run: SLACK_WEBHOOK_URL is empty), at the end of the samples"
+SLACK_WEBHOOK_URL= "$bin" digest --at 2026-11-27T04:30:00Z --max-edges 8 > "$out/demo-digest.json"
+python3 - "$out/demo-digest.json" <<'PY'
+import json, sys
+message = json.load(open(sys.argv[1]))
+for block in message["blocks"]:
+    if block["type"] == "header":
+        print("  " + block["text"]["text"])
+    elif block["type"] == "section":
+        print("  " + block["text"]["text"].replace("\n", "\n  "))
+    elif block["type"] == "context":
+        print("  " + " ".join(e["text"] for e in block["elements"]))
+print(f"  (the Slack payload: {sys.argv[1]})")
+PY
+echo
+echo "== egress report: $out/egress-report.md, $out/egress-report.json, policies in $out/policies/"
+"$bin" egress-report -o "$out/egress-report.md" --policies "$out/policies"
+"$bin" egress-report --format json -o "$out/egress-report.json"
+sed -n '/^## `crowdsec`/,/^## `dbaas`/p' "$out/egress-report.md" | head -n -1
+echo
+echo "== the namespace map: $out/map.dot$(command -v dot >/dev/null && echo " and $out/map.svg")"
+"$bin" graph -o "$out/map.dot"
+if command -v dot >/dev/null; then "$bin" graph --format svg -o "$out/map.svg"; else echo "  (install Graphviz for the SVG)"; fi

@@ -22,10 +22,11 @@ final class BucketSink: Sendable {
         var itemsDropped = 0
     }
 
-    /// The most the receive path buffers for the writer. Past it (the disk has stalled for
-    /// minutes), items are dropped, counted, and their buckets recorded as gaps: memory stays
-    /// bounded and the loss is explicit.
-    static let maxBufferedBytes = 256 << 20
+    /// The most the receive path buffers for the writer (`--max-buffer-mib`, 256 MiB by
+    /// default). Past it (the disk has stalled for minutes), items are dropped, counted, and
+    /// their buckets recorded as gaps: memory stays bounded and the loss is explicit.
+    static let defaultMaxBufferedBytes = 256 << 20
+    private let maxBufferedBytes: Int
 
     private let state: Mutex<State>
     private let condition = NSCondition()
@@ -36,7 +37,8 @@ final class BucketSink: Sendable {
     static let frameBytes = 1 << 20
     static let bucketsPerFrame = 4
 
-    init(writer: SegmentWriter, window: CaptureWindow) {
+    init(writer: SegmentWriter, window: CaptureWindow, maxBufferedBytes: Int = BucketSink.defaultMaxBufferedBytes) {
+        self.maxBufferedBytes = maxBufferedBytes
         writerBox = UncheckedBox(writer)
         self.window = window
         state = Mutex(State(writtenUpTo: window.captureFrom))
@@ -53,7 +55,7 @@ final class BucketSink: Sendable {
     /// Called by the receive path: never blocks on disk.
     func add(_ bytes: [UInt8], start: Int64, end: Int64) {
         let handOff = state.withLock { state -> Bool in
-            guard state.bufferedBytes + bytes.count <= Self.maxBufferedBytes else {
+            guard state.bufferedBytes + bytes.count <= maxBufferedBytes else {
                 state.itemsDropped += 1
                 state.lossyBuckets.insert(start)
                 return false

@@ -13,7 +13,11 @@ public struct CaptureSession: Sendable {
         public var window: WindowRequest
         /// Seconds past a bucket's rollover to wait for its items.
         public var grace: Int64
-        public init(archive: String, cluster: String, endpoint: GoldmaneEndpoint, window: WindowRequest, grace: Int64) {
+        /// The most the receive path buffers while the writer is behind.
+        public var maxBufferedBytes: Int
+        public init(archive: String, cluster: String, endpoint: GoldmaneEndpoint, window: WindowRequest, grace: Int64,
+                    maxBufferedBytes: Int = 256 << 20) {
+            self.maxBufferedBytes = maxBufferedBytes
             self.archive = archive
             self.cluster = cluster
             self.endpoint = endpoint
@@ -85,7 +89,7 @@ public struct CaptureSession: Sendable {
         }
         log("capturing \(options.cluster) \(UTCTime.rfc3339(window.captureFrom)) to \(UTCTime.rfc3339(window.end)) from \(options.endpoint.displayName) into \(path)")
 
-        let sink = BucketSink(writer: writer, window: window)
+        let sink = BucketSink(writer: writer, window: window, maxBufferedBytes: options.maxBufferedBytes)
         let receiver = StreamReceiver(window: window, sink: sink, log: log)
         let outcome = await stream(client: client, receiver: receiver, window: window)
         if case .fatal(let failure) = outcome, receiver.itemsReceived == 0 {

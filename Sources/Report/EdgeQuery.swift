@@ -105,11 +105,6 @@ enum JSONValue: Encodable {
 public enum TerminalText {
     public static func visible(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control { out += "\\u{\(String(scalar.value, radix: 16))}" }
-            else { out.unicodeScalars.append(scalar) }
-        }
-        return out
+        return TextEscape.escape(text)
     }
 }

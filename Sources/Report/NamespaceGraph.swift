@@ -1,4 +1,5 @@
 import Foundation
+import TrailFormat
 
 /// The namespace map as Graphviz DOT: one node per namespace, one arrow per edge, denies in
 /// red and dashed, line width growing with the log of the flow count. Every name is a quoted
@@ -30,17 +31,14 @@ public enum NamespaceGraph {
 
     /// A DOT double-quoted string: quotes and backslashes escaped, control characters shown.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
+        let escaped = TextEscape.escape(text) { scalar in
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.properties.generalCategory == .control { out += "\\\\u{\(String(scalar.value, radix: 16))}" }
-                else { out.unicodeScalars.append(scalar) }
+            case "\"": "\\\""
+            case "\\": "\\\\"
+            default: scalar.properties.generalCategory == .control ? "\\" + TextEscape.visible(scalar) : nil
             }
         }
-        return out + "\""
+        return "\"" + escaped + "\""
     }
 
     /// Renders DOT to SVG with Graphviz's `dot` from PATH.

@@ -1,3 +1,5 @@
+import TrailFormat
+
 /// Text for Slack's mrkdwn. Slack treats only `&`, `<` and `>` as control characters
 /// (`<!channel>`, `<@U123>`, `<url|text>`), so those are always entity-escaped. Formatting
 /// (`*bold*`, `_italic_`, `~strike~`) has no escape, so every name from the data goes inside
@@ -5,22 +7,14 @@
 /// becomes the look-alike U+02CB; control characters show as `\u{…}`.
 public enum SlackMrkdwn {
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
+        TextEscape.escape(text) { scalar in
             switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default:
-                if scalar.properties.generalCategory == .control {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            case "&": "&amp;"
+            case "<": "&lt;"
+            case ">": "&gt;"
+            default: nil
             }
         }
-        return out
     }
 
     /// A name from the data, shown verbatim and inert.

@@ -9,7 +9,9 @@ public struct ArchiveListing: Sendable {
 
     /// Walks `directory` recursively; nil when it cannot be listed.
     public init?(directory: String) {
-        guard let walker = FileManager.default.enumerator(atPath: directory) else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+              let walker = FileManager.default.enumerator(atPath: directory) else { return nil }
         for case let relative as String in walker {
             let path = (directory as NSString).appendingPathComponent(relative)
             if relative.hasSuffix(SegmentLayout.sealedSuffix) {

@@ -26,7 +26,8 @@ public struct TransformJob {
         }
     }
 
-    public func run() throws(TransformError) -> Output {
+    /// Folds the inputs. `progress` hears the fraction of the inputs' time span folded so far.
+    public func run(progress: ((Double) -> Void)? = nil) throws(TransformError) -> Output {
         var warnings: [String] = []
         let files = try SegmentFiles.expand(inputs, warnings: &warnings)
         var skipped: [SkippedInput] = []
@@ -49,8 +50,13 @@ public struct TransformJob {
             let merged = opened.values.compactMap { entry in
                 entry.info.minStart.map { BucketMerge.Input(path: entry.path, minStart: $0) }
             }
+            let first = merged.map(\.minStart).min() ?? 0
+            let last = opened.values.compactMap(\.info.maxEnd).max() ?? first
+            let report: (Int64) -> Void = { bucket in
+                progress?(last > first ? Double(bucket - first) / Double(last - first) : 1)
+            }
             do throws(SegmentError) {
-                try BucketMerge.run(merged, into: fold)
+                try BucketMerge.run(merged, into: fold, progress: report)
             } catch {
                 try refuseOrSkip(error, skipped: &skipped, warnings: &warnings)
                 opened = opened.filter { $0.value.path != error.path }

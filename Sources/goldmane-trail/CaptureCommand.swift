@@ -64,6 +64,7 @@ struct CaptureCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
+        if !(1...65_536).contains(maxBufferMib) { throw ValidationError("--max-buffer-mib must be 1 to 65536") }
         if from != nil && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
         if let window, Self.seconds(window) == nil { throw ValidationError("--window \(window): expected a duration such as 15m, 900s or 1h, a multiple of 15 s") }
         if let start = try TimeArgument.parse(from, option: "--from"), let end = try TimeArgument.parse(to, option: "--to"), end <= start {
@@ -80,7 +81,16 @@ struct CaptureCommand: AsyncParsableCommand {
         return value
     }
 
+    @Option(help: "The most memory (MiB) the stream buffers while the disk is behind; past it items are dropped and recorded as a gap. Keep it well under the container's memory limit.")
+    var maxBufferMib: Int = 256
+
+    @OptionGroup var job: JobOptions
+
     func run() async throws {
+        try await job.run("capture") { metrics in try await capture(metrics) }
+    }
+
+    func capture(_ metrics: JobMetrics) async throws {
         let environment = ProcessInfo.processInfo.environment
         let insecure = self.insecure || ["1", "true", "yes"].contains(environment["GOLDMANE_TLS_INSECURE"]?.lowercased() ?? "")
         let endpoint: GoldmaneEndpoint
@@ -115,13 +125,19 @@ struct CaptureCommand: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let session = CaptureSession(
             options: .init(archive: archive, cluster: cluster ?? environment["GOLDMANE_TRAIL_CLUSTER"] ?? "default",
-                           endpoint: endpoint, window: request, grace: grace),
+                           endpoint: endpoint, window: request, grace: grace, maxBufferedBytes: maxBufferMib << 20),
             stop: stop, log: { Diagnostics.info($0) })
         let report: CaptureSession.Report
         do { report = try await session.run() } catch {
             throw fail(error.message, code: Self.exitCode(for: error))
         }
         let stats = report.footer.stats
+        metrics.set("goldmane_trail_segments_sealed", 1)
+        metrics.set("goldmane_trail_segments_recovered", report.recovered.count)
+        metrics.set("goldmane_trail_items_captured", Int64(report.footer.recordCount))
+        metrics.set("goldmane_trail_duplicates_dropped", stats["duplicates_dropped"] ?? 0)
+        metrics.set("goldmane_trail_reconnects", stats["reconnects"] ?? 0)
+        metrics.set("goldmane_trail_gap_seconds", report.footer.coverage.gaps.reduce(Int64(0)) { $0 + $1.to - $1.from })
         print("sealed \(report.segment): \(report.footer.recordCount) items, \(stats["duplicates_dropped"] ?? 0) duplicates dropped, \(stats["reconnects"] ?? 0) reconnects, seal \(report.footer.seal.rawValue)")
         for gap in report.footer.coverage.gaps {
             Diagnostics.warning("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)")

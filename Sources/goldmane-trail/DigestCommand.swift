@@ -44,7 +44,15 @@ struct DigestCommand: AsyncParsableCommand {
         guard (1...10).contains(attempts) else { throw ValidationError("--attempts must be 1 to 10") }
     }
 
+    @OptionGroup var job: JobOptions
+
     func run() async throws {
+        try await job.run("digest") { metrics in try await digest(metrics) }
+    }
+
+    func digest(_ metrics: JobMetrics) async throws {
+        metrics.set("goldmane_trail_digest_posts", 0)
+        metrics.set("goldmane_trail_digest_failures", 0)
         let environment = ProcessInfo.processInfo.environment
         let at = try TimeArgument.parse(at, option: "--at") ?? Int64(Date().timeIntervalSince1970)
         let window = try DurationArgument.parse(window, option: "--window")
@@ -55,6 +63,7 @@ struct DigestCommand: AsyncParsableCommand {
         let store = try ReportSupport.store()
         let digest = try ReportSupport.run { () throws(ReportError) in try Digest.build(store: store, at: at, window: window) }
         let clusters = try ReportSupport.run { () throws(ReportError) in try store.clusters() }
+        metrics.set("goldmane_trail_digest_new_edges", digest.edges.count)
         if digest.isEmpty {
             Diagnostics.info("no new edges in last \(Coverage.duration(window)) (to \(UTCTime.rfc3339(at))): nothing posted")
             return
@@ -66,8 +75,15 @@ struct DigestCommand: AsyncParsableCommand {
             print(String(decoding: try message.json(pretty: true), as: UTF8.self))
             return
         }
-        let url = try ReportSupport.run { () throws(ReportError) in try SlackWebhook.url(from: webhook) }
-        let outcome = try await postOrFail(SlackWebhook(url: url, attempts: attempts), body: try message.json())
+        let outcome: SlackWebhook.Outcome
+        do {
+            let url = try ReportSupport.run { () throws(ReportError) in try SlackWebhook.url(from: webhook) }
+            outcome = try await postOrFail(SlackWebhook(url: url, attempts: attempts), body: try message.json())
+        } catch {
+            metrics.set("goldmane_trail_digest_failures", 1)
+            throw error
+        }
+        metrics.set("goldmane_trail_digest_posts", 1)
         Diagnostics.info("posted \(digest.headline) to Slack (HTTP \(outcome.status), \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"))")
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import Report
 import TrailFormat
 
-struct EgressReportCommand: ParsableCommand {
+struct EgressReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "egress-report",
         abstract: "The Wave-1 egress report: per namespace, what it reaches, and candidate default-deny-egress NetworkPolicies.",
@@ -33,12 +33,16 @@ struct EgressReportCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        if let namespace, namespace.isEmpty || namespace.utf8.count > 253 {
-            throw ValidationError("--namespace: expected a namespace name (1 to 253 characters)")
-        }
+        if let namespace { try QueryCommand.checkNamespace(namespace) }
     }
 
-    func run() throws {
+    @OptionGroup var job: JobOptions
+
+    func run() async throws {
+        try await job.run("egress-report") { _ in try report() }
+    }
+
+    func report() throws {
         let store = try ReportSupport.store()
         let report = try ReportSupport.run { () throws(ReportError) in try EgressReport.build(store: store, namespace: namespace) }
         if let namespace, report.namespaces.isEmpty {

@@ -4,7 +4,7 @@ import Load
 import TrailFormat
 import Transform
 
-struct EtlCommand: ParsableCommand {
+struct EtlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etl",
         abstract: "Transform and load every sealed segment of the archive that the ledger does not have yet.",
@@ -21,8 +21,13 @@ struct EtlCommand: ParsableCommand {
 
     @OptionGroup var normalisation: NormalisationOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var job: JobOptions
 
-    func run() throws {
+    func run() async throws {
+        try await job.run("etl") { metrics in try etl(metrics) }
+    }
+
+    func etl(_ metrics: JobMetrics) throws {
         guard let listing = ArchiveListing(directory: archive) else {
             throw fail("\(archive): no such directory, or it cannot be listed", code: ExitCodes.noInput)
         }
@@ -50,7 +55,24 @@ struct EtlCommand: ParsableCommand {
         }
         pending.sort { ($0.start, $0.path) < ($1.start, $1.path) }
         var loadedCount = 0
-        for (path, _) in pending {
+        var totals = (items: Int64(0), edges: 0, wide: 0)
+        let skippedCount = listing.sealed.count - pending.count - problems
+        func record() {
+            metrics.set("goldmane_trail_segments_loaded", loadedCount)
+            metrics.set("goldmane_trail_segments_skipped", skippedCount)
+            metrics.set("goldmane_trail_segments_corrupt", problems)
+            metrics.set("goldmane_trail_items_loaded", totals.items)
+            metrics.set("goldmane_trail_edges_loaded", totals.edges)
+            metrics.set("goldmane_trail_wide_edges_loaded", totals.wide)
+            if let newest = try? connection.execute("SELECT extract(epoch FROM max(data_end))::bigint FROM load_ledger").rows.first?[0].flatMap({ Int64($0) }) {
+                metrics.set("goldmane_trail_newest_data_timestamp_seconds", newest)
+            }
+        }
+        defer { record() }
+        let progress = ProgressBar(label: "etl", total: pending.count)
+        defer { progress?.finish() }
+        for (index, (path, _)) in pending.enumerated() {
+            progress?.update(Double(index) / Double(max(pending.count, 1)), done: index)
             let batch: EdgeBatch
             do { batch = try TransformJob(inputs: [path], settings: normalisation.settings).run().batch } catch {
                 Diagnostics.error(error.description)
@@ -61,6 +83,8 @@ struct EtlCommand: ParsableCommand {
                 switch try BatchLoader(connection: connection).load(batch, name: path) {
                 case .loaded(let edges, let wide):
                     loadedCount += 1
+                    totals = (totals.items + batch.header.items.read, totals.edges + edges, totals.wide + wide)
+                    progress?.finish()
                     print("loaded \(path): \(batch.header.items.read) items, \(edges) edge rows, \(wide) wide rows")
                 case .skipped(let reason):
                     print("skipped \(path): \(reason)")
@@ -72,7 +96,8 @@ struct EtlCommand: ParsableCommand {
                 throw fail(error.description, code: ExitCodes.code(for: error))
             }
         }
-        print("etl: \(loadedCount) segments loaded, \(listing.sealed.count - pending.count - problems) already loaded, \(problems) refused")
+        progress?.finish()
+        print("etl: \(loadedCount) segments loaded, \(skippedCount) already loaded, \(problems) refused")
         if problems > 0 { throw ExitCode(ExitCodes.dataError) }
     }
 }

@@ -42,22 +42,8 @@ enum ExitCodes {
     }
 }
 
-/// Prints `goldmane-trail: error: ...` on standard error and exits with `code`.
+/// Logs the error and exits with `code`.
 func fail(_ message: String, code: Int32) -> ExitCode {
     Diagnostics.error(message)
     return ExitCode(code)
-}
-
-enum Diagnostics {
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("goldmane-trail: error: \(message)\n".utf8))
-    }
-
-    static func info(_ message: String) {
-        FileHandle.standardError.write(Data("goldmane-trail: \(message)\n".utf8))
-    }
-
-    static func warning(_ message: String) {
-        FileHandle.standardError.write(Data("goldmane-trail: warning: \(message)\n".utf8))
-    }
 }

@@ -13,13 +13,13 @@ struct GoldmaneTrail: AsyncParsableCommand {
             Exit codes: 0 success; 64 usage error; 65 corrupt, unsealed or refused input; 66 input
             missing; 69 database, Slack or Graphviz unavailable; 70 a database statement failed; 73 output cannot be
             written; 74 I/O error; 75 another writer holds the lock; 77 database authentication
-            failed; 78 database does not exist, has no goldmane-trail tables, or Slack refused the
+            failed; 2 health: the trail is stale; 78 database does not exist, has no goldmane-trail tables, or Slack refused the
             webhook or channel; 1 anything else.
             """,
         version: TrailVersion.current,
         subcommands: [
             CaptureCommand.self, TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
-            DigestCommand.self, EgressReportCommand.self, QueryCommand.self, GraphCommand.self, DiffCommand.self,
+            DigestCommand.self, EgressReportCommand.self, QueryCommand.self, GraphCommand.self, DiffCommand.self, HealthCommand.self,
             VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
         ]
     )

@@ -19,9 +19,14 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
+    /// Names are matched exactly, so anything the tables can hold is accepted, except what
+    /// no name from Goldmane can be: empty, longer than 1,024 bytes, or with control characters.
     static func checkNamespace(_ namespace: String) throws {
-        guard !namespace.isEmpty, namespace.utf8.count <= 253 else {
-            throw ValidationError("expected a namespace name (1 to 253 characters)")
+        guard !namespace.isEmpty, namespace.utf8.count <= 1024 else {
+            throw ValidationError("expected a namespace name (1 to 1,024 bytes)")
+        }
+        guard !namespace.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError("a namespace name has no control characters (got \(TerminalText.visible(namespace)))")
         }
     }
 

@@ -4,7 +4,7 @@ import Load
 import TrailFormat
 import Transform
 
-struct ReplayCommand: ParsableCommand {
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Rebuild the tables from the archive with the current code, and swap them in atomically.",
@@ -31,13 +31,18 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var normalisation: NormalisationOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var job: JobOptions
 
     func validate() throws {
         _ = try TimeArgument.parse(from, option: "--from")
         _ = try TimeArgument.parse(to, option: "--to")
     }
 
-    func run() throws {
+    func run() async throws {
+        try await job.run("replay") { metrics in try replay(metrics) }
+    }
+
+    func replay(_ metrics: JobMetrics) throws {
         guard let listing = ArchiveListing(directory: archive) else {
             throw fail("\(archive): no such directory, or it cannot be listed", code: ExitCodes.noInput)
         }
@@ -58,7 +63,10 @@ struct ReplayCommand: ParsableCommand {
         if selected.isEmpty {
             output = TransformJob.Output(batch: TransformJob.empty(settings: normalisation.settings), warnings: [])
         } else {
-            do { output = try TransformJob(inputs: selected, settings: normalisation.settings, skipCorrupt: skipCorrupt).run() } catch {
+            let progress = ProgressBar(label: "replay: folding \(selected.count) segments")
+            defer { progress?.finish() }
+            do { output = try TransformJob(inputs: selected, settings: normalisation.settings, skipCorrupt: skipCorrupt).run { progress?.update($0) } } catch {
+                progress?.finish()
                 throw fail(error.description, code: ExitCodes.code(for: error))
             }
         }
@@ -75,6 +83,11 @@ struct ReplayCommand: ParsableCommand {
             throw fail(error.description, code: ExitCodes.code(for: error))
         }
         let header = output.batch.header
+        metrics.set("goldmane_trail_segments_loaded", header.inputs.count)
+        metrics.set("goldmane_trail_segments_corrupt", header.skippedInputs.count)
+        metrics.set("goldmane_trail_items_loaded", header.items.read)
+        metrics.set("goldmane_trail_edges_loaded", header.edgeRows)
+        metrics.set("goldmane_trail_wide_edges_loaded", header.wideRows)
         print(String(format: "replayed %d segments (%lld items): %d edge rows, %d wide rows, swapped in after %.1f s",
                      header.inputs.count, header.items.read, header.edgeRows, header.wideRows, Date().timeIntervalSince(started)))
     }

@@ -3,7 +3,7 @@ import Foundation
 import TrailFormat
 import Transform
 
-struct TransformCommand: ParsableCommand {
+struct TransformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transform",
         abstract: "Fold sealed segments into an edge batch (both projections, with provenance).",
@@ -26,13 +26,23 @@ struct TransformCommand: ParsableCommand {
     var skipCorrupt = false
 
     @OptionGroup var normalisation: NormalisationOptions
+    @OptionGroup var job: JobOptions
 
-    func run() throws {
-        let job = TransformJob(inputs: inputs, settings: normalisation.settings, skipCorrupt: skipCorrupt)
+    func run() async throws {
+        try await job.run("transform") { metrics in try transform(metrics) }
+    }
+
+    func transform(_ metrics: JobMetrics) throws {
+        let transform = TransformJob(inputs: inputs, settings: normalisation.settings, skipCorrupt: skipCorrupt)
         let result: TransformJob.Output
-        do { result = try job.run() } catch {
+        let progress = ProgressBar(label: "transform")
+        do { result = try transform.run { progress?.update($0) } } catch {
+            progress?.finish()
             throw fail(error.description, code: ExitCodes.code(for: error))
         }
+        progress?.finish()
+        metrics.set("goldmane_trail_segments_corrupt", result.batch.header.skippedInputs.count)
+        metrics.set("goldmane_trail_items_loaded", result.batch.header.items.read)
         for warning in result.warnings { Diagnostics.warning(warning) }
         do { try result.batch.write(to: output) } catch {
             throw fail("cannot write \(output): \(error)", code: ExitCodes.cannotCreate)

@@ -66,3 +66,17 @@ def archive(tmp_path):
     path = tmp_path / "archive"
     shutil.copytree(SAMPLES, path)
     return str(path)
+
+
+def log_messages(stderr):
+    """The `msg` of every logfmt line on standard error, unescaped."""
+    import re
+    messages = []
+    for line in stderr.splitlines():
+        match = re.search(r'(?:^| )msg=("(?:[^"\\]|\\.)*"|\S+)', line)
+        if match:
+            value = match.group(1)
+            if value.startswith('"'):
+                value = re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), value[1:-1])
+            messages.append(value)
+    return "\n".join(messages)

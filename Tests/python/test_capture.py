@@ -16,6 +16,7 @@ from conftest import BIN
 import certs as certificates
 from goldmane_standin import items_for_bucket
 from segment_reader import Segment
+import prometheus_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -116,7 +117,8 @@ def test_a_forced_stream_reset_loses_nothing_and_duplicates_nothing(tmp_path, pk
     try:
         archive = str(tmp_path / "archive")
         start, end = past_window(40, 15)
-        result = capture(archive, server.port, pki, "--from", str(start), "--to", str(end))
+        metrics_file = str(tmp_path / "capture.prom")
+        result = capture(archive, server.port, pki, "--from", str(start), "--to", str(end), "--metrics-file", metrics_file)
         assert result.returncode == 0, result.stderr
         [segment] = segments(archive)
         found = records_by_bucket([segment])
@@ -124,6 +126,14 @@ def test_a_forced_stream_reset_loses_nothing_and_duplicates_nothing(tmp_path, pk
         stats = Segment(segment).footer["stats"]
         assert stats["reconnects"] >= 1
         assert stats["duplicates_dropped"] >= 1  # the bucket being received is replayed again
+        # The metrics file says the same as the segment's footer.
+        metrics = prometheus_text.read(metrics_file)
+        assert metrics["goldmane_trail_items_captured"]["capture"] == sum(len(r) for r in found.values())
+        assert metrics["goldmane_trail_duplicates_dropped"]["capture"] == stats["duplicates_dropped"]
+        assert metrics["goldmane_trail_reconnects"]["capture"] == stats["reconnects"]
+        assert metrics["goldmane_trail_segments_sealed"]["capture"] == 1
+        assert metrics["goldmane_trail_gap_seconds"]["capture"] == 0
+        assert metrics["goldmane_trail_last_run_success"]["capture"] == 1
         streams = {s["stream"] for s in server.sent()}
         assert len(streams) >= 2
     finally:

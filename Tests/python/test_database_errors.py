@@ -4,7 +4,7 @@ import socket
 import subprocess
 import uuid
 
-from conftest import BIN, SAMPLES
+from conftest import BIN, SAMPLES, log_messages
 
 PASSWORD = "s3cret-Pa55word-" + uuid.uuid4().hex[:8]
 
@@ -57,7 +57,7 @@ def test_missing_database():
     role = with_user()
     result = run(f"postgresql://{role}:{PASSWORD}@127.0.0.1:{os.environ['PGPORT']}/no_such_db")
     assert result.returncode == 78, result.stderr
-    assert 'database "no_such_db" does not exist' in result.stderr
+    assert 'database "no_such_db" does not exist' in log_messages(result.stderr)
     assert_secret_absent(result)
 
 

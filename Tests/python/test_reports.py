@@ -238,6 +238,9 @@ def test_queries_agree_with_the_runbook_sql(samples):
 
 def test_query_arguments_are_validated(samples):
     assert samples.trail("query", "inbound", "", check=False).returncode == 64
+    control = samples.trail("query", "outbound", "evil\x1b[2J", check=False)
+    assert control.returncode == 64 and "control characters" in control.stderr and "\x1b" not in control.stderr
+    assert samples.trail("egress-report", "--namespace", "x" * 1025, check=False).returncode == 64
     bad = samples.trail("query", "new", "--since", "yesterday", check=False)
     assert bad.returncode == 64 and "--since" in bad.stderr
     assert samples.trail("diff", "--from", "2026-13-01", "--to", "2026-11-27", check=False).returncode == 64

@@ -1,0 +1,104 @@
+import Testing
+@testable import Report
+
+/// The report logic that needs no database: coverage arithmetic, Slack's limits and escaping,
+/// Markdown code spans, Kubernetes names, and the window diff.
+@Suite struct ReportUnitTests {
+    @Test func coverageStatesHolesWithTheReasonsCaptureRecorded() {
+        let ranges = [
+            CoverageRange(cluster: "c", start: 100, end: 200, captured: true, reason: ""),
+            CoverageRange(cluster: "c", start: 200, end: 260, captured: false, reason: "goldmane unreachable"),
+            CoverageRange(cluster: "c", start: 260, end: 400, captured: true, reason: ""),
+            CoverageRange(cluster: "c", start: 150, end: 300, captured: true, reason: ""),
+        ]
+        let coverage = Coverage(start: 0, end: 500, clusters: ["c"], ranges: ranges)
+        #expect(coverage.capturedSeconds == ["c": 300])
+        #expect(coverage.gaps == [
+            Coverage.Gap(cluster: "c", start: 0, end: 100, reason: Coverage.nothingLoaded),
+            Coverage.Gap(cluster: "c", start: 400, end: 500, reason: Coverage.nothingLoaded),
+        ])
+        let holed = Coverage(start: 100, end: 400, clusters: ["c"], ranges: [ranges[0], ranges[1], ranges[2]])
+        #expect(holed.gaps == [Coverage.Gap(cluster: "c", start: 200, end: 260, reason: "goldmane unreachable")])
+        #expect(Coverage(start: 100, end: 200, clusters: ["c"], ranges: ranges).isComplete)
+        #expect(Coverage(start: 0, end: 10, clusters: [], ranges: []).gaps.count == 1)
+    }
+
+    @Test(arguments: [(Int64(86_400), "24h"), (5400, "1h30m"), (604_800, "7d"), (172_800, "2d"), (45, "45s"), (0, "0s")])
+    func durationsReadAsOperatorsWriteThem(seconds: Int64, text: String) {
+        #expect(Coverage.duration(seconds) == text)
+    }
+
+    @Test func mrkdwnEscapesControlCharactersAndNamesAreInert() {
+        #expect(SlackMrkdwn.escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;")
+        #expect(SlackMrkdwn.code("*bold*") == "`*bold*`")
+        #expect(SlackMrkdwn.code("a`b") == "`a\u{02CB}b`")
+        #expect(SlackMrkdwn.code("line\nbreak") == "`line\\u{a}break`")
+        #expect(SlackMrkdwn.code("") == "`(empty)`")
+    }
+
+    @Test func digestStaysWithinSlackLimitsAndCountsWhatItLeavesOut() {
+        let long = String(repeating: "x", count: 290) + "名前"
+        var edges: [EdgeRecord] = []
+        for index in 0..<1000 {
+            let destination = index % 7 == 0 ? "<!here>" : "dbaas"
+            let action = index % 10 == 0 ? "deny" : "allow"
+            edges.append(EdgeRecord(srcNs: long + "-" + String(index), dstNs: destination, action: action,
+                                    firstSeen: 1000 + Int64(index), lastSeen: 2000, flowCount: Int64(index + 1)))
+        }
+        let digest = Digest(windowStart: 0, windowEnd: 86_400, edges: edges,
+                            coverage: Coverage(start: 0, end: 86_400, clusters: ["c"], ranges: []))
+        for maxEdges in [10, 1000] {
+            let message = DigestMessage(maxEdges: maxEdges).render(digest)
+            #expect(message.blocks.count <= DigestMessage.blockLimit)
+            var listed = 0
+            var more = 0
+            for block in message.blocks {
+                switch block {
+                case .section(let text):
+                    #expect(SlackMrkdwn.length(text) <= DigestMessage.sectionLimit)
+                    #expect(!text.contains("<!here>"))
+                    listed += text.split(separator: "\n").filter { $0.hasPrefix("• ") }.count
+                case .context(let text):
+                    if let range = text.range(of: "…and ") {
+                        more = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? -1
+                    }
+                case .header(let text): #expect(text == "1000 new edges in last 24h")
+                case .divider: break
+                }
+            }
+            #expect(listed + more == 1000)
+            #expect(listed <= maxEdges)
+            #expect(listed > 0)
+        }
+        let first = DigestMessage(maxEdges: 3).render(digest)
+        guard case .section(let denied) = first.blocks[3] else { Issue.record("no denied section"); return }
+        #expect(denied.hasPrefix("*Denied* (100)"))
+    }
+
+    @Test func markdownCodeSpansSurviveBackticksAndPipes() {
+        #expect(MarkdownText.code("plain") == "`plain`")
+        #expect(MarkdownText.code("a|b") == "`a\\|b`")
+        #expect(MarkdownText.code("a`b``c") == "```a`b``c```")
+        #expect(MarkdownText.code("`edge") == "`` `edge ``")
+    }
+
+    @Test(arguments: [("dbaas", true), ("kube-system", true), ("a", true), ("-a", false), ("a-", false), ("A", false),
+                      ("<!channel>", false), ("", false), (String(repeating: "a", count: 64), false), ("名前", false)])
+    func onlyDNSLabelsGetPolicies(name: String, valid: Bool) {
+        #expect(NetworkPolicyWriter.isNamespaceName(name) == valid)
+    }
+
+    @Test func diffSeparatesNewGoneAndChangedVerdicts() throws {
+        let before = [NamespacePair(source: "a", destination: "b", action: "allow"), NamespacePair(source: "a", destination: "c", action: "allow"),
+                      NamespacePair(source: "x", destination: "y", action: "allow")]
+        let after = [NamespacePair(source: "a", destination: "b", action: "allow"), NamespacePair(source: "a", destination: "c", action: "deny"),
+                     NamespacePair(source: "n", destination: "m", action: "allow")]
+        let diff = WindowDiff(from: try WindowDiff.Window(parsing: "2026-11-01/2026-11-07"), to: try WindowDiff.Window(parsing: "2026-11-08"),
+                              before: before, after: after)
+        #expect(diff.new == [NamespacePair(source: "n", destination: "m", action: "allow")])
+        #expect(diff.gone == [NamespacePair(source: "x", destination: "y", action: "allow")])
+        #expect(diff.changed == [WindowDiff.Change(source: "a", destination: "c", before: ["allow"], after: ["deny"])])
+        #expect(throws: ReportError.self) { try WindowDiff.Window(parsing: "2026-11-08/2026-11-01") }
+        #expect(throws: ReportError.self) { try WindowDiff.Window(parsing: "2026-11-8") }
+    }
+}
