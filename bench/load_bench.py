@@ -6,7 +6,9 @@
    autocommitted statement each, as the old aggregator did;
 2. etl of a day-sized archive (~5 million items) end to end, against the same item-by-item
    baseline measured on a slice of the same archive's items;
-3. a full replay of that archive.
+3. a full replay of that archive;
+4. the reports on that database (time and peak RSS: what the CronJobs' memory is sized
+   from), against psql running the runbook's equivalent query in the same run.
 Writes <work>/load-results.json.
 """
 import argparse
@@ -29,6 +31,20 @@ def timed(command, env=None, stdin=None):
     if result.returncode != 0:
         sys.exit(f"bench: {' '.join(command[:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
     return elapsed, result.stdout
+
+
+def measured(command, env):
+    """Wall seconds, peak RSS (MiB, GNU time) and stdout of one run."""
+    started = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"bench: {' '.join(command[:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return elapsed, int(result.stderr.strip().splitlines()[-1]) / 1024, result.stdout
+
+
+def best(command, env, runs=3):
+    return min((measured(command, env) for _ in range(runs)), key=lambda r: r[0])
 
 
 def fresh_database():
@@ -138,7 +154,7 @@ def main():
                         "--seed", "5"], check=True, capture_output=True)
     segments = sorted(glob.glob(os.path.join(archive, "**/*.seg"), recursive=True))
     name, env = fresh_database()
-    etl_seconds, output = timed([binary, "etl", "--archive", archive], env=env)
+    etl_seconds, etl_rss, output = measured([binary, "etl", "--archive", archive], env=env)
     total_items = sum(int(line.split(": ")[1].split(" items")[0]) for line in output.splitlines() if line.startswith("loaded "))
     # The baseline's items: the first segments' records, normalised as `edge` keys (by the
     # transform's own rules, through a batch of each segment's rows is not item by item, so
@@ -174,6 +190,30 @@ def main():
     replay_seconds, _ = timed([binary, "replay", "--archive", archive], env=env)
     results["replay_day_archive_seconds"] = round(replay_seconds, 1)
     print(f"replay of the same archive ({total_items:,} items): {replay_seconds:.1f}s", flush=True)
+
+    # 4. Reports on the loaded archive, each against psql running the runbook's query.
+    end = subprocess.run(["psql", "-X", "-A", "-t", "-c", "SELECT extract(epoch FROM max(data_end))::bigint FROM load_ledger"],
+                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    psql = ["psql", "-X", "-A", "-t", "-c"]
+    cases = [
+        ("digest (dry run, 24h)", [binary, "digest", "--at", end, "--dry-run"],
+         psql + [f"SELECT src_ns, dst_ns, action, flow_count, first_seen FROM edge WHERE first_seen > to_timestamp({end}) - interval '24 hours' ORDER BY first_seen DESC"]),
+        ("egress-report (markdown)", [binary, "egress-report"],
+         psql + ["SELECT src_ns, array_agg(DISTINCT dst_ns ORDER BY dst_ns) FROM edge WHERE action = 'allow' GROUP BY src_ns ORDER BY src_ns"]),
+        ("query adjacency", [binary, "query", "adjacency"], psql + ["SELECT src_ns, dst_ns, action, flow_count FROM edge ORDER BY src_ns, dst_ns"]),
+        ("graph (dot)", [binary, "graph"], psql + ["SELECT src_ns, dst_ns, action, flow_count FROM edge ORDER BY src_ns, dst_ns"]),
+        ("health", [binary, "health", "--archive", archive, "--at", end], psql + ["SELECT max(data_end) FROM load_ledger"]),
+    ]
+    results["reports"] = {}
+    for name, command, baseline_command in cases:
+        seconds, rss, _ = best(command, env)
+        base_seconds, base_rss, _ = best(baseline_command, env)
+        results["reports"][name] = {"seconds": round(seconds, 3), "peak_rss_mib": round(rss, 1),
+                                    "psql_seconds": round(base_seconds, 3), "ratio_to_psql": round(seconds / base_seconds, 2)}
+        print(f"{name}: {seconds:.3f}s, peak RSS {rss:.1f} MiB; psql with the runbook's query {base_seconds:.3f}s "
+              f"({seconds / base_seconds:.1f}x)", flush=True)
+    results["etl_day_archive"]["peak_rss_mib"] = round(etl_rss, 1)
+    print(f"etl peak RSS: {etl_rss:.1f} MiB", flush=True)
 
     with open(os.path.join(work, "load-results.json"), "w") as handle:
         json.dump(results, handle, indent=2)

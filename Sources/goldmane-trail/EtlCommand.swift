@@ -11,7 +11,8 @@ struct EtlCommand: AsyncParsableCommand {
         discussion: """
             Segments are taken in time order, each transformed on its own and loaded in its own
             transaction, so a crash or a kill at any point loses nothing and a rerun finishes the
-            job. Loaded segments are recognised by content hash and skipped. A corrupt segment,
+            job. Loaded segments are recognised by name (without reading them) or by content
+            hash, and skipped; `verify` checks the archive's files. A corrupt segment,
             or one overlapping loaded data, is reported and left out; the others are loaded and
             the job exits 65.
             """)
@@ -36,13 +37,18 @@ struct EtlCommand: AsyncParsableCommand {
         }
         let connection = try database.connectAsWriter()
         defer { WriterLock.release(connection) }
-        let loaded: Set<String>
-        do { loaded = Set(try connection.execute("SELECT sha256 FROM load_ledger").rows.compactMap { $0[0] }) } catch {
+        let ledger: [[String?]]
+        do { ledger = try connection.execute("SELECT segment, sha256 FROM load_ledger").rows } catch {
             throw fail(error.description, code: ExitCodes.code(for: error))
         }
+        // Sealed segments never change, and their names (cluster and window) are unique: a
+        // name in the ledger is skipped without reading the file, so a run costs what is new,
+        // not the whole archive. A new name is recognised by content (a copy or a rename).
+        let loadedNames = Set(ledger.compactMap { $0[0] })
+        let loaded = Set(ledger.compactMap { $0[1] })
         var pending: [(path: String, start: Int64)] = []
         var problems = 0
-        for path in listing.sealed {
+        for path in listing.sealed where !loadedNames.contains((path as NSString).lastPathComponent) {
             do {
                 let hash = try ContentHash.sha256(path: path)
                 guard !loaded.contains(hash) else { continue }
