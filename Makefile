@@ -83,7 +83,7 @@ proto: ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (ne
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
 		--swift_opt=Visibility=Public --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
-bench: release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; capture
+bench: release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; capture
 	$(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
