@@ -54,19 +54,24 @@ public enum NetworkPolicyWriter {
         return out + "\""
     }
 
-    static func ports(_ destinations: [EgressReport.Destination], into lines: inout [String], notes: inout [String]) {
+    /// One egress rule: `peers` (the `to:` lines) and the observed ports it allows. A rule
+    /// with no port a NetworkPolicy can express (ICMP, port 0) is left out with a note: an
+    /// empty port list would allow every port.
+    static func rule(_ peers: [String], _ destinations: [EgressReport.Destination], into lines: inout [String], notes: inout [String]) {
         var seen = Set<String>()
-        lines.append("      ports:")
+        var ports: [String] = []
         for destination in destinations {
             let proto = destination.proto.uppercased()
             guard protocols.contains(proto), (1...65535).contains(destination.port) else {
-                notes.append("\(proto) port \(destination.port) cannot be expressed in a NetworkPolicy")
+                let shown = proto.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) } ? proto : "a protocol"
+                notes.append("\(shown) traffic on port \(destination.port) cannot be expressed in a NetworkPolicy and is not allowed")
                 continue
             }
             guard seen.insert("\(proto)/\(destination.port)").inserted else { continue }
-            lines.append("        - protocol: \(proto)")
-            lines.append("          port: \(destination.port)")
+            ports += ["        - protocol: \(proto)", "          port: \(destination.port)"]
         }
+        guard !ports.isEmpty else { return }
+        lines += peers + ["      ports:"] + ports
     }
 
     static func yaml(_ namespace: EgressReport.Namespace, report: EgressReport) -> String {
@@ -107,34 +112,22 @@ public enum NetworkPolicyWriter {
                 notes.append("a destination namespace whose name is not a Kubernetes name was left out (see the egress report)")
                 continue
             }
-            let destinations = byNamespace[name] ?? []
-            if name == namespace.name {
-                lines.append("    # Within the namespace.")
-                lines.append("    - to:")
-                lines.append("        - podSelector: {}")
-            } else {
-                lines.append("    - to:")
-                lines.append("        - namespaceSelector:")
-                lines.append("            matchLabels:")
-                lines.append("              kubernetes.io/metadata.name: \(quote(name))")
-            }
-            ports(destinations, into: &lines, notes: &notes)
+            let peers = name == namespace.name
+                ? ["    # Within the namespace.", "    - to:", "        - podSelector: {}"]
+                : ["    - to:", "        - namespaceSelector:", "            matchLabels:", "              kubernetes.io/metadata.name: \(quote(name))"]
+            rule(peers, byNamespace[name] ?? [], into: &lines, notes: &notes)
         }
         let networks = Dictionary(grouping: namespace.internet.filter { $0.kind == "network" }, by: \.name)
         for name in networks.keys.sorted() {
-            let destinations = networks[name] ?? []
-            lines.append(name == "pub" ? "    # The public internet: narrow to the CIDRs actually needed." : "    # Private networks outside the cluster (\(name)).")
-            lines.append("    - to:")
-            lines.append("        - ipBlock:")
-            if name == "pub" {
-                lines.append("            cidr: 0.0.0.0/0")
-                lines.append("            except:")
-                lines.append(contentsOf: privateRanges.map { "              - \($0)" })
-            } else {
-                lines.removeLast()
-                lines.append(contentsOf: privateRanges.flatMap { ["        - ipBlock:", "            cidr: \($0)"] })
+            guard name == "pub" || name == "pvt" else {
+                notes.append("a network destination that is neither pub nor pvt needs an ipBlock rule by hand (see the egress report)")
+                continue
             }
-            ports(destinations, into: &lines, notes: &notes)
+            let peers = name == "pub"
+                ? ["    # The public internet: narrow to the CIDRs actually needed.", "    - to:", "        - ipBlock:", "            cidr: 0.0.0.0/0",
+                   "            except:"] + privateRanges.map { "              - \($0)" }
+                : ["    # Private networks outside the cluster.", "    - to:"] + privateRanges.flatMap { ["        - ipBlock:", "            cidr: \($0)"] }
+            rule(peers, networks[name] ?? [], into: &lines, notes: &notes)
         }
         let others = namespace.internet.filter { $0.kind != "network" } + namespace.hosts
         if !others.isEmpty {

@@ -101,4 +101,25 @@ import Testing
         #expect(throws: ReportError.self) { try WindowDiff.Window(parsing: "2026-11-08/2026-11-01") }
         #expect(throws: ReportError.self) { try WindowDiff.Window(parsing: "2026-11-8") }
     }
+
+    @Test func policiesNeverCarryAnEmptyPortListOrAnEscapedComment() {
+        func row(_ destination: String, _ port: Int64, _ proto: String) -> WideRecord {
+            WideRecord(srcNs: "app", dstType: "workload", dstNs: destination, dstIdentity: destination, dstPort: port, proto: proto,
+                       action: "allow", reporter: "src", firstSeen: 0, lastSeen: 15, flowCount: 2, days: ["2026-11-27"])
+        }
+        let report = EgressReport(rows: [row("db", 5432, "tcp"), row("db", 0, "icmp"), row("cache", 0, "icmp"), row("cache", 7, "x\ny")],
+                                  coverage: Coverage(start: 0, end: 15, clusters: ["c"], ranges: []))
+        let (policies, skipped) = NetworkPolicyWriter.policies(for: report)
+        #expect(skipped.isEmpty)
+        let yaml = policies[0].yaml
+        #expect(yaml.contains("kubernetes.io/metadata.name: \"db\""))
+        #expect(!yaml.contains("\"cache\""))
+        #expect(yaml.contains("# Note: ICMP traffic on port 0 cannot be expressed in a NetworkPolicy and is not allowed."))
+        #expect(yaml.contains("# Note: a protocol traffic on port 7 cannot be expressed"))
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() where line == "      ports:" {
+            #expect(lines[index + 1].hasPrefix("        - protocol: "))
+        }
+        #expect(lines.allSatisfy { !$0.hasPrefix("# ") || !$0.contains("\n") })
+    }
 }
