@@ -36,10 +36,10 @@ def test_make_help_lists_every_job():
 
 # --- manifests ------------------------------------------------------------------------------
 
-def rendered_manifests():
+def rendered_manifests(kubectl=True):
     """The kustomize base as kubectl renders it; without kubectl, its resources with the
     base's namespace and image applied (the base has no patches)."""
-    if shutil.which("kubectl"):
+    if kubectl and shutil.which("kubectl"):
         text = subprocess.run(["kubectl", "kustomize", DEPLOY], capture_output=True, text=True, check=True).stdout
         return [doc for doc in yaml.safe_load_all(text) if doc]
     with open(os.path.join(DEPLOY, "kustomization.yaml")) as handle:
@@ -57,16 +57,19 @@ def rendered_manifests():
     return documents
 
 
-def test_manifests_validate_against_the_kubernetes_schemas():
+@pytest.mark.parametrize("kubectl", [True, False], ids=["kustomize", "files"])
+def test_manifests_validate_against_the_kubernetes_schemas(kubectl):
     import kubernetes_validate
 
-    documents = rendered_manifests()
+    documents = rendered_manifests(kubectl)
     kinds = sorted(doc["kind"] for doc in documents)
     assert kinds == ["ConfigMap", "CronJob", "CronJob", "CronJob", "Namespace", "PersistentVolumeClaim", "ServiceAccount"]
     for doc in documents:
         kubernetes_validate.validate(doc, KUBERNETES, strict=True)
         if doc["kind"] != "Namespace":
             assert doc["metadata"]["namespace"] == "goldmane-trail"
+        for container in doc.get("spec", {}).get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+            assert container["image"] == "ghcr.io/goldmane-trail/goldmane-trail:0.1.0"
 
 
 def cronjobs():
