@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Report
 import TrailDatabase
 import TrailFormat
 
@@ -67,9 +68,7 @@ struct HealthCommand: AsyncParsableCommand {
         var text: String
     }
 
-    static func age(_ seconds: Int64) -> String {
-        seconds < 60 ? "\(max(seconds, 0))s" : DurationText.format(seconds)
-    }
+    static func age(_ seconds: Int64) -> String { Coverage.duration(seconds) }
 
     func archiveFreshness(_ archive: String, now: Int64, limit: Int64, metrics: JobMetrics) throws -> [Finding] {
         guard let listing = ArchiveListing(directory: archive) else {
@@ -129,18 +128,5 @@ struct HealthCommand: AsyncParsableCommand {
             }
             return Finding(stale: false, text: "database fresh: cluster \(cluster): the newest loaded data ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(maxAge))\(loadedAt)")
         }
-    }
-}
-
-/// `3h12m`, `45m`, `2d4h`: durations as operators write them.
-enum DurationText {
-    static func format(_ seconds: Int64) -> String {
-        var parts: [String] = []
-        var rest = seconds
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where rest >= size {
-            parts.append("\(rest / size)\(unit)")
-            rest %= size
-        }
-        return parts.isEmpty ? "\(seconds)s" : parts.joined()
     }
 }
