@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportTests",
-            dependencies: ["Report"],
+            dependencies: ["Report", "TrailFormat"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,13 +6,13 @@ public struct Digest: Sendable, Equatable {
     public var windowStart: Int64
     public var windowEnd: Int64
     /// Denies first, then allows, each by first seen.
-    public var edges: [EdgeRecord]
+    public var edges: [EdgeRow]
     public var coverage: Coverage
 
-    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRecord], coverage: Coverage) {
+    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: Coverage) {
         self.windowStart = windowStart
         self.windowEnd = windowEnd
-        self.edges = edges.sorted(by: EdgeRecord.digestOrder)
+        self.edges = edges.sorted(by: EdgeRow.digestOrder)
         self.coverage = coverage
     }
 
@@ -26,8 +26,8 @@ public struct Digest: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { edges.isEmpty }
-    public var denied: [EdgeRecord] { edges.filter { $0.action == "deny" } }
-    public var others: [EdgeRecord] { edges.filter { $0.action != "deny" } }
+    public var denied: [EdgeRow] { edges.filter { $0.action == "deny" } }
+    public var others: [EdgeRow] { edges.filter { $0.action != "deny" } }
 
     /// "8 new edges in last 24h".
     public var headline: String {

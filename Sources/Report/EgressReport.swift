@@ -113,15 +113,15 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         return EgressReport(rows: rows, coverage: coverage)
     }
 
-    public init(rows: [WideRecord], coverage: Coverage) {
+    public init(rows: [WideEdgeRow], coverage: Coverage) {
         self.coverage = coverage
         let bySource = Dictionary(grouping: rows, by: \.srcNs)
         namespaces = bySource.keys.sorted().map { Self.namespace($0, bySource[$0] ?? []) }
     }
 
-    static func namespace(_ name: String, _ rows: [WideRecord]) -> Namespace {
+    static func namespace(_ name: String, _ rows: [WideEdgeRow]) -> Namespace {
         struct Key: Hashable { var kind: String; var name: String; var port: Int64; var proto: String; var action: String }
-        func key(_ row: WideRecord) -> Key {
+        func key(_ row: WideEdgeRow) -> Key {
             let kind = row.dstType == "workload" ? "namespace" : row.dstType
             return Key(kind: kind, name: row.dstType == "workload" ? row.dstNs : row.dstIdentity, port: row.dstPort, proto: row.proto, action: row.action)
         }

@@ -5,7 +5,7 @@ import TrailFormat
 /// red and dashed, line width growing with the log of the flow count. Every name is a quoted
 /// DOT string, so a name cannot change the graph.
 public enum NamespaceGraph {
-    public static func dot(_ edges: [EdgeRecord]) -> String {
+    public static func dot(_ edges: [EdgeRow]) -> String {
         let sorted = edges.sorted { ($0.srcNs, $0.dstNs, $0.action) < ($1.srcNs, $1.dstNs, $1.action) }
         let nodes = Set(sorted.flatMap { [$0.srcNs, $0.dstNs] }).sorted()
         var lines = [

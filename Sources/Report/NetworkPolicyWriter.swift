@@ -38,20 +38,18 @@ public enum NetworkPolicyWriter {
     static let privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
 
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
+        let escaped = TextEscape.escape(text) { scalar in
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                }
-                else { out.unicodeScalars.append(scalar) }
+                // YAML's own escape for control characters (`\u{…}` is not YAML).
+                guard scalar.properties.generalCategory == .control else { return nil }
+                let hex = String(scalar.value, radix: 16)
+                return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             }
         }
-        return out + "\""
+        return "\"" + escaped + "\""
     }
 
     /// One egress rule: `peers` (the `to:` lines) and the observed ports it allows. A rule

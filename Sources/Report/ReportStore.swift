@@ -1,4 +1,5 @@
 import TrailDatabase
+import TrailFormat
 
 /// The reports' reads. Every value from outside is bound as a parameter; times travel as
 /// Unix seconds, so results do not depend on the session's time zone.
@@ -12,22 +13,17 @@ public struct ReportStore {
     }
 
     /// `edge` rows, with times as Unix seconds, filtered by `condition` (fixed SQL, values as `$n`).
-    func edges(where condition: String = "TRUE", _ parameters: [String?] = []) throws(ReportError) -> [EdgeRecord] {
-        let sql = """
-            SELECT src_ns, dst_ns, action, extract(epoch FROM first_seen)::bigint, extract(epoch FROM last_seen)::bigint,
-                   flow_count, connections, bytes_in, bytes_out
-            FROM edge WHERE \(condition)
-            """
-        return try rows(sql, parameters).map(EdgeRecord.init(row:))
+    func edges(where condition: String = "TRUE", _ parameters: [String?] = []) throws(ReportError) -> [EdgeRow] {
+        try rows("SELECT \(EdgeRow.selectList) FROM edge WHERE \(condition)", parameters).map(EdgeRow.init(databaseRow:))
     }
 
     /// Every edge first seen in `(start, end]`: what the digest reports.
-    public func edgesFirstSeen(after start: Int64, upTo end: Int64) throws(ReportError) -> [EdgeRecord] {
+    public func edgesFirstSeen(after start: Int64, upTo end: Int64) throws(ReportError) -> [EdgeRow] {
         try edges(where: "first_seen > to_timestamp($1) AND first_seen <= to_timestamp($2)", [String(start), String(end)])
     }
 
     /// The whole `edge` table.
-    public func allEdges() throws(ReportError) -> [EdgeRecord] { try edges() }
+    public func allEdges() throws(ReportError) -> [EdgeRow] { try edges() }
 
     /// The coverage rows (captured ranges and gaps) that touch `[start, end)`.
     public func coverage(from start: Int64, to end: Int64) throws(ReportError) -> [CoverageRange] {
@@ -47,19 +43,14 @@ public struct ReportStore {
     }
 
     /// Wide rows whose source is a namespace (`nil`: every namespace), for the egress report.
-    public func egressRows(namespace: String?) throws(ReportError) -> [WideRecord] {
-        var sql = """
-            SELECT src_ns, dst_type, dst_ns, dst_identity, dst_port, proto, action, reporter,
-                   extract(epoch FROM first_seen)::bigint, extract(epoch FROM last_seen)::bigint, flow_count,
-                   array_to_string(ARRAY(SELECT to_char(day, 'YYYY-MM-DD') FROM unnest(days) AS day ORDER BY day), ',')
-            FROM edge_wide WHERE src_ns <> '-'
-            """
+    public func egressRows(namespace: String?) throws(ReportError) -> [WideEdgeRow] {
+        var sql = "SELECT \(WideEdgeRow.selectList) FROM edge_wide WHERE src_ns <> '-'"
         var parameters: [String?] = []
         if let namespace {
             sql += " AND src_ns = $1"
             parameters.append(namespace)
         }
-        return try rows(sql, parameters).map(WideRecord.init(row:))
+        return try rows(sql, parameters).map(WideEdgeRow.init(databaseRow:))
     }
 
     /// The distinct (source, destination, action) namespace pairs seen on any day in

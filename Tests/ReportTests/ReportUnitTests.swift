@@ -1,4 +1,5 @@
 import Testing
+import TrailFormat
 @testable import Report
 
 /// The report logic that needs no database: coverage arithmetic, Slack's limits and escaping,
@@ -38,12 +39,13 @@ import Testing
 
     @Test func digestStaysWithinSlackLimitsAndCountsWhatItLeavesOut() {
         let long = String(repeating: "x", count: 290) + "名前"
-        var edges: [EdgeRecord] = []
+        var edges: [EdgeRow] = []
         for index in 0..<1000 {
             let destination = index % 7 == 0 ? "<!here>" : "dbaas"
             let action = index % 10 == 0 ? "deny" : "allow"
-            edges.append(EdgeRecord(srcNs: long + "-" + String(index), dstNs: destination, action: action,
-                                    firstSeen: 1000 + Int64(index), lastSeen: 2000, flowCount: Int64(index + 1)))
+            let totals = EdgeTotals(firstSeen: 1000 + Int64(index), lastSeen: 2000, flowCount: Int64(index + 1), connections: 0,
+                                    packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0)
+            edges.append(EdgeRow(srcNs: long + "-" + String(index), dstNs: destination, action: action, totals: totals))
         }
         let digest = Digest(windowStart: 0, windowEnd: 86_400, edges: edges,
                             coverage: Coverage(start: 0, end: 86_400, clusters: ["c"], ranges: []))
@@ -103,9 +105,11 @@ import Testing
     }
 
     @Test func policiesNeverCarryAnEmptyPortListOrAnEscapedComment() {
-        func row(_ destination: String, _ port: Int64, _ proto: String) -> WideRecord {
-            WideRecord(srcNs: "app", dstType: "workload", dstNs: destination, dstIdentity: destination, dstPort: port, proto: proto,
-                       action: "allow", reporter: "src", firstSeen: 0, lastSeen: 15, flowCount: 2, days: ["2026-11-27"])
+        func row(_ destination: String, _ port: Int64, _ proto: String) -> WideEdgeRow {
+            let totals = EdgeTotals(firstSeen: 0, lastSeen: 15, flowCount: 2, connections: 1, packetsIn: 1, packetsOut: 1, bytesIn: 1, bytesOut: 1)
+            return WideEdgeRow(srcType: "workload", srcNs: "app", srcIdentity: "app", srcWorkload: "app", dstType: "workload", dstNs: destination,
+                               dstIdentity: destination, dstWorkload: destination, dstService: "-", dstPort: port, proto: proto,
+                               action: "allow", reporter: "src", totals: totals, days: ["2026-11-27"])
         }
         let report = EgressReport(rows: [row("db", 5432, "tcp"), row("db", 0, "icmp"), row("cache", 0, "icmp"), row("cache", 7, "x\ny")],
                                   coverage: Coverage(start: 0, end: 15, clusters: ["c"], ranges: []))
@@ -121,5 +125,6 @@ import Testing
             #expect(lines[index + 1].hasPrefix("        - protocol: "))
         }
         #expect(lines.allSatisfy { !$0.hasPrefix("# ") || !$0.contains("\n") })
+        #expect(NetworkPolicyWriter.quote("a\"b\\\n\u{85}") == #""a\"b\\\u000a\u0085""#)
     }
 }
