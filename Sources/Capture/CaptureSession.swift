@@ -83,7 +83,7 @@ public struct CaptureSession: Sendable {
         let writer: SegmentWriter
         do {
             // Frames are cut by the capture, at bucket boundaries only, so that recovery keeps whole buckets.
-            writer = try SegmentWriter(finalPath: path, header: header, options: .init(frameTarget: SegmentLayout.maxFrameContentSize))
+            writer = try SegmentWriter(finalPath: path, header: header, options: .init(frameTarget: SegmentLayout.captureFrameTarget))
         } catch {
             throw CaptureError(.archive, error.description)
         }

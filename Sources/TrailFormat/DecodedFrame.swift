@@ -18,6 +18,9 @@ public final class DecodedFrame {
 
     public var recordCount: Int { recordStarts.count }
 
+    /// Where record `index`'s bytes start in the frame's content (after its length prefix).
+    public func recordOffset(_ index: Int) -> Int { Int(recordStarts[index]) }
+
     @inline(__always)
     public func record(_ index: Int) -> UnsafeRawBufferPointer {
         let start = Int(recordStarts[index])
@@ -59,6 +62,9 @@ public final class DecodedFrame {
         guard frameSize == source.count else {
             throw SegmentError(.corruptFrame, path: path, offset: offset, "data frame is \(frameSize) bytes, expected \(source.count)")
         }
+        guard Zstd.declaresContentChecksum(source) else {
+            throw SegmentError(.corruptFrame, path: path, offset: offset, "data frame has no content checksum (the format requires one on every frame)")
+        }
         guard let contentSize = Zstd.declaredContentSize(of: source) else {
             throw SegmentError(.corruptFrame, path: path, offset: offset, "data frame does not declare its content size")
         }
@@ -90,6 +96,12 @@ public final class DecodedFrame {
                 recordLengths.removeAll(keepingCapacity: true)
                 throw SegmentError(.badRecordFraming, path: path, offset: offset,
                     "record \(recordStarts.count) at byte \(position) of the frame's content has a length prefix that runs past the frame")
+            }
+            guard recordStarts.count < SegmentLayout.maxRecordsPerFrame else {
+                recordStarts.removeAll(keepingCapacity: true)
+                recordLengths.removeAll(keepingCapacity: true)
+                throw SegmentError(.corruptFrame, path: path, offset: offset,
+                    "data frame holds more than \(SegmentLayout.maxRecordsPerFrame) records (the format's limit; empty records count too)")
             }
             recordStarts.append(Int32(next))
             recordLengths.append(Int32(length))

@@ -39,10 +39,16 @@ extension EdgeBatch {
     public func write(to path: String) throws {
         let bytes = try encoded()
         let temporary = path + ".tmp"
-        let file = try FileHandleIO(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        try file.write(bytes)
-        try file.sync()
-        try DurableRename.rename(from: temporary, to: path)
+        do {
+            let file = try FileHandleIO(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            try file.write(bytes)
+            try file.sync()
+            try DurableRename.rename(from: temporary, to: path)
+        } catch {
+            // A full disk or a failed rename leaves nothing behind: the old batch, if any, stays.
+            unlink(temporary)
+            throw error
+        }
     }
 
     /// Reads a batch file, naming the line of the first problem.

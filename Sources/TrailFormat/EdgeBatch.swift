@@ -330,11 +330,19 @@ public struct EdgeTotals: Equatable, Sendable {
     public mutating func merge(_ other: EdgeTotals) {
         firstSeen = min(firstSeen, other.firstSeen)
         lastSeen = max(lastSeen, other.lastSeen)
-        flowCount += other.flowCount
-        connections += other.connections
-        packetsIn += other.packetsIn
-        packetsOut += other.packetsOut
-        bytesIn += other.bytesIn
-        bytesOut += other.bytesOut
+        flowCount = Self.add(flowCount, other.flowCount)
+        connections = Self.add(connections, other.connections)
+        packetsIn = Self.add(packetsIn, other.packetsIn)
+        packetsOut = Self.add(packetsOut, other.packetsOut)
+        bytesIn = Self.add(bytesIn, other.bytesIn)
+        bytesOut = Self.add(bytesOut, other.bytesOut)
+    }
+
+    /// Addition that stops at `Int64.max` instead of trapping. On non-negative values it is
+    /// still commutative and associative, so the fold stays the same whatever the order.
+    @inline(__always)
+    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 }

@@ -46,26 +46,26 @@ public struct FrameScanner {
                 outcome.problem = SegmentError(.corruptFrame, path: path, offset: offset, "data frame \(outcome.frames.count) holds no records")
                 return outcome
             }
-            var firstStart: Int64 = 0
+            var firstStart: Int64? = nil
+            var frameLast: Int64 = 0
             var maxEnd: Int64 = .min
             for index in 0..<frame.recordCount {
-                guard let record = FlowRecordView(record: frame.record(index)) else {
-                    outcome.problem = SegmentError(.badRecordFraming, path: path, offset: offset,
-                        "record \(index) of data frame \(outcome.frames.count) is not a valid FlowResult message")
-                    return outcome
-                }
+                // A record that is not a FlowResult is what Goldmane sent: it is kept, and takes
+                // no part in the order and time checks (SegmentWalker treats it the same way).
+                guard let record = FlowRecordView(record: frame.record(index)) else { continue }
                 guard record.startTime >= lastStart else {
                     outcome.problem = SegmentError(.outOfOrder, path: path, offset: offset,
                         "record \(index) of data frame \(outcome.frames.count) has bucket start \(record.startTime), before \(lastStart): records must be in bucket order")
                     return outcome
                 }
-                if index == 0 { firstStart = record.startTime }
+                if firstStart == nil { firstStart = record.startTime }
                 lastStart = record.startTime
+                frameLast = record.startTime
                 maxEnd = max(maxEnd, record.endTime)
             }
             outcome.frames.append(FrameEntry(
                 offset: offset, compressedSize: size, contentSize: frame.bytes.count, records: frame.recordCount,
-                firstStart: firstStart, lastStart: lastStart, maxEnd: maxEnd))
+                firstStart: firstStart ?? 0, lastStart: frameLast, maxEnd: maxEnd))
             offset += size
             outcome.goodEnd = offset
         }

@@ -17,6 +17,7 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
 
     public static let formatName = "goldmane-trail-segment"
     public static let currentFormatVersion = 1
+    public static let recordTypeName = "goldmane.FlowResult"
 
     public var format: String
     public var formatVersion: Int
@@ -46,7 +47,7 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
         self.endpoint = endpoint
         self.windowStart = windowStart
         self.windowEnd = windowEnd
-        recordType = "goldmane.FlowResult"
+        recordType = Self.recordTypeName
         self.schema = schema
         self.tool = tool
         self.createdAt = createdAt

@@ -17,8 +17,15 @@ public enum SegmentLayout {
     public static let defaultFrameTarget = 1 << 20
     /// A record longer than this is refused (gRPC's default receive limit is 4 MiB).
     public static let maxRecordSize = 16 << 20
-    /// A frame's content may not exceed this (a reader refuses to allocate more for a corrupt size).
-    public static let maxFrameContentSize = 256 << 20
+    /// A frame's content may not exceed this (a reader refuses to allocate more for a corrupt
+    /// or hostile size): with `maxRecordsPerFrame`, it bounds a reader's memory by the format,
+    /// not by what a file claims (a frame of 64 MiB and its record table of 8 MiB).
+    public static let maxFrameContentSize = 64 << 20
+    /// A frame may hold at most this many records, empty ones included (a few bytes of zstd
+    /// can expand into millions of zero-length records).
+    public static let maxRecordsPerFrame = 1 << 20
+    /// The frame size a capture cuts at, well under the limit.
+    public static let captureFrameTarget = 16 << 20
     /// Sealed segments end in this suffix; a capture in progress adds `partialSuffix`.
     public static let sealedSuffix = ".seg"
     public static let partialSuffix = ".partial"

@@ -31,8 +31,8 @@ public final class SegmentReader {
         }
         var expected = dataStart
         for (index, frame) in footer.frames.enumerated() {
-            guard frame.offset == expected, frame.compressedSize > 0 else {
-                throw SegmentError(.footerMismatch, path: path, offset: frame.offset, "footer frame table entry \(index) is not contiguous (expected offset \(expected))")
+            guard frame.offset == expected, frame.compressedSize > 0, frame.records > 0 else {
+                throw SegmentError(.footerMismatch, path: path, offset: frame.offset, "footer frame table entry \(index) is not contiguous (expected offset \(expected)) or claims no records")
             }
             expected += frame.compressedSize
         }
@@ -93,6 +93,12 @@ enum SegmentHeaderReader {
         }
         guard header.formatVersion == SegmentHeader.currentFormatVersion else {
             throw SegmentError(.unsupportedVersion, path: path, offset: 20, "format version \(header.formatVersion) is not supported by this build (supports \(SegmentHeader.currentFormatVersion)); upgrade goldmane-trail")
+        }
+        guard header.recordType == SegmentHeader.recordTypeName else {
+            throw SegmentError(.badHeader, path: path, offset: 20, "header record_type is \"\(header.recordType)\", not \(SegmentHeader.recordTypeName)")
+        }
+        guard header.windowStart < header.windowEnd else {
+            throw SegmentError(.badHeader, path: path, offset: 20, "header window_start \(header.windowStart) is not before window_end \(header.windowEnd)")
         }
         return (header, dataStart)
     }

@@ -61,7 +61,7 @@ public final class SegmentWriter {
         try DurableRename.syncDirectory(of: partialPath)
         dataStart = headerFrame.count
         offset = dataStart
-        pending.reserveCapacity(options.frameTarget + 4096)
+        pending.reserveCapacity(min(options.frameTarget, SegmentLayout.defaultFrameTarget) + 4096)
     }
 
     /// Buffers one record (a FlowResult's bytes, exactly as received). Cuts a frame first when
@@ -74,7 +74,8 @@ public final class SegmentWriter {
         guard startTime >= lastStart else {
             throw SegmentError(.outOfOrder, path: partialPath, offset: offset, "record with bucket start \(startTime) after one with \(lastStart): records must be in bucket order")
         }
-        if pendingRecords > 0 && pending.count + Varint.size(UInt64(record.count)) + record.count > options.frameTarget {
+        if pendingRecords > 0 && (pending.count + Varint.size(UInt64(record.count)) + record.count > min(options.frameTarget, SegmentLayout.maxFrameContentSize)
+                                  || pendingRecords >= SegmentLayout.maxRecordsPerFrame) {
             try flushFrame()
         }
         if pendingRecords == 0 { pendingFirstStart = startTime }

@@ -35,6 +35,12 @@ public enum Zstd {
         return Int(size)
     }
 
+    /// True when the frame's header sets the content checksum flag (bit 2 of the frame
+    /// header descriptor, RFC 8878 §3.1.1.1.1), which the format requires of every data frame.
+    public static func declaresContentChecksum(_ frame: UnsafeRawBufferPointer) -> Bool {
+        frame.count > 4 && frame.loadUnaligned(as: UInt32.self).littleEndian == 0xFD2F_B528 && frame[4] & 0x04 != 0
+    }
+
     /// Decompresses exactly one frame into `destination`, verifying its content checksum.
     /// Returns the number of bytes written.
     public static func decompressFrame(

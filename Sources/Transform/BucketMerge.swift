@@ -17,7 +17,7 @@ enum BucketMerge {
             let next = active.lazy.map(\.start).min()
             if let waiting = pending.first, waiting.minStart <= (next ?? .max) {
                 pending.removeFirst()
-                let cursor = try SegmentCursor(path: waiting.path)
+                let cursor = try SegmentCursor(path: waiting.path, fold: fold)
                 if !cursor.isExhausted { active.append(cursor) }
                 continue
             }

@@ -7,6 +7,10 @@ import Darwin
 /// Interns byte strings (FlowKey wire bytes, label values): maps each distinct one to a dense
 /// id, without allocating or reference counting on a hit. Open addressing with linear
 /// probing over one byte arena; memory grows with the number of distinct strings only.
+///
+/// Every buffer is a Swift array, so every index is bounds-checked: a capacity mistake traps
+/// instead of corrupting the heap. The only unsafe step left is the `memcmp` of a probe
+/// hit, over ranges that were appended to the arena and are checked against its count.
 final class ByteStringTable {
     private struct Entry {
         var offset: Int
@@ -14,31 +18,24 @@ final class ByteStringTable {
         var hash: UInt64
     }
 
-    private var arena: UnsafeMutableRawPointer
-    private var arenaUsed = 0
-    private var arenaCapacity: Int
-    private var entries: UnsafeMutablePointer<Entry>
-    private var entryCapacity: Int
-    private(set) var count = 0
-    private var slots: UnsafeMutablePointer<Int32>
+    /// The most distinct strings one table holds: ids are `Int32`, and `-1` marks an empty slot.
+    static let maxCount = Int(Int32.max) - 1
+
+    private var arena: [UInt8] = []
+    private var entries: [Entry] = []
+    /// The slot table: an entry id, or -1. Its size is a power of two, at least twice `count`.
+    private var slots: [Int32]
     private var mask: Int
+
+    var count: Int { entries.count }
 
     init(capacity: Int = 1 << 12) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         mask = size - 1
-        slots = .allocate(capacity: size)
-        slots.initialize(repeating: -1, count: size)
-        entryCapacity = size / 2
-        entries = .allocate(capacity: entryCapacity)
-        arenaCapacity = capacity * 64
-        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
-    }
-
-    deinit {
-        slots.deallocate()
-        entries.deallocate()
-        arena.deallocate()
+        slots = [Int32](repeating: -1, count: size)
+        entries.reserveCapacity(size / 2)
+        arena.reserveCapacity(capacity * 64)
     }
 
     /// The id of `bytes`, inserting it when new.
@@ -50,8 +47,7 @@ final class ByteStringTable {
             let id = Int(slots[slot])
             if id < 0 { break }
             let entry = entries[id]
-            if entry.hash == hash && entry.length == bytes.count
-                && (bytes.count == 0 || memcmp(arena + entry.offset, bytes.baseAddress!, bytes.count) == 0) {
+            if entry.hash == hash && entry.length == bytes.count && equal(entry, bytes) {
                 return (Int32(id), false)
             }
             slot = (slot + 1) & mask
@@ -59,38 +55,31 @@ final class ByteStringTable {
         return (insert(bytes, hash: hash, slot: slot), true)
     }
 
-    private func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> Int32 {
-        if arenaUsed + bytes.count > arenaCapacity {
-            var capacity = arenaCapacity * 2
-            while arenaUsed + bytes.count > capacity { capacity *= 2 }
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            grown.copyMemory(from: arena, byteCount: arenaUsed)
-            arena.deallocate()
-            arena = grown
-            arenaCapacity = capacity
+    @inline(__always)
+    private func equal(_ entry: Entry, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count > 0 else { return true }
+        return arena.withUnsafeBytes { stored in
+            precondition(entry.offset + entry.length <= stored.count)
+            return memcmp(stored.baseAddress! + entry.offset, bytes.baseAddress!, bytes.count) == 0
         }
-        if bytes.count > 0 { (arena + arenaUsed).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-        let id = count
-        entries[id] = Entry(offset: arenaUsed, length: bytes.count, hash: hash)
-        arenaUsed += bytes.count
-        count += 1
+    }
+
+    private func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> Int32 {
+        precondition(entries.count < Self.maxCount, "more than \(Self.maxCount) distinct byte strings in one fold")
+        let id = entries.count
+        entries.append(Entry(offset: arena.count, length: bytes.count, hash: hash))
+        arena.append(contentsOf: bytes)
         slots[slot] = Int32(id)
-        if count * 2 > mask + 1 { grow() }
+        // Keep the load factor at most one half, so probes stay short and a free slot exists.
+        if entries.count * 2 > slots.count { grow() }
         return Int32(id)
     }
 
     private func grow() {
-        let size = (mask + 1) * 2
-        slots.deallocate()
-        slots = .allocate(capacity: size)
-        slots.initialize(repeating: -1, count: size)
+        let size = slots.count * 2
+        slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        let grownEntries = UnsafeMutablePointer<Entry>.allocate(capacity: size / 2)
-        grownEntries.update(from: entries, count: count)
-        entries.deallocate()
-        entries = grownEntries
-        entryCapacity = size / 2
-        for id in 0..<count {
+        for id in entries.indices {
             var slot = Int(truncatingIfNeeded: entries[id].hash) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(id)

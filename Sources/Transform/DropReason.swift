@@ -3,8 +3,12 @@ public enum DropReason: String, CaseIterable, Sendable {
     // Out of both projections.
     /// The record parsed but has no flow or no key, or its key does not parse.
     case malformed = "malformed"
-    /// The bucket times are impossible (end not after start).
+    /// The bucket times are not sane (`BucketTime`): unaligned, before 2020, more than a day
+    /// past the segment's window, past what PostgreSQL holds, or end not after start.
     case badBucketTime = "bad_bucket_time"
+    /// A counter is negative or larger than `EdgeFold.maxCounter` (no 15-second bucket moves 2^40
+    /// packets or bytes): totals could overflow, in the fold or in PostgreSQL.
+    case badCounters = "bad_counters"
     /// Every counter is zero: a stale verdict re-exported without traffic (Calico #13608).
     case noTraffic = "no_traffic"
 

@@ -24,6 +24,17 @@ final class EdgeFold {
             live = view.connectionsLive
         }
 
+        /// No counter is negative or above `maxCounter`.
+        @inline(__always)
+        static func areSane(_ view: FlowRecordView) -> Bool {
+            // As unsigned, a negative value is huge: one comparison per counter.
+            let limit = UInt64(EdgeFold.maxCounter)
+            return UInt64(bitPattern: view.packetsIn) <= limit && UInt64(bitPattern: view.packetsOut) <= limit
+                && UInt64(bitPattern: view.bytesIn) <= limit && UInt64(bitPattern: view.bytesOut) <= limit
+                && UInt64(bitPattern: view.connectionsStarted) <= limit && UInt64(bitPattern: view.connectionsCompleted) <= limit
+                && UInt64(bitPattern: view.connectionsLive) <= limit
+        }
+
         var isZero: Bool {
             packetsIn == 0 && packetsOut == 0 && bytesIn == 0 && bytesOut == 0 && started == 0 && completed == 0 && live == 0
         }
@@ -94,6 +105,7 @@ final class EdgeFold {
         items.read += 1
         guard view.hasKey else { return drop(.malformed) }
         guard view.endTime > view.startTime else { return drop(.badBucketTime) }
+        guard Counters.areSane(view) else { return drop(.badCounters) }
         let (id, isNew) = keys.id(of: UnsafeRawBufferPointer(rebasing: record[view.keyRange]))
         if isNew { register(id, key: FlowKeyView(record, range: view.keyRange)) }
         var wide = keyWide[Int(id)]
@@ -119,12 +131,12 @@ final class EdgeFold {
             let index = Int(item.wide)
             totals[index].firstSeen = min(totals[index].firstSeen, item.start)
             totals[index].lastSeen = max(totals[index].lastSeen, item.end)
-            totals[index].flowCount += 1
-            totals[index].connections += item.counters.started
-            totals[index].packetsIn += item.counters.packetsIn
-            totals[index].packetsOut += item.counters.packetsOut
-            totals[index].bytesIn += item.counters.bytesIn
-            totals[index].bytesOut += item.counters.bytesOut
+            totals[index].flowCount = EdgeTotals.add(totals[index].flowCount, 1)
+            totals[index].connections = EdgeTotals.add(totals[index].connections, item.counters.started)
+            totals[index].packetsIn = EdgeTotals.add(totals[index].packetsIn, item.counters.packetsIn)
+            totals[index].packetsOut = EdgeTotals.add(totals[index].packetsOut, item.counters.packetsOut)
+            totals[index].bytesIn = EdgeTotals.add(totals[index].bytesIn, item.counters.bytesIn)
+            totals[index].bytesOut = EdgeTotals.add(totals[index].bytesOut, item.counters.bytesOut)
             let day = Int32(truncatingIfNeeded: UTCTime.floorDivide(item.start, 86_400))
             // Buckets arrive in time order (BucketMerge), so days are appended in order.
             if days[index].last != day { days[index].append(day) }
@@ -149,6 +161,23 @@ final class EdgeFold {
 
     private func drop(_ reason: DropReason) {
         dropped[reason, default: 0] += 1
+    }
+
+    /// The largest counter one item may carry: 2^40 (a terabyte, or a trillion packets, in 15 s).
+    static let maxCounter: Int64 = 1 << 40
+    /// How many dropped records are named with their location (the rest are only counted).
+    static let maxLocatedDrops = 20
+    /// The first dropped records, where they are and why.
+    private(set) var locatedDrops: [String] = []
+
+    /// A record left out before it reached the fold (not a FlowResult, or bucket times that are
+    /// not sane): counted as read and dropped, and located for the first few.
+    func dropRecord(_ reason: DropReason, at location: RecordLocation, detail: String) {
+        items.read += 1
+        drop(reason)
+        if locatedDrops.count < Self.maxLocatedDrops {
+            locatedDrops.append("\(location): \(reason.rawValue): \(detail)")
+        }
     }
 
     private func register(_ id: Int32, key: FlowKeyView?) {

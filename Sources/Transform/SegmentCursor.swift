@@ -1,51 +1,46 @@
 import TrailFormat
 
-/// Reads one sealed segment record by record, one frame in memory at a time, and checks
-/// that records come in bucket order.
+/// Feeds the merge the records of one sealed segment, in bucket order, through the shared
+/// `SegmentWalker` (so transform applies every check `verify` applies). Records that are
+/// not FlowResult messages, or whose bucket times are not sane (`BucketTime`), are counted
+/// as drops with their location and never become the current record: a wire value can
+/// neither stop the fold nor reach a projection.
 final class SegmentCursor {
-    let reader: SegmentReader
-    @exclusivity(unchecked) private var frameIndex = -1
-    @exclusivity(unchecked) private var frame: DecodedFrame?
-    @exclusivity(unchecked) private var recordIndex = 0
+    let walker: SegmentWalker
+    private let fold: EdgeFold
+    private let windowEnd: Int64
     @exclusivity(unchecked) private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) private(set) var view = FlowRecordView()
     @exclusivity(unchecked) private(set) var isExhausted = false
 
-    init(path: String) throws(SegmentError) {
-        reader = try SegmentReader(path: path)
+    init(path: String, fold: EdgeFold) throws(SegmentError) {
+        walker = try SegmentWalker(path: path)
+        self.fold = fold
+        windowEnd = walker.reader.header.windowEnd
         try advance()
     }
+
+    var reader: SegmentReader { walker.reader }
 
     /// The bucket start of the current record.
     var start: Int64 { view.startTime }
 
     func advance() throws(SegmentError) {
-        let previous = isExhausted || frame == nil ? Int64.min : view.startTime
-        while true {
-            if let frame, recordIndex < frame.recordCount {
-                let bytes = frame.record(recordIndex)
-                let offset = reader.footer.frames[frameIndex].offset
-                guard let parsed = FlowRecordView(record: bytes) else {
-                    throw SegmentError(.badRecordFraming, path: reader.path, offset: offset,
-                        "record \(recordIndex) of data frame \(frameIndex) is not a valid FlowResult message")
-                }
-                guard parsed.startTime >= previous else {
-                    throw SegmentError(.outOfOrder, path: reader.path, offset: offset,
-                        "record \(recordIndex) of data frame \(frameIndex) has bucket start \(parsed.startTime), before \(previous)")
-                }
-                recordIndex += 1
-                record = bytes
-                view = parsed
-                return
+        while try walker.next() {
+            guard walker.isParsed else {
+                fold.dropRecord(.malformed, at: walker.location, detail: "not a FlowResult message")
+                continue
             }
-            frameIndex += 1
-            guard frameIndex < reader.frameCount else {
-                isExhausted = true
-                frame = nil
-                return
+            let parsed = walker.view
+            if let problem = BucketTime.check(start: parsed.startTime, end: parsed.endTime, windowEnd: windowEnd) {
+                fold.dropRecord(.badBucketTime, at: walker.location,
+                                detail: "bucket \(parsed.startTime) to \(parsed.endTime) is \(problem.rawValue)")
+                continue
             }
-            frame = try reader.readFrame(frameIndex, reusing: frame)
-            recordIndex = 0
+            record = walker.record
+            view = parsed
+            return
         }
+        isExhausted = true
     }
 }

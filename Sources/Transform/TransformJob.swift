@@ -63,6 +63,12 @@ public struct TransformJob {
                 continue
             }
             let (edges, wide, dropped) = fold.projections()
+            warnings += fold.locatedDrops
+            let located = Int64(fold.locatedDrops.count)
+            let recordDrops = (dropped.all[DropReason.malformed.rawValue] ?? 0) + (dropped.all[DropReason.badBucketTime.rawValue] ?? 0)
+            if recordDrops > located && located == EdgeFold.maxLocatedDrops {
+                warnings.append("... and more malformed or badly timed records, counted in the batch header's dropped items")
+            }
             let header = BatchHeader(
                 transformVersion: TransformVersion.current, settings: settings.record,
                 inputs: opened.values.map(\.info).sorted { $0.sha256 < $1.sha256 },

@@ -43,21 +43,36 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// One JSON line per record, through the shared walker (every check `verify` makes). A
+    /// record that does not decode is shown with its location and the decoder's reason,
+    /// and the walk goes on: it is what Goldmane sent, not damage to the archive.
     private func printRecords(_ reader: SegmentReader) throws {
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
-        for frameIndex in 0..<reader.frameCount {
-            let frame: DecodedFrame
-            do { frame = try reader.readFrame(frameIndex) } catch {
+        let walker = SegmentWalker(reader: reader)
+        var undecodable = 0
+        while true {
+            let more: Bool
+            do { more = try walker.next() } catch {
                 throw fail(error.description, code: ExitCodes.code(for: error))
             }
-            for index in 0..<frame.recordCount {
-                let bytes = Array(frame.record(index))
+            guard more else { break }
+            let location = walker.location
+            let bytes = Array(walker.record)
+            var line = "{\"frame\":\(location.frame),\"record\":\(location.record),\"offset\":\(location.byteInFrame)"
+            do {
                 let message = try Goldmane_FlowResult(serializedBytes: bytes)
-                var line = "{\"frame\":\(frameIndex),\"record\":\(index),\"flow_result\":\(try message.jsonString(options: options))"
-                if raw { line += ",\"bytes\":\"\(Data(bytes).base64EncodedString())\"" }
-                print(line + "}")
+                line += ",\"flow_result\":\(try message.jsonString(options: options))"
+            } catch {
+                undecodable += 1
+                line += ",\"error\":" + String(decoding: (try? CanonicalJSON.encode("not a valid FlowResult: \(error)")) ?? Array("\"not a valid FlowResult\"".utf8), as: UTF8.self)
+                Diagnostics.warning("\(location): not a valid FlowResult (\(error))")
             }
+            if raw { line += ",\"bytes\":\"\(Data(bytes).base64EncodedString())\"" }
+            print(line + "}")
+        }
+        if undecodable > 0 {
+            Diagnostics.warning("\(segment): \(undecodable) records do not decode as FlowResult (shown with \"error\"); the segment itself is sound")
         }
     }
 }

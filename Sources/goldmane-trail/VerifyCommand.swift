@@ -13,6 +13,8 @@ struct VerifyCommand: ParsableCommand {
             Exits 0 when every segment is good, 65 when any is not, 66 when a path is missing.
             """)
 
+    static let maxWarningsPerSegment = 20
+
     @Argument(help: "Segment files or archive directories.")
     var paths: [String]
 
@@ -31,7 +33,11 @@ struct VerifyCommand: ParsableCommand {
                 }
                 do {
                     let report = try SegmentVerifier.verify(path: file)
-                    print("OK   \(file): \(report.footer.recordCount) records in \(report.footer.frames.count) frames, \(report.fileSize) bytes, sealed \(report.footer.seal.rawValue)")
+                    print("OK   \(file): \(report.footer.recordCount) records in \(report.footer.frames.count) frames, \(report.fileSize) bytes, sealed \(report.footer.seal.rawValue)"
+                          + (report.undecodable.isEmpty ? "" : ", \(report.undecodable.count) records are not FlowResult messages"))
+                    for location in report.undecodable.prefix(Self.maxWarningsPerSegment) {
+                        Diagnostics.warning("\(location): not a FlowResult message (kept as received; transform counts it as malformed)")
+                    }
                 } catch {
                     failures += 1
                     print("FAIL \(error.description)")

@@ -1,0 +1,134 @@
+/// Where one record is: the file, its data frame (index and byte offset in the file), its
+/// index in the frame and its byte offset in the frame's decompressed content.
+public struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var frame: Int
+    public var frameOffset: Int
+    public var record: Int
+    public var byteInFrame: Int
+
+    public var description: String {
+        "\(path): data frame \(frame) at byte \(frameOffset), record \(record) at byte \(byteInFrame) of the frame's content"
+    }
+}
+
+/// Reads a sealed segment record by record, one frame in memory at a time, applying every
+/// check the format defines: the one definition of a good segment that `verify`, `inspect`,
+/// `transform` and `etl` share. Opening checks the header, the footer and its frame table
+/// (`SegmentReader`); each frame is checked against its table entry (size, content size,
+/// zstd content checksum, record count, first and last bucket start, latest end); records
+/// must come in bucket order; at the end the footer's `min_start` and `max_end` must match.
+///
+/// A record whose bytes are not a FlowResult message, inside a sound frame, is what
+/// Goldmane sent, not damage to the archive: it is handed out with `isParsed == false` and
+/// its location, for the caller to count; it takes no part in the order and time checks.
+public final class SegmentWalker {
+    public let reader: SegmentReader
+    private var frame: DecodedFrame?
+    private var frameIndex = -1
+    private var recordIndex = 0
+    private var lastStart: Int64 = .min
+    private var frameFirst: Int64? = nil
+    private var frameLast: Int64 = 0
+    private var frameMaxEnd: Int64 = .min
+    private var overallMaxEnd: Int64? = nil
+    private var overallMinStart: Int64? = nil
+
+    /// The current record's bytes: valid until the next call to `next()`.
+    public private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// The current record's fields (meaningful when `isParsed`).
+    public private(set) var view = FlowRecordView()
+    /// False when the current record's bytes are not a FlowResult message.
+    public private(set) var isParsed = false
+
+    public init(path: String) throws(SegmentError) {
+        reader = try SegmentReader(path: path)
+    }
+
+    public init(reader: SegmentReader) {
+        self.reader = reader
+    }
+
+    public var path: String { reader.path }
+
+    /// Where the current record is.
+    public var location: RecordLocation {
+        let offset = frameIndex >= 0 && frameIndex < reader.frameCount ? reader.footer.frames[frameIndex].offset : reader.fileSize
+        let byte = frame.map { recordIndex > 0 && recordIndex <= $0.recordCount ? $0.recordOffset(recordIndex - 1) : 0 } ?? 0
+        return RecordLocation(path: reader.path, frame: frameIndex, frameOffset: offset, record: recordIndex - 1, byteInFrame: byte)
+    }
+
+    /// Moves to the next record; false after the last one (the footer's totals then checked).
+    public func next() throws(SegmentError) -> Bool {
+        while true {
+            if let frame, recordIndex < frame.recordCount {
+                record = frame.record(recordIndex)
+                recordIndex += 1
+                guard let parsed = FlowRecordView(record: record) else {
+                    isParsed = false
+                    view = FlowRecordView()
+                    return true
+                }
+                guard parsed.startTime >= lastStart else {
+                    throw SegmentError(.outOfOrder, path: reader.path, offset: reader.footer.frames[frameIndex].offset,
+                        "record \(recordIndex - 1) of data frame \(frameIndex) has bucket start \(parsed.startTime), before \(lastStart): records must be in bucket order")
+                }
+                lastStart = parsed.startTime
+                if frameFirst == nil { frameFirst = parsed.startTime }
+                frameLast = parsed.startTime
+                frameMaxEnd = max(frameMaxEnd, parsed.endTime)
+                isParsed = true
+                view = parsed
+                return true
+            }
+            if frameIndex >= 0 { try checkFrameTotals() }
+            frameIndex += 1
+            guard frameIndex < reader.frameCount else {
+                frame = nil
+                try checkFooterTotals()
+                return false
+            }
+            frame = try reader.readFrame(frameIndex, reusing: frame)
+            recordIndex = 0
+            frameFirst = nil
+            frameMaxEnd = .min
+        }
+    }
+
+    private func checkFrameTotals() throws(SegmentError) {
+        let entry = reader.footer.frames[frameIndex]
+        // A frame with no parseable record has no times to check (no writer of ours makes
+        // one): its entry's claims are taken as they are.
+        guard let first = frameFirst else {
+            overallMinStart = overallMinStart ?? entry.firstStart
+            overallMaxEnd = max(overallMaxEnd ?? entry.maxEnd, entry.maxEnd)
+            return
+        }
+        guard entry.firstStart == first, entry.lastStart == frameLast, entry.maxEnd == frameMaxEnd else {
+            throw SegmentError(.footerMismatch, path: reader.path, offset: entry.offset,
+                "data frame \(frameIndex) holds bucket starts \(first) to \(frameLast) ending by \(frameMaxEnd); its footer entry says \(entry.firstStart) to \(entry.lastStart) ending by \(entry.maxEnd)")
+        }
+        overallMinStart = overallMinStart ?? first
+        overallMaxEnd = max(overallMaxEnd ?? frameMaxEnd, frameMaxEnd)
+    }
+
+    private func checkFooterTotals() throws(SegmentError) {
+        let footer = reader.footer
+        guard footer.minStart == overallMinStart, footer.maxEnd == overallMaxEnd else {
+            throw SegmentError(.footerMismatch, path: reader.path, offset: footer.dataEnd,
+                "the footer says the data spans min_start \(footer.minStart.map(String.init) ?? "null") to max_end \(footer.maxEnd.map(String.init) ?? "null"); the records span \(overallMinStart.map(String.init) ?? "null") to \(overallMaxEnd.map(String.init) ?? "null")")
+        }
+    }
+
+    /// Walks the whole segment; returns the locations of records that are not FlowResult messages.
+    public static func check(path: String) throws(SegmentError) -> (reader: SegmentReader, undecodable: [RecordLocation], records: Int) {
+        let walker = try SegmentWalker(path: path)
+        var undecodable: [RecordLocation] = []
+        var records = 0
+        while try walker.next() {
+            records += 1
+            if !walker.isParsed { undecodable.append(walker.location) }
+        }
+        return (walker.reader, undecodable, records)
+    }
+}
