@@ -16,7 +16,11 @@ GOLDEN_BATCH    = samples/golden-batch.jsonl
 # ~40-namespace home lab, in 15-minute windows.
 SAMPLES_FLAGS   = --start 2026-11-27T01:30:00Z --windows 12 --window-minutes 15 --activity 0.5 --seed 2026
 
-.PHONY: help build release test demo capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench clean
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD    = $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+ASAN_BUILD    = --scratch-path .build-asan -Xswiftc -sanitize=address
+
+.PHONY: help build release test demo sanitize fuzz capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -30,6 +34,20 @@ release: ## Release build (benchmarks, production)
 test: build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway server)
 	$(SWIFT) test $(BUILD_FLAGS)
 	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
+
+sanitize: ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
+	$(SWIFT) build $(ASAN_BUILD) --build-tests
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test $(ASAN_BUILD) --skip-build
+	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzSegmentReader Tests/Fixtures/fuzz/segment-reader
+	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzFlowRecord Tests/Fixtures/fuzz/flow-record
+	rm -rf $(OUT)/sanitize && mkdir -p $(OUT)/sanitize
+	SWIFT_BACKTRACE=enable=no .build-asan/debug/goldmane-trail samples --out $(OUT)/sanitize/archive --windows 1 --scale 60 --seed 7
+	SWIFT_BACKTRACE=enable=no .build-asan/debug/goldmane-trail transform $(OUT)/sanitize/archive -o $(OUT)/sanitize/batch.jsonl
+
+fuzz: ## libFuzzer on the segment reader and the fold, FUZZ_SECONDS each (600); crashes join Tests/Fixtures/fuzz
+	$(FUZZ_BUILD) --product FuzzSegmentReader
+	$(FUZZ_BUILD) --product FuzzFlowRecord
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(OUT)/fuzz
 
 demo: build ## The pipeline on samples/ with a throwaway PostgreSQL: runbook queries, digest (dry run), egress report, map
 	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) OUT=$(OUT) scripts/with-postgres.sh scripts/demo.sh

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // System libraries.
@@ -57,6 +58,7 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict
         ),
@@ -91,6 +93,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+
+        // Fuzz targets: `make fuzz` builds them with libFuzzer (-DFUZZING); a plain build
+        // makes replayers of their corpus and crash files, which the tests run.
+        .target(name: "FuzzSupport", swiftSettings: strict),
+        .executableTarget(name: "FuzzSegmentReader", dependencies: ["FuzzSupport", "TrailFormat", "Transform"], swiftSettings: strict),
+        .executableTarget(name: "FuzzFlowRecord", dependencies: ["FuzzSupport", "TrailFormat", "Transform"], swiftSettings: strict),
 
         .target(
             name: "TrailTestSupport",

@@ -1,44 +1,95 @@
 import Foundation
 import TrailFormat
 
-/// What the archive already holds for a cluster: where its captured coverage ends (the next
-/// capture's start), and unsealed files a crash left behind (recovered before capturing).
+/// What the archive already holds for a cluster: where the windows of its sealed segments end
+/// (the next capture's start), what they captured, and the gaps a later capture can fill.
 public struct ArchiveState: Sendable {
-    public var capturedEnd: Int64?
+    /// The end of the latest window sealed (captured or not): the next regular window starts here.
+    public var windowsEnd: Int64? = nil
+    /// Every range some segment captured.
+    public var captured: [TimeRange] = []
+    /// Gaps a rerun can fill (see `GapReason.isRefillable`) that no segment has captured since.
+    public var refillable: [TimeRange] = []
+    /// Existing segment paths (sealed or not), for unique naming.
+    public var paths: Set<String> = []
 
     public static func read(archive: String, cluster: String) -> ArchiveState {
-        var state = ArchiveState(capturedEnd: nil)
+        var state = ArchiveState()
         let directory = (archive as NSString).appendingPathComponent(cluster)
         guard let listing = ArchiveListing(directory: directory) else { return state }
+        state.paths = Set(listing.sealed + listing.unsealed)
+        var gaps: [TimeRange] = []
         for path in listing.sealed {
             guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster else { continue }
-            let end = reader.footer.coverage.captured.map(\.to).max() ?? reader.header.windowStart
-            state.capturedEnd = max(state.capturedEnd ?? end, end)
+            state.windowsEnd = max(state.windowsEnd ?? reader.header.windowEnd, reader.header.windowEnd)
+            state.captured += reader.footer.coverage.captured
+            gaps += reader.footer.coverage.gaps
+                .filter { GapReason.code(of: $0.reason)?.isRefillable ?? false }
+                .map { TimeRange(from: $0.from, to: $0.to) }
         }
+        state.captured = TimeRanges.union(state.captured)
+        state.refillable = TimeRanges.subtract(TimeRanges.union(gaps), state.captured)
         return state
     }
 
-    /// Seals every unsealed segment of the cluster (a crashed capture's), keeping its complete
-    /// frames. Returns one line per file for the log.
+    /// Seals every unsealed segment of the cluster that a crash left. A capture writes a
+    /// segment only once its window is settled, so a partial file is a crash during those
+    /// last seconds: its frames are cut (their buckets were not all written) and it is sealed
+    /// empty, the whole window an `interrupted` gap that the next run refills while Goldmane
+    /// still holds it. A file too short for a header (a full disk) is removed. Returns one
+    /// line per file for the log.
     public static func recoverUnsealed(archive: String, cluster: String, now: Int64) throws(CaptureError) -> [String] {
         let directory = (archive as NSString).appendingPathComponent(cluster)
         guard let listing = ArchiveListing(directory: directory) else { return [] }
         var lines: [String] = []
         for path in listing.unsealed {
             do {
-                let result = try SegmentRecovery.recover(partialPath: path, sealedAt: UTCTime.rfc3339(now)) { header, maxEnd in
-                    let capturedEnd = maxEnd ?? header.windowStart
-                    return Coverage(
-                        captured: capturedEnd > header.windowStart ? [TimeRange(from: header.windowStart, to: capturedEnd)] : [],
-                        gaps: capturedEnd < header.windowEnd
-                            ? [Coverage.Gap(from: capturedEnd, to: header.windowEnd, reason: "capture crashed; recovered its complete frames")] : [])
+                let result = try SegmentRecovery.recover(partialPath: path, sealedAt: UTCTime.rfc3339(now), keepFrames: false) { header, _ in
+                    Coverage(captured: [], gaps: [Coverage.Gap(from: header.windowStart, to: header.windowEnd,
+                        reason: GapReason.interrupted.text("capture crashed before sealing; a later capture refills it while Goldmane holds it"))])
                 }
-                lines.append("recovered \(result.sealedPath): \(result.footer.recordCount) records kept, \(result.bytesCut) bytes cut"
-                             + (result.cutReason.map { " (\($0))" } ?? ""))
+                lines.append("recovered \(result.sealedPath): sealed empty, \(result.bytesCut) bytes cut; its window is a gap to refill")
+            } catch where error.code == .badHeader {
+                // Nothing in it can be trusted or named (a full disk while writing the header).
+                do { try FileManager.default.removeItem(atPath: path) } catch {
+                    throw CaptureError(.archive, "cannot remove \(path), which has no complete header: \(error.localizedDescription)")
+                }
+                lines.append("removed \(path): \(error.message) (nothing in it was sealed)")
             } catch {
                 throw CaptureError(.archive, "cannot recover \(path): \(error.description)")
             }
         }
         return lines
+    }
+}
+
+/// Sorted, disjoint half-open ranges.
+enum TimeRanges {
+    static func union(_ ranges: [TimeRange]) -> [TimeRange] {
+        var out: [TimeRange] = []
+        for range in ranges.sorted(by: { ($0.from, $0.to) < ($1.from, $1.to) }) where range.to > range.from {
+            if let last = out.last, range.from <= last.to {
+                out[out.count - 1].to = max(last.to, range.to)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+
+    /// `ranges` minus `cut`.
+    static func subtract(_ ranges: [TimeRange], _ cut: [TimeRange]) -> [TimeRange] {
+        var out: [TimeRange] = []
+        for range in union(ranges) {
+            var pieces = [range]
+            for hole in cut {
+                pieces = pieces.flatMap { piece -> [TimeRange] in
+                    guard hole.from < piece.to && hole.to > piece.from else { return [piece] }
+                    return [TimeRange(from: piece.from, to: hole.from), TimeRange(from: hole.to, to: piece.to)].filter { $0.to > $0.from }
+                }
+            }
+            out += pieces
+        }
+        return out
     }
 }

@@ -1,5 +1,5 @@
 /// Why a capture could not do its job, and what to do next. Carries no key material.
-public struct CaptureError: Error, CustomStringConvertible, Sendable {
+public struct CaptureError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Code: Sendable, Equatable {
         /// Certificates, keys or flags are missing or unreadable.
         case configuration
@@ -11,6 +11,8 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         case archive
         /// Goldmane answered with an error status.
         case rpc
+        /// A message was over the receive limit (the stream fails there; a retry may pass).
+        case tooLarge
     }
 
     public var code: Code

@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 import TrailFormat
 
-/// One capture run: recover what a crash left, decide the window, stream it from Goldmane
-/// (replay, then live) into one sealed segment, reconnecting as needed, and record coverage.
+/// One capture run: recover what a crash left, decide the windows (gaps still refillable,
+/// then the next window; or the missing parts of an explicit window), capture each, and seal
+/// one segment per window with coverage that claims only what was confirmed.
 public struct CaptureSession: Sendable {
     public struct Options: Sendable {
         public var archive: String
@@ -13,7 +13,7 @@ public struct CaptureSession: Sendable {
         public var window: WindowRequest
         /// Seconds past a bucket's rollover to wait for its items.
         public var grace: Int64
-        /// The most the receive path buffers while the writer is behind.
+        /// The most item bytes one window holds in memory.
         public var maxBufferedBytes: Int
         public init(archive: String, cluster: String, endpoint: GoldmaneEndpoint, window: WindowRequest, grace: Int64,
                     maxBufferedBytes: Int = 256 << 20) {
@@ -31,13 +31,24 @@ public struct CaptureSession: Sendable {
         case range(from: Int64, to: Int64)
     }
 
-    public struct Report: Sendable {
+    /// One sealed segment.
+    public struct Sealed: Sendable {
         public var segment: String
         public var window: CaptureWindow
         public var footer: SegmentFooter
-        public var recovered: [String]
-        /// The failure that ended the capture early, if one did (the rest is a gap).
+        /// The failure that left part of the window uncaptured, if one did.
         public var failure: CaptureError?
+        /// The worst receive lag of live items, in seconds.
+        public var maxLag: Double
+    }
+
+    public struct Report: Sendable {
+        public var sealed: [Sealed]
+        public var recovered: [String]
+        /// The signal that stopped the run, if one did.
+        public var stoppedBy: String?
+        /// Set when an explicit window was already wholly captured (nothing to do).
+        public var alreadyCaptured: Bool
     }
 
     public let options: Options
@@ -54,155 +65,70 @@ public struct CaptureSession: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let recovered = try ArchiveState.recoverUnsealed(archive: options.archive, cluster: options.cluster, now: now)
         recovered.forEach(log)
-        let window: CaptureWindow
-        switch options.window {
-        case .length(let length):
-            let resume = ArchiveState.read(archive: options.archive, cluster: options.cluster).capturedEnd
-            window = CaptureWindow.next(length: length, resumeFrom: resume, now: now)
-        case .range(let from, let to):
-            window = CaptureWindow.explicit(from: from, to: to, now: now)
-        }
-        for gap in window.gaps {
-            log("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)")
-        }
+        // Certificates, key and CA bundle are checked before anything is read or written.
         let client = try GoldmaneStreamClient(endpoint: options.endpoint)
-        let path = (options.archive as NSString).appendingPathComponent(
+        let state = ArchiveState.read(archive: options.archive, cluster: options.cluster)
+        let windows = CapturePlan.windows(for: options.window, state: state, now: now)
+        var report = Report(sealed: [], recovered: recovered, stoppedBy: nil, alreadyCaptured: windows.isEmpty)
+        if windows.isEmpty { log("that window is already captured: nothing to do") }
+        var taken = state.paths
+        for window in windows {
+            if let signal = stop.requested {
+                report.stoppedBy = signal
+                break
+            }
+            let sealed = try await capture(window, client: client, taken: &taken)
+            report.sealed.append(sealed)
+            if let signal = sealed.footer.seal == .interrupted ? stop.requested : nil {
+                report.stoppedBy = signal
+                break
+            }
+        }
+        return report
+    }
+
+    private func capture(_ window: CaptureWindow, client: GoldmaneStreamClient, taken: inout Set<String>) async throws(CaptureError) -> Sealed {
+        for gap in window.gaps { log("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)") }
+        log("capturing \(options.cluster) \(UTCTime.rfc3339(window.captureFrom)) to \(UTCTime.rfc3339(window.end)) from \(options.endpoint.displayName)")
+        let collector = WindowCollector(window: window, maxBufferedBytes: options.maxBufferedBytes, log: log)
+        let read = StreamRead(client: client, collector: collector, stop: stop)
+        let outcome = try await WindowCapture(window: window, grace: options.grace, read: read, collector: collector, log: log).run()
+
+        var gaps = outcome.gaps
+        for bucket in collector.lossyBuckets.sorted() where !gaps.contains(where: { $0.from <= bucket && bucket < $0.to }) {
+            gaps.append(.init(from: bucket, to: bucket + BucketClock.bucketSeconds, reason: .bufferFull,
+                              detail: "items dropped at the memory bound (--max-buffer-mib)"))
+        }
+        gaps.sort { $0.from < $1.from }
+        let refillable = gaps.filter(\.reason.isRefillable)
+        let records = collector.records { bucket in refillable.contains { $0.from <= bucket && bucket < $0.to } }
+        let captured = TimeRanges.subtract([TimeRange(from: window.start, to: window.end)], gaps.map { TimeRange(from: $0.from, to: $0.to) })
+        var stats = collector.stats
+        stats["reconnects"] = Int64(outcome.reconnects)
+        stats["reads"] = Int64(outcome.reads)
+        stats["goldmane_restarts"] = Int64(outcome.restarts)
+        stats["items_written"] = Int64(records.count)
+        stats["receive_lag_max_ms"] = Int64(collector.maxLag * 1000)
+        let coverage = Coverage(captured: captured, gaps: gaps.map { Coverage.Gap(from: $0.from, to: $0.to, reason: $0.reason.text($0.detail)) })
+        let path = uniquePath(for: window, taken: &taken)
+        let footer = try SegmentFiling.write(
+            records, to: path, window: window, cluster: options.cluster, endpoint: options.endpoint.displayName,
+            seal: outcome.stoppedBy == nil ? .complete : .interrupted, coverage: coverage, stats: stats)
+        return Sealed(segment: path, window: window, footer: footer, failure: outcome.failure, maxLag: collector.maxLag)
+    }
+
+    /// The segment's path: its window's name, with `.1`, `.2`, ... before `.seg` when a segment
+    /// (a refill of the same range, a recovered one) already has that name.
+    private func uniquePath(for window: CaptureWindow, taken: inout Set<String>) -> String {
+        let base = (options.archive as NSString).appendingPathComponent(
             SegmentNaming.relativePath(cluster: options.cluster, windowStart: window.start, windowEnd: window.end))
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw CaptureError(.archive, "\(path) already exists: that window is captured")
+        var path = base
+        var index = 0
+        while taken.contains(path) || taken.contains(path + SegmentLayout.partialSuffix) || FileManager.default.fileExists(atPath: path) {
+            index += 1
+            path = String(base.dropLast(SegmentLayout.sealedSuffix.count)) + ".\(index)" + SegmentLayout.sealedSuffix
         }
-        do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        } catch {
-            throw CaptureError(.archive, "cannot create the archive directory for \(path): \(error.localizedDescription)")
-        }
-        let header = SegmentHeader(
-            captureId: UUID().uuidString.lowercased(), cluster: options.cluster, endpoint: options.endpoint.displayName,
-            windowStart: window.start, windowEnd: window.end, tool: "goldmane-trail \(TrailVersion.current)",
-            createdAt: UTCTime.rfc3339(now))
-        let writer: SegmentWriter
-        do {
-            // Frames are cut by the capture, at bucket boundaries only, so that recovery keeps whole buckets.
-            writer = try SegmentWriter(finalPath: path, header: header, options: .init(frameTarget: SegmentLayout.captureFrameTarget))
-        } catch {
-            throw CaptureError(.archive, error.description)
-        }
-        log("capturing \(options.cluster) \(UTCTime.rfc3339(window.captureFrom)) to \(UTCTime.rfc3339(window.end)) from \(options.endpoint.displayName) into \(path)")
-
-        let sink = BucketSink(writer: writer, window: window, maxBufferedBytes: options.maxBufferedBytes)
-        let receiver = StreamReceiver(window: window, sink: sink, log: log)
-        let outcome = await stream(client: client, receiver: receiver, window: window)
-        if case .fatal(let failure) = outcome, receiver.itemsReceived == 0 {
-            try? FileManager.default.removeItem(atPath: writer.partialPath)
-            throw failure
-        }
-        let ended = Int64(Date().timeIntervalSince1970)
-        let finished: Bool
-        var failure: CaptureError? = nil
-        var reason = ""
-        switch outcome {
-        case .complete: finished = true
-        case .stopped(let signal): finished = false; reason = "capture stopped by \(signal)"
-        case .fatal(let error), .gaveUp(let error): finished = false; failure = error; reason = error.message
-        }
-        let completeUpTo = try sink.finish(complete: finished, now: ended, grace: options.grace)
-        var gaps = window.gaps.map { Coverage.Gap(from: $0.from, to: $0.to, reason: $0.reason) }
-            + sink.lossyBuckets.map { Coverage.Gap(from: $0, to: $0 + BucketClock.bucketSeconds, reason: "items dropped: the segment writer fell behind (disk stalled)") }
-        if completeUpTo < window.end {
-            gaps.append(Coverage.Gap(from: completeUpTo, to: window.end, reason: reason.isEmpty ? "not captured" : reason))
-        }
-        var stats = receiver.stats
-        stats["items_written"] = Int64(sink.itemsWritten)
-        stats["items_discarded_incomplete_bucket"] = Int64(sink.itemsDiscarded)
-        stats["items_dropped_writer_behind"] = Int64(sink.itemsDropped)
-        let captured = completeUpTo > window.captureFrom ? [TimeRange(from: window.captureFrom, to: completeUpTo)] : []
-        let footer: SegmentFooter
-        do {
-            footer = try writer.seal(
-                seal: finished ? .complete : .interrupted, sealedAt: UTCTime.rfc3339(ended),
-                coverage: Coverage(captured: captured, gaps: gaps.sorted { $0.from < $1.from }), stats: stats)
-        } catch {
-            throw CaptureError(.archive, error.description)
-        }
-        return Report(segment: path, window: window, footer: footer, recovered: recovered, failure: failure)
+        taken.insert(path)
+        return path
     }
-
-    /// How long past the deadline (or the start, for a window already past) a failing stream is
-    /// still retried: the ring keeps a window for an hour, and a short outage should not become a gap.
-    static let retrySecondsAfterDeadline: Double = 30
-
-    enum Outcome {
-        case complete
-        case stopped(String)
-        case fatal(CaptureError)
-        case gaveUp(CaptureError)
-    }
-
-    /// Streams with reconnects until the window is complete, the deadline passes, a stop is
-    /// requested, or a failure that reconnecting cannot fix.
-    private func stream(client: GoldmaneStreamClient, receiver: StreamReceiver, window: CaptureWindow) async -> Outcome {
-        let deadline = Double(window.deadline(grace: options.grace))
-        let giveUpAt = max(deadline, Date().timeIntervalSince1970) + Self.retrySecondsAfterDeadline
-        var backoff: Double = 1
-        while true {
-            if let signal = stop.requested { return .stopped(signal) }
-            let resume = receiver.resumePoint
-            receiver.markAttempt()
-            let result: Result<Bool, any Error> = await withTaskGroup(of: Result<Bool, any Error>?.self) { group in
-                group.addTask {
-                    do {
-                        try await client.stream(startTimeGte: resume) { bytes in receiver.receive(bytes) }
-                        return .success(receiver.isDone)
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-                group.addTask {
-                    // The window ends by the clock: at the deadline, once the stream has been quiet
-                    // for a moment; longer for a window long past, whose replay should be
-                    // continuous (a silent cluster sends nothing, so silence must end it too).
-                    while !Task.isCancelled {
-                        let now = Date().timeIntervalSince1970
-                        let quiet = now >= deadline + 15 ? StreamReceiver.quietSecondsAfterReplay : StreamReceiver.quietSeconds
-                        if now >= deadline && now - receiver.lastItemAt >= quiet { return .success(true) }
-                        try? await Task.sleep(for: .milliseconds(250))
-                    }
-                    return nil
-                }
-                group.addTask {
-                    while !Task.isCancelled && stop.requested == nil { try? await Task.sleep(for: .milliseconds(100)) }
-                    return Task.isCancelled ? nil : .success(false)
-                }
-                var first: Result<Bool, any Error>? = nil
-                while first == nil, let next = await group.next() { first = next }
-                group.cancelAll()
-                return first ?? .success(false)
-            }
-            if let signal = stop.requested { return .stopped(signal) }
-            switch result {
-            case .success(let done):
-                if done || receiver.isDone || Date().timeIntervalSince1970 >= deadline { return .complete }
-                // The stream ended without an error before the window did: reconnect.
-                receiver.noteReconnect()
-            case .failure(let error):
-                let failure = StreamFailure.describe(error, endpoint: options.endpoint)
-                guard StreamFailure.isTransient(failure) else { return .fatal(failure) }
-                if Date().timeIntervalSince1970 >= giveUpAt {
-                    return .gaveUp(failure)
-                }
-                receiver.noteReconnect()
-                log("stream failed, reconnecting in \(Int(backoff)) s from \(UTCTime.rfc3339(receiver.resumePoint)): \(failure.message)")
-                try? await Task.sleep(for: .seconds(backoff))
-                backoff = min(backoff * 2, 10)
-            }
-        }
-    }
-}
-
-/// What the signal handler sets: the name of the signal that asked the capture to stop.
-public final class StopRequest: Sendable {
-    private let signal = Mutex<String?>(nil)
-    public init() {}
-    public var requested: String? { signal.withLock { $0 } }
-    public func request(_ name: String) { signal.withLock { $0 = $0 ?? name } }
 }

@@ -10,6 +10,9 @@ struct GoldmaneStreamClient: Sendable {
     let endpoint: GoldmaneEndpoint
     let security: HTTP2ClientTransport.Posix.TransportSecurity
 
+    /// The receive limit: a FlowResult is a few hundred bytes; grpc-go's default is 4 MiB.
+    static let maxMessageBytes = 16 << 20
+
     static let method = MethodDescriptor(fullyQualifiedService: "goldmane.Flows", method: "Stream")
 
     init(endpoint: GoldmaneEndpoint) throws(CaptureError) {
@@ -22,7 +25,9 @@ struct GoldmaneStreamClient: Sendable {
         where !FileManager.default.isReadableFile(atPath: path) {
             throw CaptureError(.configuration, "cannot read the \(name) at \(path): mount the client key pair there, or set the path")
         }
-        let roots = try PEMBundle.certificates(atPath: endpoint.caPath).map { TLSConfig.CertificateSource.bytes(Array($0.utf8), format: .pem) }
+        let bundle = try PEMBundle.certificates(atPath: endpoint.caPath)
+        try ClientCredentials.check(endpoint: endpoint, bundle: bundle)
+        let roots = bundle.map { TLSConfig.CertificateSource.bytes(Array($0.utf8), format: .pem) }
         security = .mTLS(
             certificateChain: [.file(path: endpoint.certificatePath, format: .pem)],
             privateKey: .file(path: endpoint.keyPath, format: .pem)
@@ -32,7 +37,12 @@ struct GoldmaneStreamClient: Sendable {
     }
 
     /// Streams from `startTimeGte` (absolute Unix seconds: a replay from that bucket, then live).
-    func stream(startTimeGte: Int64, onItem: @escaping @Sendable ([UInt8]) async -> Bool) async throws {
+    /// `onEnd` hears how the call ended (nil: status OK, or `onItem` returned false) as soon as
+    /// it does, before the connection is shut down (which can take seconds).
+    func stream(
+        startTimeGte: Int64, onItem: @escaping @Sendable ([UInt8]) async -> Bool,
+        onEnd: @escaping @Sendable ((any Error)?) -> Void = { _ in }
+    ) async throws {
         let serverName = endpoint.serverName
         let transport = try HTTP2ClientTransport.Posix(
             target: .dns(host: endpoint.host, port: endpoint.port),
@@ -48,16 +58,22 @@ struct GoldmaneStreamClient: Sendable {
         request.startTimeGte = startTimeGte
         var options = CallOptions.defaults
         options.waitForReady = false  // fail fast, with the reason, instead of waiting forever
-        options.maxResponseMessageBytes = 16 << 20
+        options.maxResponseMessageBytes = Self.maxMessageBytes
         try await withGRPCClient(transport: transport) { client in
             try await client.serverStreaming(
                 request: ClientRequest(message: request), descriptor: Self.method,
                 serializer: ProtobufSerializer<Goldmane_FlowStreamRequest>(), deserializer: RawFlowResultDeserializer(),
                 options: options
             ) { response in
-                for try await message in response.messages {
-                    if await !onItem(message) { return }
+                do {
+                    for try await message in response.messages {
+                        if await !onItem(message) { break }
+                    }
+                } catch {
+                    onEnd(error)
+                    throw error
                 }
+                onEnd(nil)
             }
         }
     }

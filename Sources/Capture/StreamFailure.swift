@@ -15,6 +15,13 @@ enum StreamFailure {
             || lower.contains("hostname") && lower.contains("mismatch") || lower.contains("cannotuseipaddressinsni") {
             return CaptureError(.tls, "server name mismatch: Goldmane's certificate is not valid for \"\(endpoint.serverName)\". Set GOLDMANE_SERVER_NAME (or --server-name) to a name in its certificate; Goldmane's are \(goldmaneNames.joined(separator: ", ")). [\(text)]")
         }
+        if lower.contains("wrong_version_number") || lower.contains("wrong version number") || lower.contains("http_request")
+            || lower.contains("unknown_protocol") {
+            return CaptureError(.tls, "the server at \(endpoint.displayName) does not speak TLS (a plaintext server answered the TLS handshake): Goldmane always serves mutual TLS, so this is not Goldmane's port, or a proxy strips TLS. [\(text)]")
+        }
+        if let rpc = error as? RPCError, rpc.code == .resourceExhausted || lower.contains("exceeds the maximum") || lower.contains("too large") {
+            return CaptureError(.tooLarge, "a message from Goldmane was over the \(GoldmaneStreamClient.maxMessageBytes >> 20) MiB receive limit: the stream ended there. [\(text)]")
+        }
         if lower.contains("certificate_expired") || lower.contains("certificate has expired") || lower.contains("certificate expired") {
             let side = lower.contains("alert") ? "the client certificate \(certificate)" : "Goldmane's certificate"
             return CaptureError(.tls, "certificate expired: \(side) is past its validity. Renew it. [\(text)]")
@@ -47,7 +54,7 @@ enum StreamFailure {
 
     /// Whether reconnecting can help.
     static func isTransient(_ failure: CaptureError) -> Bool {
-        failure.code == .unreachable
+        failure.code == .unreachable || failure.code == .tooLarge
     }
 
     static func causes(of error: any Error) -> [String] {

@@ -31,6 +31,13 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
+    /// True for a statement refused because of the values it carried (SQLSTATE class 22, data
+    /// exception, or 23, integrity violation): a problem of the input, not of the database.
+    public var isDataError: Bool {
+        guard code == .query, let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
+
     /// Sorts a libpq connection failure into what an operator can act on.
     static func connectionFailure(_ text: String) -> DatabaseError {
         let lower = text.lowercased()

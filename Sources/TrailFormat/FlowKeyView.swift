@@ -21,9 +21,15 @@ public struct FlowKeyView: Equatable, Sendable {
     /// Parses the FlowKey in `range` of `bytes`; nil when malformed.
     public init?(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
         var key = FlowKeyView()
+        var validText = true
         let wellFormed = ProtoWire.forEachField(bytes, in: range) { field in
             if field.wireType == .lengthDelimited {
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.payload]), as: UTF8.self)
+                // proto3 strings are UTF-8 (Goldmane's Go encoder refuses anything else): bytes
+                // that are not make the key malformed, never a silently repaired name.
+                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[field.payload]), as: UTF8.self) else {
+                    if [1, 2, 4, 5, 8, 9, 10, 12].contains(field.number) { validText = false }
+                    return
+                }
                 switch field.number {
                 case 1: key.sourceName = text
                 case 2: key.sourceNamespace = text
@@ -48,7 +54,7 @@ public struct FlowKeyView: Equatable, Sendable {
                 }
             }
         }
-        guard wellFormed else { return nil }
+        guard wellFormed, validText else { return nil }
         self = key
     }
 }

@@ -100,6 +100,9 @@ enum SegmentHeaderReader {
         guard header.windowStart < header.windowEnd else {
             throw SegmentError(.badHeader, path: path, offset: 20, "header window_start \(header.windowStart) is not before window_end \(header.windowEnd)")
         }
+        guard header.windowStart >= 0, header.windowEnd <= BucketTime.latest else {
+            throw SegmentError(.badHeader, path: path, offset: 20, "header window \(header.windowStart) to \(header.windowEnd) is outside 1970 to 9999")
+        }
         return (header, dataStart)
     }
 }

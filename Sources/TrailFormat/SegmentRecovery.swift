@@ -17,8 +17,11 @@ public enum SegmentRecovery {
 
     /// - Parameter coverage: what the kept data covers, given the header and the latest bucket
     ///   end kept (nil when no record survived).
+    /// - Parameter keepFrames: false to cut every data frame (a writer whose frames are only
+    ///   trustworthy as a whole); a file already complete (a valid footer and every check
+    ///   passing) is kept as it is either way.
     public static func recover(
-        partialPath: String, sealedAt: String, coverage: (SegmentHeader, Int64?) -> Coverage
+        partialPath: String, sealedAt: String, keepFrames: Bool = true, coverage: (SegmentHeader, Int64?) -> Coverage
     ) throws(SegmentError) -> Result {
         guard partialPath.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) else {
             throw SegmentError(.invalidArgument, path: partialPath, offset: nil, "not an unsealed segment (expected a name ending in \(SegmentLayout.sealedSuffix)\(SegmentLayout.partialSuffix))")
@@ -27,14 +30,19 @@ public enum SegmentRecovery {
         let file = try FileHandleIO(path: partialPath, flags: O_RDWR)
         let fileSize = try file.size()
         let (header, dataStart) = try SegmentHeaderReader.read(file: file, fileSize: fileSize)
-        if let footer = try? SegmentFooterReader.read(file: file, fileSize: fileSize) {
-            // Crashed between writing the footer and the rename: the file is complete.
+        if let footer = try? SegmentFooterReader.read(file: file, fileSize: fileSize),
+           (try? SegmentWalker.check(path: partialPath)) != nil {
+            // Crashed between writing the footer and the rename, and the whole file checks out
+            // (a footer alone proves nothing: the frames before it may be damaged).
             try file.sync()
             try DurableRename.rename(from: partialPath, to: sealedPath)
             return Result(sealedPath: sealedPath, footer: footer, bytesCut: 0, cutReason: nil)
         }
         let bytes = try file.read(at: 0, count: fileSize)
-        let outcome = bytes.withUnsafeBytes { FrameScanner.scan($0, path: partialPath, dataStart: dataStart, limit: fileSize) }
+        var outcome = bytes.withUnsafeBytes { FrameScanner.scan($0, path: partialPath, dataStart: dataStart, limit: fileSize) }
+        if !keepFrames {
+            outcome = FrameScanner.Outcome(frames: [], goodEnd: dataStart, problem: outcome.problem)
+        }
         let bytesCut = fileSize - outcome.goodEnd
         try file.truncate(to: outcome.goodEnd)
         let maxEnd = outcome.frames.map(\.maxEnd).max()
@@ -45,6 +53,6 @@ public enum SegmentRecovery {
             coverage: coverage(header, maxEnd), stats: [:])
         try SegmentSealer.writeFooter(footer, to: file)
         try DurableRename.rename(from: partialPath, to: sealedPath)
-        return Result(sealedPath: sealedPath, footer: footer, bytesCut: bytesCut, cutReason: bytesCut > 0 ? outcome.problem?.message : nil)
+        return Result(sealedPath: sealedPath, footer: footer, bytesCut: bytesCut, cutReason: bytesCut > 0 ? (keepFrames ? outcome.problem?.message : "frames of an unsettled window") : nil)
     }
 }

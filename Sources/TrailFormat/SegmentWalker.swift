@@ -7,6 +7,14 @@ public struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
     public var record: Int
     public var byteInFrame: Int
 
+    public init(path: String, frame: Int, frameOffset: Int, record: Int, byteInFrame: Int) {
+        self.path = path
+        self.frame = frame
+        self.frameOffset = frameOffset
+        self.record = record
+        self.byteInFrame = byteInFrame
+    }
+
     public var description: String {
         "\(path): data frame \(frame) at byte \(frameOffset), record \(record) at byte \(byteInFrame) of the frame's content"
     }
@@ -120,14 +128,18 @@ public final class SegmentWalker {
         }
     }
 
-    /// Walks the whole segment; returns the locations of records that are not FlowResult messages.
+    /// Walks the whole segment; returns the locations of records the fold cannot use (not a
+    /// FlowResult message, or no well-formed FlowKey with UTF-8 strings).
     public static func check(path: String) throws(SegmentError) -> (reader: SegmentReader, undecodable: [RecordLocation], records: Int) {
         let walker = try SegmentWalker(path: path)
         var undecodable: [RecordLocation] = []
         var records = 0
         while try walker.next() {
             records += 1
-            if !walker.isParsed { undecodable.append(walker.location) }
+            // Deeper than the walker goes on the hot path: the FlowKey too, as the fold reads it.
+            if !walker.isParsed || !walker.view.hasKey || FlowKeyView(walker.record, range: walker.view.keyRange) == nil {
+                undecodable.append(walker.location)
+            }
         }
         return (walker.reader, undecodable, records)
     }

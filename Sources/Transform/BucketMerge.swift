@@ -26,6 +26,7 @@ enum BucketMerge {
             for cursor in active {
                 while !cursor.isExhausted && cursor.start == bucket {
                     fold.add(record: cursor.record, view: cursor.view)
+                    if fold.lastDropped == .malformed { fold.locateMalformed(at: cursor.walker.location) }
                     try cursor.advance()
                 }
             }

@@ -103,6 +103,7 @@ final class EdgeFold {
     @inline(__always)
     func add(record: UnsafeRawBufferPointer, view: FlowRecordView) {
         items.read += 1
+        lastDropped = nil
         guard view.hasKey else { return drop(.malformed) }
         guard view.endTime > view.startTime else { return drop(.badBucketTime) }
         guard Counters.areSane(view) else { return drop(.badCounters) }
@@ -161,6 +162,17 @@ final class EdgeFold {
 
     private func drop(_ reason: DropReason) {
         dropped[reason, default: 0] += 1
+        lastDropped = reason
+    }
+
+    /// Why the last `add` dropped its item, or nil when it was folded (or staged).
+    @exclusivity(unchecked) private(set) var lastDropped: DropReason? = nil
+
+    /// Names where the item the last `add` dropped as malformed is (the first few only).
+    func locateMalformed(at location: RecordLocation) {
+        if locatedDrops.count < Self.maxLocatedDrops {
+            locatedDrops.append("\(location): \(DropReason.malformed.rawValue): no well-formed FlowKey (UTF-8 strings) in this FlowResult")
+        }
     }
 
     /// The largest counter one item may carry: 2^40 (a terabyte, or a trillion packets, in 15 s).
@@ -168,7 +180,14 @@ final class EdgeFold {
     /// How many dropped records are named with their location (the rest are only counted).
     static let maxLocatedDrops = 20
     /// The first dropped records, where they are and why.
-    private(set) var locatedDrops: [String] = []
+    fileprivate(set) var locatedDrops: [String] = []
+
+    /// Per input path: the bucket span of its records that passed the checks.
+    private(set) var dataRanges: [String: (minStart: Int64?, maxEnd: Int64?)] = [:]
+
+    func noteDataRange(path: String, minStart: Int64?, maxEnd: Int64?) {
+        dataRanges[path] = (minStart, maxEnd)
+    }
 
     /// A record left out before it reached the fold (not a FlowResult, or bucket times that are
     /// not sane): counted as read and dropped, and located for the first few.

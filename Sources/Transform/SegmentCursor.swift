@@ -12,6 +12,10 @@ final class SegmentCursor {
     @exclusivity(unchecked) private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) private(set) var view = FlowRecordView()
     @exclusivity(unchecked) private(set) var isExhausted = false
+    /// The span of the records that passed the checks: the segment's data range as loaded
+    /// (its footer's range may include items that were dropped).
+    @exclusivity(unchecked) private var acceptedMinStart: Int64? = nil
+    @exclusivity(unchecked) private var acceptedMaxEnd: Int64? = nil
 
     init(path: String, fold: EdgeFold) throws(SegmentError) {
         walker = try SegmentWalker(path: path)
@@ -39,8 +43,11 @@ final class SegmentCursor {
             }
             record = walker.record
             view = parsed
+            acceptedMinStart = min(acceptedMinStart ?? parsed.startTime, parsed.startTime)
+            acceptedMaxEnd = max(acceptedMaxEnd ?? parsed.endTime, parsed.endTime)
             return
         }
         isExhausted = true
+        fold.noteDataRange(path: walker.path, minStart: acceptedMinStart, maxEnd: acceptedMaxEnd)
     }
 }

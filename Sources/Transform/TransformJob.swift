@@ -71,7 +71,14 @@ public struct TransformJob {
             }
             let header = BatchHeader(
                 transformVersion: TransformVersion.current, settings: settings.record,
-                inputs: opened.values.map(\.info).sorted { $0.sha256 < $1.sha256 },
+                inputs: opened.values.map { entry in
+                    // The data range is what was folded: a footer's range can hold dropped items.
+                    var info = entry.info
+                    let range = fold.dataRanges[entry.path]
+                    info.minStart = range?.minStart
+                    info.maxEnd = range?.maxEnd
+                    return info
+                }.sorted { $0.sha256 < $1.sha256 },
                 skippedInputs: skipped.sorted { ($0.segment, $0.error) < ($1.segment, $1.error) },
                 items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, rowsSha256: "")
             return Output(batch: EdgeBatch(header: header, edges: edges, wide: wide), warnings: warnings)

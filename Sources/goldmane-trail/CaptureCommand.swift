@@ -131,25 +131,43 @@ struct CaptureCommand: AsyncParsableCommand {
         do { report = try await session.run() } catch {
             throw fail(error.message, code: Self.exitCode(for: error))
         }
-        let stats = report.footer.stats
-        metrics.set("goldmane_trail_segments_sealed", 1)
-        metrics.set("goldmane_trail_segments_recovered", report.recovered.count)
-        metrics.set("goldmane_trail_items_captured", Int64(report.footer.recordCount))
-        metrics.set("goldmane_trail_duplicates_dropped", stats["duplicates_dropped"] ?? 0)
-        metrics.set("goldmane_trail_reconnects", stats["reconnects"] ?? 0)
-        metrics.set("goldmane_trail_gap_seconds", report.footer.coverage.gaps.reduce(Int64(0)) { $0 + $1.to - $1.from })
-        print("sealed \(report.segment): \(report.footer.recordCount) items, \(stats["duplicates_dropped"] ?? 0) duplicates dropped, \(stats["reconnects"] ?? 0) reconnects, seal \(report.footer.seal.rawValue)")
-        for gap in report.footer.coverage.gaps {
-            Diagnostics.warning("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)")
+        var items: Int64 = 0
+        var duplicates: Int64 = 0
+        var reconnects: Int64 = 0
+        var gapSeconds: Int64 = 0
+        var lag = 0.0
+        for sealed in report.sealed {
+            let stats = sealed.footer.stats
+            items += Int64(sealed.footer.recordCount)
+            duplicates += stats["duplicates_dropped"] ?? 0
+            reconnects += stats["reconnects"] ?? 0
+            gapSeconds += sealed.footer.coverage.gaps.reduce(Int64(0)) { $0 + $1.to - $1.from }
+            lag = max(lag, sealed.maxLag)
+            let outside = stats["items_outside_window"] ?? 0
+            print("sealed \(sealed.segment): \(sealed.footer.recordCount) items, \(stats["duplicates_dropped"] ?? 0) duplicates dropped, \(outside) outside the window, \(stats["reconnects"] ?? 0) reconnects, seal \(sealed.footer.seal.rawValue)")
+            for gap in sealed.footer.coverage.gaps {
+                Diagnostics.warning("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)")
+            }
         }
-        if let requested = stop.requested { throw ExitCode(requested == "SIGINT" ? 130 : 143) }
-        if let failure = report.failure { throw fail(failure.message, code: Self.exitCode(for: failure)) }
+        if report.alreadyCaptured { print("nothing to capture: the archive already covers that window") }
+        metrics.set("goldmane_trail_segments_sealed", report.sealed.count)
+        metrics.set("goldmane_trail_segments_recovered", report.recovered.count)
+        metrics.set("goldmane_trail_items_captured", items)
+        metrics.set("goldmane_trail_duplicates_dropped", duplicates)
+        metrics.set("goldmane_trail_reconnects", reconnects)
+        metrics.set("goldmane_trail_gap_seconds", gapSeconds)
+        metrics.set("goldmane_trail_capture_receive_lag_seconds", lag)
+        if let requested = report.stoppedBy ?? stop.requested { throw ExitCode(requested == "SIGINT" ? 130 : 143) }
+        if let failure = report.sealed.compactMap(\.failure).last,
+           report.sealed.contains(where: { !$0.footer.coverage.gaps.isEmpty }) {
+            throw fail(failure.message, code: Self.exitCode(for: failure))
+        }
     }
 
     static func exitCode(for error: CaptureError) -> Int32 {
         switch error.code {
         case .configuration: ExitCodes.config
-        case .unreachable, .rpc: ExitCodes.unavailable
+        case .unreachable, .rpc, .tooLarge: ExitCodes.unavailable
         case .tls: 76
         case .archive: ExitCodes.ioError
         }

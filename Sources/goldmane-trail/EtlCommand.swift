@@ -44,6 +44,7 @@ struct EtlCommand: AsyncParsableCommand {
         // Sealed segments never change, and their names (cluster and window) are unique: a
         // name in the ledger is skipped without reading the file, so a run costs what is new,
         // not the whole archive. A new name is recognised by content (a copy or a rename).
+        let failures = LoadFailures(connection: connection, archiveNames: Set(listing.sealed.map { ($0 as NSString).lastPathComponent }))
         let loadedNames = Set(ledger.compactMap { $0[0] })
         let loaded = Set(ledger.compactMap { $0[1] })
         var pending: [(path: String, start: Int64)] = []
@@ -53,9 +54,10 @@ struct EtlCommand: AsyncParsableCommand {
                 let hash = try ContentHash.sha256(path: path)
                 guard !loaded.contains(hash) else { continue }
                 let reader = try SegmentReader(path: path)
-                pending.append((path, reader.footer.minStart ?? reader.header.windowStart))
+                pending.append((path, reader.header.windowStart))
             } catch {
                 Diagnostics.error(error.description)
+                failures.record(path, error.description)
                 problems += 1
             }
         }
@@ -67,6 +69,7 @@ struct EtlCommand: AsyncParsableCommand {
             metrics.set("goldmane_trail_segments_loaded", loadedCount)
             metrics.set("goldmane_trail_segments_skipped", skippedCount)
             metrics.set("goldmane_trail_segments_corrupt", problems)
+            metrics.set("goldmane_trail_segments_failed", problems)
             metrics.set("goldmane_trail_items_loaded", totals.items)
             metrics.set("goldmane_trail_edges_loaded", totals.edges)
             metrics.set("goldmane_trail_wide_edges_loaded", totals.wide)
@@ -80,8 +83,13 @@ struct EtlCommand: AsyncParsableCommand {
         for (index, (path, _)) in pending.enumerated() {
             progress?.update(Double(index) / Double(max(pending.count, 1)), done: index)
             let batch: EdgeBatch
-            do { batch = try TransformJob(inputs: [path], settings: normalisation.settings).run().batch } catch {
+            do {
+                let output = try TransformJob(inputs: [path], settings: normalisation.settings).run()
+                batch = output.batch
+                for warning in output.warnings { Diagnostics.warning(warning) }
+            } catch {
                 Diagnostics.error(error.description)
+                failures.record(path, error.description)
                 problems += 1
                 continue
             }
@@ -89,21 +97,26 @@ struct EtlCommand: AsyncParsableCommand {
                 switch try BatchLoader(connection: connection).load(batch, name: path) {
                 case .loaded(let edges, let wide):
                     loadedCount += 1
+                    failures.clear(path)
                     totals = (totals.items + batch.header.items.read, totals.edges + edges, totals.wide + wide)
                     progress?.finish()
                     print("loaded \(path): \(batch.header.items.read) items, \(edges) edge rows, \(wide) wide rows")
                 case .skipped(let reason):
                     print("skipped \(path): \(reason)")
                 }
-            } catch where error.code == .refused {
-                Diagnostics.error(error.description)
+            } catch where error.code == .refused || error.isDataError {
+                // This segment's data, not the database, is the problem: name it, record it,
+                // and go on with the others.
+                Diagnostics.error("\(path): not loaded: \(error.description)")
+                failures.record(path, error.description)
                 problems += 1
             } catch {
                 throw fail(error.description, code: ExitCodes.code(for: error))
             }
         }
         progress?.finish()
-        print("etl: \(loadedCount) segments loaded, \(skippedCount) already loaded, \(problems) refused")
+        print("etl: \(loadedCount) segments loaded, \(skippedCount) already loaded, \(problems) refused"
+              + (problems > 0 ? " (named above and in the load_failures table; `health` reports them until they load or leave the archive)" : ""))
         if problems > 0 { throw ExitCode(ExitCodes.dataError) }
     }
 }

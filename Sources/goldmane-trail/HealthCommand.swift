@@ -11,7 +11,10 @@ struct HealthCommand: AsyncParsableCommand {
         discussion: """
             Exit 0 when, for every cluster, the newest sealed segment in --archive ends within
             --max-age of now and the newest data loaded into the database (load_ledger's data_end)
-            does too; exit 2 when either is stale or missing, saying which and since when. Without
+            does too, and no segment waits in load_failures; exit 2 when either is stale or
+            missing, or a segment failed to load, saying which and since when. Freshness is
+            judged by the trail's own clock: a segment counts no later than its sealed_at, loaded
+            data no later than its loaded_at, so an item claiming a future time cannot fake it. Without
             --archive only the database is checked; with --no-database only the archive. Database
             failures exit as the other jobs do (69, 77, 78). Choose --max-age above the capture
             interval plus the etl interval (15m + 15m: 30m by default is tight; 45m is calm).
@@ -77,9 +80,13 @@ struct HealthCommand: AsyncParsableCommand {
         // Paths sort by cluster, day and window: the last one of each cluster is its newest.
         var newest: [String: (path: String, end: Int64)] = [:]
         for path in listing.sealed {
-            guard let header = try? SegmentReader(path: path).header else { continue }
-            if newest[header.cluster].map({ header.windowEnd > $0.end }) ?? true {
-                newest[header.cluster] = (path, header.windowEnd)
+            guard let reader = try? SegmentReader(path: path) else { continue }
+            // A segment is as fresh as its window, but never fresher than the moment capture
+            // sealed it: the trail's own clock, which no item's time can move.
+            let sealedAt = UTCTime.parse(reader.footer.sealedAt)
+            let end = min(reader.header.windowEnd, sealedAt ?? reader.header.windowEnd)
+            if newest[reader.header.cluster].map({ end > $0.end }) ?? true {
+                newest[reader.header.cluster] = (path, end)
             }
         }
         guard !newest.isEmpty else {
@@ -99,24 +106,33 @@ struct HealthCommand: AsyncParsableCommand {
         }
     }
 
+    /// The newest loaded data, judged by data times no later than the load that wrote them
+    /// (an item claiming the year 9999 cannot make the trail look fresh), and the segments
+    /// etl could not load.
     func databaseFreshness(now: Int64, limit: Int64, metrics: JobMetrics) throws -> [Finding] {
         let rows: [[String?]]
+        var failed: [[String?]] = []
         do {
             let connection = try PostgresConnection()
             rows = try connection.execute("""
-                SELECT cluster, extract(epoch FROM max(data_end))::bigint, extract(epoch FROM max(loaded_at))::bigint
+                SELECT cluster, extract(epoch FROM max(least(data_end, loaded_at)))::bigint, extract(epoch FROM max(loaded_at))::bigint
                 FROM load_ledger GROUP BY cluster ORDER BY cluster
                 """).rows
+            failed = (try? connection.execute("SELECT segment, reason, attempts FROM load_failures ORDER BY segment").rows) ?? []
         } catch where error.sqlState == "42P01" {
             return [Finding(stale: true, text: "database STALE: no goldmane-trail tables: nothing was ever loaded (run the etl)")]
         } catch {
             throw fail(error.description, code: ExitCodes.code(for: error))
         }
-        guard !rows.isEmpty else { return [Finding(stale: true, text: "database STALE: nothing loaded yet (the load ledger is empty)")] }
+        metrics.set("goldmane_trail_segments_failed", failed.count)
+        let failures = failed.map { row in
+            Finding(stale: true, text: "database FAILING: segment \(row[0] ?? "?") could not be loaded (\(row[2] ?? "1") attempts): \(row[1] ?? "")")
+        }
+        guard !rows.isEmpty else { return failures + [Finding(stale: true, text: "database STALE: nothing loaded yet (the load ledger is empty)")] }
         if let newest = rows.compactMap({ $0[1].flatMap { Int64($0) } }).max() {
             metrics.set("goldmane_trail_newest_data_timestamp_seconds", newest)
         }
-        return rows.map { row in
+        return failures + rows.map { row in
             let cluster = row[0] ?? ""
             guard let end = row[1].flatMap({ Int64($0) }) else {
                 return Finding(stale: true, text: "database STALE: cluster \(cluster): loaded segments hold no data")

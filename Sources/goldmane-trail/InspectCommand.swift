@@ -28,7 +28,12 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let reader: SegmentReader
-        do { reader = try SegmentReader(path: segment) } catch {
+        do {
+            // Every check verify makes, before anything is shown: a summary of a file verify
+            // refuses would present damaged data as good.
+            reader = try SegmentReader(path: segment)
+            if !records { _ = try SegmentWalker.check(path: segment) }
+        } catch {
             throw fail(error.description, code: ExitCodes.code(for: error))
         }
         if records {

@@ -34,9 +34,9 @@ struct VerifyCommand: ParsableCommand {
                 do {
                     let report = try SegmentVerifier.verify(path: file)
                     print("OK   \(file): \(report.footer.recordCount) records in \(report.footer.frames.count) frames, \(report.fileSize) bytes, sealed \(report.footer.seal.rawValue)"
-                          + (report.undecodable.isEmpty ? "" : ", \(report.undecodable.count) records are not FlowResult messages"))
+                          + (report.undecodable.isEmpty ? "" : ", \(report.undecodable.count) records cannot be folded (not a FlowResult with a well-formed FlowKey)"))
                     for location in report.undecodable.prefix(Self.maxWarningsPerSegment) {
-                        Diagnostics.warning("\(location): not a FlowResult message (kept as received; transform counts it as malformed)")
+                        Diagnostics.warning("\(location): not a FlowResult with a well-formed FlowKey (kept as received; transform counts it as malformed)")
                     }
                 } catch {
                     failures += 1

@@ -18,9 +18,10 @@ server could do; they combine freely:
   --restart-at T            at Unix time T Goldmane restarts: the ring is emptied, ids restart
   --restart-after-items N   ... or once N items have been sent in all
   --drop-bucket-once K      the first stream silently skips the K-th (1-based) non-empty bucket
-  --far-future-once         the first stream gets one extra item dated year 9999
+  --far-future-once         the first stream gets one extra item dated year 9999 (a quarter into the replay)
   --hostile-times           the first stream gets extra items dated 0, -15 and gte-bucket + 7
-  --oversized-once          the first stream gets one extra message over 16 MiB mid-replay
+                            (half-way through the first replayed bucket)
+  --oversized-once          the first stream gets one extra message over 16 MiB (a quarter into the replay)
   --early-ok-after N        the first stream ends with status OK after N items
   --stall-after N           the first stream goes silent after N items, but stays open
   --reset-after N           the first stream to reach N items sent in all is aborted (UNAVAILABLE)
@@ -39,6 +40,7 @@ The log has one JSON line per item sent: {"bucket", "key", "stream", "held", "ep
 import argparse
 import dataclasses
 import json
+import math
 import os
 import random
 import subprocess
@@ -246,7 +248,7 @@ def newest_streamed(now):
 def first_bucket_after(restart_time):
     """The first bucket a Goldmane restarted at `restart_time` holds: the one starting at or
     after the restart (the bucket the restart fell into is lost)."""
-    return -(-int(restart_time // 1) // BUCKET) * BUCKET if restart_time % 1 == 0 else (int(restart_time) // BUCKET + 1) * BUCKET
+    return math.ceil(restart_time / BUCKET) * BUCKET
 
 
 # --- The oracle --------------------------------------------------------------------------------
@@ -347,8 +349,8 @@ def oracle(config, start, end, as_of, log_path=None):
 
 # --- The server --------------------------------------------------------------------------------
 
-class Restarted(Exception):
-    pass
+class EndStream(Exception):
+    """Ends a stream's generator: status OK (or nothing, when the client has gone)."""
 
 
 class Stand_in:
@@ -418,7 +420,9 @@ class Stand_in:
             indices = [i for i, entry in enumerate(replay) if entry[0] == bucket]
             return indices[len(indices) // 2] if indices else len(replay)
         inserts = []  # (position, entry)
-        middle = buckets[len(buckets) // 2]
+        # A quarter of the way in: for a past window the replay runs on to the newest bucket, so
+        # this lands inside the window, with window buckets after it.
+        middle = buckets[len(buckets) // 4]
         if config.hostile_times:
             base = gte_bucket if gte_bucket is not None else buckets[0]
             at = position(buckets[0])
@@ -449,26 +453,29 @@ class Stand_in:
         if gte < 0:
             gte = int(now) + gte
         self.write({"event": "stream", "stream": stream_id, "index": index, "gte": gte, "epoch": epoch})
-        state = {"count": 0, "buckets": 0, "dropped": False}
+        state = {"count": 0, "buckets": 0, "last_bucket": None, "dropping": None, "extras": False}
 
         def send(entries):
             """Yields the data of `entries`, applying the first stream's faults."""
-            if first and config.drop_bucket_once and not state["dropped"] and any(e[3] for e in entries):
-                state["buckets"] += 1
-                if state["buckets"] == config.drop_bucket_once:
-                    state["dropped"] = True
-                    held = [e for e in entries if e[3]]
-                    self.write({"event": "dropped", "bucket": held[0][0], "stream": stream_id, "items": len(held)})
-                    entries = [e for e in entries if not e[3]]
             for bucket, key, data, held in entries:
+                if first and config.drop_bucket_once and held:
+                    if bucket != state["last_bucket"]:
+                        state["last_bucket"] = bucket
+                        state["buckets"] += 1
+                        state["dropping"] = bucket if state["buckets"] == config.drop_bucket_once else None
+                        if state["dropping"] is not None:
+                            self.write({"event": "dropped", "bucket": bucket, "stream": stream_id,
+                                        "items": len(self.bucket(bucket, epoch))})
+                    if state["dropping"] == bucket:
+                        continue  # the slow-reader drop: no signal reaches the client
                 if ended.is_set():
                     context.abort(grpc.StatusCode.UNAVAILABLE, "stand-in: Goldmane restarted")
                 if first and config.stall_after is not None and state["count"] >= config.stall_after:
                     while context.is_active():
                         time.sleep(0.2)
-                    raise Restarted  # ends the generator quietly: the client has gone
+                    raise EndStream  # the client has gone
                 if first and config.early_ok_after is not None and state["count"] >= config.early_ok_after:
-                    raise StopIteration
+                    raise EndStream  # status OK
                 with self.lock:
                     if config.restart_after_items is not None and self.epoch == 0 and self.sent >= config.restart_after_items:
                         restart_now = True
@@ -503,8 +510,9 @@ class Stand_in:
                 for bucket in range(gte_bucket, newest + BUCKET, BUCKET):
                     if self.held(bucket, epoch, now):
                         replay += self.entries(bucket, epoch, index)
-            if first:
+            if first and replay:
                 replay = self.extras(replay, gte_bucket)
+                state["extras"] = True
             yield from send(replay)
             rollover = bucket_start(now) + BUCKET
             while context.is_active():
@@ -515,14 +523,15 @@ class Stand_in:
                         return
                 live = rollover - 2 * BUCKET
                 entries = self.entries(live, epoch, index) if self.held(live, epoch, time.time()) else []
-                if first and not replay and entries:
-                    replay = entries = self.extras(entries, None)  # no replay: the extras go live
+                if first and not state["extras"] and entries:
+                    entries = self.extras(entries, None)  # no replay: the extras go live
+                    state["extras"] = True
                 yield from send(entries)
                 rollover += BUCKET
 
         try:
             yield from generate()
-        except (StopIteration, Restarted):
+        except EndStream:
             return
 
 

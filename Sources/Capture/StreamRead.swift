@@ -1,0 +1,97 @@
+import Foundation
+
+/// One `Flows.Stream` call, its items fed to the collector, until one of the ways a read can
+/// end. Goldmane never signals the end of a replay, sends nothing for an empty bucket and
+/// never tells a slow reader what it dropped, so a read ends by the clock: quiet for a while
+/// (the replay is over), no item for longer than a bucket period (a stall, or a silent
+/// cluster), a deadline, or a stop; or by the server (an error, or status OK).
+struct StreamRead {
+    enum End: Equatable {
+        /// No item for `quiet` seconds: a replay is over (it arrives in one burst).
+        case quiet
+        /// No item for `stallAfter` seconds while buckets were due.
+        case stalled
+        /// The deadline came.
+        case deadline
+        /// The probe saw what it wanted (a replayed item).
+        case probed
+        /// The server ended the stream with status OK.
+        case endedByServer
+        case failed(CaptureError)
+        case stopped(String)
+    }
+
+    enum Goal {
+        /// Read until quiet (a closing re-read, or a probe of the ring).
+        case untilQuiet(seconds: Double)
+        /// Read live until the deadline; no item for `stallAfter` seconds is a stall.
+        case live(until: Double, stallAfter: Double)
+        /// Read until a replayed item arrives (true) or quiet (false).
+        case probe(quiet: Double)
+    }
+
+    let client: GoldmaneStreamClient
+    let collector: WindowCollector
+    let stop: StopRequest
+
+    func run(from startTimeGte: Int64, goal: Goal) async -> End {
+        collector.markRead(now: Date().timeIntervalSince1970)
+        let collector = self.collector
+        let probing: Bool
+        if case .probe = goal { probing = true } else { probing = false }
+        let endpoint = client.endpoint
+        let classify = { @Sendable (error: (any Error)?) -> End in
+            if let error { return .failed(StreamFailure.describe(error, endpoint: endpoint)) }
+            return probing && collector.readProgress.replayed ? .probed : .endedByServer
+        }
+        // How the call ended, as soon as it does: closing the connection afterwards takes time
+        // that must not count as a quiet stream.
+        let (ends, ended) = AsyncStream.makeStream(of: End.self, bufferingPolicy: .bufferingNewest(1))
+        return await withTaskGroup(of: End?.self) { group in
+            group.addTask {
+                do {
+                    try await client.stream(startTimeGte: startTimeGte, onItem: { bytes in
+                        collector.receive(bytes, now: Date().timeIntervalSince1970)
+                        return !(probing && collector.readProgress.replayed)
+                    }, onEnd: { error in ended.yield(classify(error)) })
+                    ended.yield(classify(nil))
+                } catch {
+                    ended.yield(classify(error))
+                }
+                ended.finish()
+                return nil
+            }
+            group.addTask {
+                for await end in ends { return end }
+                return nil
+            }
+            group.addTask {
+                // A timer, not a poll: sleeps until the next moment an end condition can hold.
+                while !Task.isCancelled {
+                    let now = Date().timeIntervalSince1970
+                    let last = collector.readProgress.lastItemAt
+                    let wakeAt: Double
+                    switch goal {
+                    case .untilQuiet(let quiet), .probe(let quiet):
+                        if now - last >= quiet { return .quiet }
+                        wakeAt = last + quiet
+                    case .live(let until, let stallAfter):
+                        if now >= until { return .deadline }
+                        if now - last >= stallAfter { return .stalled }
+                        wakeAt = min(until, last + stallAfter)
+                    }
+                    try? await Task.sleep(for: .seconds(max(0.01, wakeAt - now)))
+                }
+                return nil
+            }
+            group.addTask {
+                let signal = await stop.wait()
+                return Task.isCancelled ? nil : .stopped(signal)
+            }
+            var end: End? = nil
+            while end == nil, let next = await group.next() { end = next }
+            group.cancelAll()
+            return end ?? .stopped("cancellation")
+        }
+    }
+}
