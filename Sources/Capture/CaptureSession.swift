@@ -70,28 +70,41 @@ public struct CaptureSession: Sendable {
         let state = ArchiveState.read(archive: options.archive, cluster: options.cluster)
         let windows = CapturePlan.windows(for: options.window, state: state, now: now)
         var report = Report(sealed: [], recovered: recovered, stoppedBy: nil, alreadyCaptured: windows.isEmpty)
-        if windows.isEmpty { log("that window is already captured: nothing to do") }
-        var taken = state.paths
-        for window in windows {
-            if let signal = stop.requested {
-                report.stoppedBy = signal
-                break
-            }
-            let sealed = try await capture(window, client: client, taken: &taken)
-            report.sealed.append(sealed)
-            if let signal = sealed.footer.seal == .interrupted ? stop.requested : nil {
-                report.stoppedBy = signal
-                break
-            }
+        if windows.isEmpty {
+            log("that window is already captured: nothing to do")
+            return report
         }
+        let outcome: Result<[Sealed], CaptureError>
+        do {
+            outcome = .success(try await client.withConnection { connection in
+                try await captureAll(windows, connection: connection, taken: state.paths)
+            })
+        } catch let error as CaptureError {
+            outcome = .failure(error)
+        } catch {
+            outcome = .failure(StreamFailure.describe(error, endpoint: options.endpoint))
+        }
+        if case .failure(let failure) = outcome { throw await StreamFailure.refine(failure, endpoint: options.endpoint) }
+        report.sealed = try outcome.get()
+        report.stoppedBy = stop.requested
         return report
     }
 
-    private func capture(_ window: CaptureWindow, client: GoldmaneStreamClient, taken: inout Set<String>) async throws(CaptureError) -> Sealed {
+    /// Captures the windows in turn; stops after one a signal interrupted.
+    private func captureAll(_ windows: [CaptureWindow], connection: GoldmaneConnection, taken: Set<String>) async throws -> [Sealed] {
+        var taken = taken
+        var sealed: [Sealed] = []
+        for window in windows where stop.requested == nil {
+            sealed.append(try await capture(window, connection: connection, taken: &taken))
+        }
+        return sealed
+    }
+
+    private func capture(_ window: CaptureWindow, connection: GoldmaneConnection, taken: inout Set<String>) async throws(CaptureError) -> Sealed {
         for gap in window.gaps { log("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)") }
         log("capturing \(options.cluster) \(UTCTime.rfc3339(window.captureFrom)) to \(UTCTime.rfc3339(window.end)) from \(options.endpoint.displayName)")
         let collector = WindowCollector(window: window, maxBufferedBytes: options.maxBufferedBytes, log: log)
-        let read = StreamRead(client: client, collector: collector, stop: stop)
+        let read = StreamRead(connection: connection, collector: collector, stop: stop)
         let outcome = try await WindowCapture(window: window, grace: options.grace, read: read, collector: collector, log: log).run()
 
         var gaps = outcome.gaps

@@ -4,8 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 
-/// One `/goldmane.Flows/Stream` call over mutual TLS, handing each item's bytes to `onItem`
-/// until it returns false, the stream ends, or the task is cancelled.
+/// How to reach Goldmane over mutual TLS, checked before anything connects.
 struct GoldmaneStreamClient: Sendable {
     let endpoint: GoldmaneEndpoint
     let security: HTTP2ClientTransport.Posix.TransportSecurity
@@ -36,13 +35,9 @@ struct GoldmaneStreamClient: Sendable {
         }
     }
 
-    /// Streams from `startTimeGte` (absolute Unix seconds: a replay from that bucket, then live).
-    /// `onEnd` hears how the call ended (nil: status OK, or `onItem` returned false) as soon as
-    /// it does, before the connection is shut down (which can take seconds).
-    func stream(
-        startTimeGte: Int64, onItem: @escaping @Sendable ([UInt8]) async -> Bool,
-        onEnd: @escaping @Sendable ((any Error)?) -> Void = { _ in }
-    ) async throws {
+    /// Runs `body` with one connection to Goldmane for the whole capture run: a gRPC client
+    /// whose transport reconnects by itself, so a read costs a call, not a TLS handshake.
+    func withConnection<Result: Sendable>(_ body: (GoldmaneConnection) async throws -> Result) async throws -> Result {
         let serverName = endpoint.serverName
         let transport = try HTTP2ClientTransport.Posix(
             target: .dns(host: endpoint.host, port: endpoint.port),
@@ -54,27 +49,43 @@ struct GoldmaneStreamClient: Sendable {
                 config.connection.keepalive = .init(time: .seconds(300), timeout: .seconds(20), allowWithoutCalls: false)
                 config.backoff = .init(initial: .seconds(1), max: .seconds(10), multiplier: 2, jitter: 0.2)
             })
+        return try await withGRPCClient(transport: transport) { client in
+            try await body(GoldmaneConnection(client: client, endpoint: endpoint))
+        }
+    }
+}
+
+/// One connection's calls: `/goldmane.Flows/Stream`, handing each item's bytes to `onItem`
+/// until it returns false, the stream ends, or the task is cancelled.
+struct GoldmaneConnection: Sendable {
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    let endpoint: GoldmaneEndpoint
+
+    /// Streams from `startTimeGte` (absolute Unix seconds: a replay from that bucket, then live).
+    /// `onEnd` hears how the call ended (nil: status OK, or `onItem` returned false).
+    func stream(
+        startTimeGte: Int64, onItem: @escaping @Sendable ([UInt8]) async -> Bool,
+        onEnd: @escaping @Sendable ((any Error)?) -> Void = { _ in }
+    ) async throws {
         var request = Goldmane_FlowStreamRequest()
         request.startTimeGte = startTimeGte
         var options = CallOptions.defaults
         options.waitForReady = false  // fail fast, with the reason, instead of waiting forever
-        options.maxResponseMessageBytes = Self.maxMessageBytes
-        try await withGRPCClient(transport: transport) { client in
-            try await client.serverStreaming(
-                request: ClientRequest(message: request), descriptor: Self.method,
-                serializer: ProtobufSerializer<Goldmane_FlowStreamRequest>(), deserializer: RawFlowResultDeserializer(),
-                options: options
-            ) { response in
-                do {
-                    for try await message in response.messages {
-                        if await !onItem(message) { break }
-                    }
-                } catch {
-                    onEnd(error)
-                    throw error
+        options.maxResponseMessageBytes = GoldmaneStreamClient.maxMessageBytes
+        try await client.serverStreaming(
+            request: ClientRequest(message: request), descriptor: GoldmaneStreamClient.method,
+            serializer: ProtobufSerializer<Goldmane_FlowStreamRequest>(), deserializer: RawFlowResultDeserializer(),
+            options: options
+        ) { response in
+            do {
+                for try await message in response.messages {
+                    if await !onItem(message) { break }
                 }
-                onEnd(nil)
+            } catch {
+                onEnd(error)
+                throw error
             }
+            onEnd(nil)
         }
     }
 }

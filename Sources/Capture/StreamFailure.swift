@@ -33,7 +33,7 @@ enum StreamFailure {
         }
         if lower.contains("certificate_verify_failed") || lower.contains("certificate verify failed") || lower.contains("unable to get local issuer")
             || lower.contains("self signed") || lower.contains("self-signed") {
-            return CaptureError(.tls, "unknown certificate authority: Goldmane's certificate is not signed by a CA in \(endpoint.caPath). Use the real CA bundle (the tigera-ca-bundle ConfigMap), not Goldmane's own leaf. [\(text)]")
+            return CaptureError(.tls, "\(unknownAuthority): Goldmane's certificate is not signed by a CA in \(endpoint.caPath). Use the real CA bundle (the tigera-ca-bundle ConfigMap), not Goldmane's own leaf. [\(text)]")
         }
         if !endpoint.insecure && lower.contains("closed the connection before completing the http/2 connection preface") {
             // With TLS 1.3 the server checks the client certificate after the client has
@@ -51,6 +51,16 @@ enum StreamFailure {
         }
         return CaptureError(.unreachable, "stream failed: \(text)")
     }
+
+    /// BoringSSL reports every failed verification of the server's certificate alike; when
+    /// its dates are the reason, say so (a probe connection reads the certificate).
+    static func refine(_ failure: CaptureError, endpoint: GoldmaneEndpoint) async -> CaptureError {
+        guard failure.code == .tls, failure.message.hasPrefix(unknownAuthority),
+              let problem = await ServerCertificateProbe.dateProblem(endpoint: endpoint) else { return failure }
+        return CaptureError(.tls, "certificate expired or not yet valid: \(problem). Renew it (calico-system/goldmane-key-pair), or check the clocks.")
+    }
+
+    static let unknownAuthority = "unknown certificate authority"
 
     /// Whether reconnecting can help.
     static func isTransient(_ failure: CaptureError) -> Bool {

@@ -30,16 +30,17 @@ struct StreamRead {
         case probe(quiet: Double)
     }
 
-    let client: GoldmaneStreamClient
+    let connection: GoldmaneConnection
     let collector: WindowCollector
     let stop: StopRequest
 
     func run(from startTimeGte: Int64, goal: Goal) async -> End {
         collector.markRead(now: Date().timeIntervalSince1970)
         let collector = self.collector
+        let connection = self.connection
         let probing: Bool
         if case .probe = goal { probing = true } else { probing = false }
-        let endpoint = client.endpoint
+        let endpoint = connection.endpoint
         let classify = { @Sendable (error: (any Error)?) -> End in
             if let error { return .failed(StreamFailure.describe(error, endpoint: endpoint)) }
             return probing && collector.readProgress.replayed ? .probed : .endedByServer
@@ -50,7 +51,7 @@ struct StreamRead {
         return await withTaskGroup(of: End?.self) { group in
             group.addTask {
                 do {
-                    try await client.stream(startTimeGte: startTimeGte, onItem: { bytes in
+                    try await connection.stream(startTimeGte: startTimeGte, onItem: { bytes in
                         collector.receive(bytes, now: Date().timeIntervalSince1970)
                         return !(probing && collector.readProgress.replayed)
                     }, onEnd: { error in ended.yield(classify(error)) })

@@ -40,3 +40,51 @@ def make_all(directory):
         handle.write("# certificate name: tigera-operator/tigera-ca-private\n" + read("tigera-ca.crt")
                      + "\n# certificate name: calico-system/goldmane-key-pair\n" + read("goldmane.crt"))
     return {name: os.path.join(directory, name) for name in os.listdir(directory)}
+
+
+CA_CONFIG = """[ ca ]
+default_ca = signer
+[ signer ]
+database = {name}.index
+new_certs_dir = .
+serial = {name}.serial
+default_md = sha256
+policy = anything
+unique_subject = no
+[ anything ]
+commonName = supplied
+"""
+
+
+def make_dated_leaf(directory, name, ca, extensions, start, end):
+    """A leaf valid from `start` to `end` (openssl's YYYYMMDDHHMMSSZ), signed with `openssl ca`."""
+    with open(os.path.join(directory, f"{name}.ext"), "w") as handle:
+        handle.write(extensions)
+    with open(os.path.join(directory, f"{name}.cnf"), "w") as handle:
+        handle.write(CA_CONFIG.format(name=name))
+    open(os.path.join(directory, f"{name}.index"), "w").close()
+    with open(os.path.join(directory, f"{name}.serial"), "w") as handle:
+        handle.write("1000\n")
+    openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", f"{name}.key", cwd=directory)
+    openssl("req", "-new", "-key", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=directory)
+    openssl("ca", "-batch", "-notext", "-config", f"{name}.cnf", "-cert", f"{ca}.crt", "-keyfile", f"{ca}.key",
+            "-in", f"{name}.csr", "-out", f"{name}.crt", "-startdate", start, "-enddate", end, "-extfile", f"{name}.ext",
+            cwd=directory)
+
+
+def make_faulty(directory):
+    """Certificates that are wrong in one way each (call after make_all): a client certificate
+    that expired, one not valid yet, Goldmane's certificate expired, and a CA bundle whose
+    second block is corrupt."""
+    client = "extendedKeyUsage=clientAuth\n"
+    server = "subjectAltName=" + ",".join(f"DNS:{n}" for n in GOLDMANE_NAMES) + "\nextendedKeyUsage=serverAuth,clientAuth\n"
+    make_dated_leaf(directory, "expired-client", "tigera-ca", client, "20200101000000Z", "20200201000000Z")
+    make_dated_leaf(directory, "future-client", "tigera-ca", client, "20990101000000Z", "20990201000000Z")
+    make_dated_leaf(directory, "expired-goldmane", "tigera-ca", server, "20200101000000Z", "20200201000000Z")
+    read = lambda name: open(os.path.join(directory, name)).read()
+    good = read("tigera-ca.crt")
+    lines = good.strip().splitlines()
+    damaged = "\n".join([lines[0], lines[1][:10] + "!!!!" + lines[1][14:]] + lines[2:]) + "\n"
+    with open(os.path.join(directory, "corrupt-bundle.crt"), "w") as handle:
+        handle.write("# certificate name: good\n" + good + "# certificate name: damaged\n" + damaged + "# certificate name: goldmane\n" + read("goldmane.crt"))
+    return {name: os.path.join(directory, name) for name in os.listdir(directory)}

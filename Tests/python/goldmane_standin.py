@@ -97,6 +97,7 @@ class Config:
     stall_after: int = None
     plaintext: bool = False
     empty_every: int = None
+    server_pair: str = "goldmane"
 
 
 def build_parser():
@@ -119,6 +120,7 @@ def build_parser():
     parser.add_argument("--early-ok-after", type=int, help="the first stream ends with status OK after this many items")
     parser.add_argument("--stall-after", type=int, help="the first stream goes silent after this many items, staying open")
     parser.add_argument("--plaintext", action="store_true", help="serve without TLS")
+    parser.add_argument("--server-pair", default="goldmane", help="the server's key pair in --certs: NAME.key and NAME.crt")
     parser.add_argument("--empty-every", type=int, metavar="K", help="buckets with (start // 15) %% K == 0 are empty")
     return parser
 
@@ -548,7 +550,7 @@ def serve(port, certs, log_path, config):
         server.add_insecure_port(f"127.0.0.1:{port}")
     else:
         read = lambda name: open(os.path.join(certs, name), "rb").read()
-        credentials = grpc.ssl_server_credentials([(read("goldmane.key"), read("goldmane.crt"))],
+        credentials = grpc.ssl_server_credentials([(read(f"{config.server_pair}.key"), read(f"{config.server_pair}.crt"))],
                                                   root_certificates=read("tigera-ca.crt"), require_client_auth=True)
         server.add_secure_port(f"127.0.0.1:{port}", credentials)
     server.start()
