@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CaptureTests",
-            dependencies: ["Capture"],
+            dependencies: ["Capture", "TrailFormat", "TrailTestSupport", "SampleGenerator"],
             swiftSettings: strict
         ),
         .testTarget(
