@@ -37,7 +37,7 @@ test: build ## Run every test: Swift tests, then the Python reader and the Postg
 
 sanitize: ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests
-	SWIFT_BACKTRACE=enable=no $(SWIFT) test $(ASAN_BUILD) --skip-build
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fixtures/lsan-suppressions.txt $(SWIFT) test $(ASAN_BUILD) --skip-build
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzSegmentReader Tests/Fixtures/fuzz/segment-reader
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzFlowRecord Tests/Fixtures/fuzz/flow-record
 	rm -rf $(OUT)/sanitize && mkdir -p $(OUT)/sanitize

@@ -30,6 +30,15 @@ struct SamplesCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
 
+    @Option(help: "Benchmarks: a busy cluster instead of the home lab, with this many distinct FlowKeys (with --items).")
+    var distinctKeys: Int?
+
+    @Option(help: "With --distinct-keys: how many items in all (item i has key i mod distinct-keys).")
+    var items = 10_000_000
+
+    @Option(help: "With --distinct-keys: items per 15-second bucket.")
+    var itemsPerBucket = 8_400
+
     func validate() throws {
         guard windows > 0, windowMinutes > 0, scale > 0, activity > 0 else { throw ValidationError("--windows, --window-minutes, --scale and --activity must be positive") }
         guard let start = try TimeArgument.parse(start, option: "--start") else { return }
@@ -37,6 +46,12 @@ struct SamplesCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let distinctKeys {
+            guard distinctKeys > 0, items > 0, itemsPerBucket > 0 else { throw ValidationError("--distinct-keys, --items and --items-per-bucket must be positive") }
+            let summary = try HighCardinalityArchive(start: UTCTime.parse(start)!, distinctKeys: distinctKeys, items: items, itemsPerBucket: itemsPerBucket).write(to: out)
+            print("wrote \(summary.segments.count) segments, \(summary.items) items over \(distinctKeys) distinct keys, \(summary.bytes) bytes under \(out)")
+            return
+        }
         let spec = SampleArchive.Spec(start: UTCTime.parse(start)!, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
         let summary = try SampleArchive(spec: spec).write(to: out)
         print("wrote \(summary.segments.count) segments, \(summary.items) items, \(summary.bytes) bytes (\(String(format: "%.1f", Double(summary.bytes) / Double(max(summary.items, 1)))) bytes per item) under \(out)")
