@@ -26,8 +26,14 @@ public struct FlowKeyView: Equatable, Sendable {
             if field.wireType == .lengthDelimited {
                 // proto3 strings are UTF-8 (Goldmane's Go encoder refuses anything else): bytes
                 // that are not make the key malformed, never a silently repaired name.
-                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[field.payload]), as: UTF8.self) else {
-                    if [1, 2, 4, 5, 8, 9, 10, 12].contains(field.number) { validText = false }
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[field.payload])
+                let text = String(decoding: raw, as: UTF8.self)
+                // Decoding repairs invalid UTF-8; repaired text no longer equals its bytes.
+                guard text.utf8.elementsEqual(raw) else {
+                    switch field.number {
+                    case 1, 2, 4, 5, 8, 9, 10, 12: validText = false
+                    default: break
+                    }
                     return
                 }
                 switch field.number {

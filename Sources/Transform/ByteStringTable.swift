@@ -21,11 +21,13 @@ final class ByteStringTable {
     /// The most distinct strings one table holds: ids are `Int32`, and `-1` marks an empty slot.
     static let maxCount = Int(Int32.max) - 1
 
-    private var arena: [UInt8] = []
-    private var entries: [Entry] = []
+    // One fold uses a table from one thread: no dynamic exclusivity checks on the hot path
+    // (bounds checks stay).
+    @exclusivity(unchecked) private var arena: [UInt8] = []
+    @exclusivity(unchecked) private var entries: [Entry] = []
     /// The slot table: an entry id, or -1. Its size is a power of two, at least twice `count`.
-    private var slots: [Int32]
-    private var mask: Int
+    @exclusivity(unchecked) private var slots: [Int32]
+    @exclusivity(unchecked) private var mask: Int
 
     var count: Int { entries.count }
 

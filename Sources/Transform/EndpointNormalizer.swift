@@ -56,13 +56,20 @@ public enum EndpointNormalizer {
     /// Kubernetes' pod-template hashes are 6 to 10 characters of the "safe" alphabet
     /// (no vowels, no 0, 1 or 3), with at least one digit.
     static func isPodTemplateHash(_ part: Substring) -> Bool {
-        guard (6...10).contains(part.count) else { return false }
-        let safe = Set("bcdfghjklmnpqrstvwxz2456789")
-        return part.allSatisfy { safe.contains($0) } && part.contains { $0.isNumber }
+        let bytes = part.utf8
+        guard (6...10).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { safeAlphabet[Int($0)] } && bytes.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
+
+    /// Kubernetes' "safe" alphabet as a table by byte (called once per distinct key: no Set).
+    private static let safeAlphabet: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in "bcdfghjklmnpqrstvwxz2456789".utf8 { table[Int(byte)] = true }
+        return table
+    }()
 
     /// A CronJob's Job is named `<cronjob>-<minutes since the epoch>` (8 digits today).
     static func isCronJobSuffix(_ part: Substring) -> Bool {
-        part.count >= 8 && part.allSatisfy { $0.isASCII && $0.isNumber }
+        part.utf8.count >= 8 && part.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }
