@@ -3,7 +3,7 @@
 # starting from the committed corpus in Tests/Fixtures/fuzz/<corpus>/. Prints executions,
 # corpus size and crashes per target. A crash is copied into the committed corpus, where
 # the replayers (run by `make test`) turn it into a regression test, and fails the run.
-#   scripts/fuzz.sh SECONDS [OUT]
+#   scripts/fuzz.sh SECONDS [OUT] [TARGET]   (TARGET: one of the two; default both, in turn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
@@ -11,8 +11,10 @@ out=${2:-out/fuzz}
 status=0
 # Swift's backtracer and AddressSanitizer both want the crash: let the sanitizer have it.
 export SWIFT_BACKTRACE=enable=no
+only=${3:-}
 for pair in FuzzSegmentReader:segment-reader FuzzFlowRecord:flow-record; do
   target=${pair%%:*}
+  if [ -n "$only" ] && [ "$only" != "$target" ]; then continue; fi
   corpus=${pair##*:}
   work="$out/$target"
   rm -rf "$work"
@@ -20,7 +22,7 @@ for pair in FuzzSegmentReader:segment-reader FuzzFlowRecord:flow-record; do
   cp Tests/Fixtures/fuzz/"$corpus"/* "$work/corpus/"
   echo "fuzz: $target for ${seconds}s from $(ls Tests/Fixtures/fuzz/$corpus | wc -l) committed inputs"
   set +e
-  .build-fuzz/release/"$target" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
+  .build-fuzz/release/"$target" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=1024 -timeout=10 \
     -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/corpus" >"$work/log.txt" 2>&1
   code=$?
   set -e

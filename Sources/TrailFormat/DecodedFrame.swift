@@ -4,7 +4,7 @@
 public final class DecodedFrame {
     private var storage: UnsafeMutableRawBufferPointer
     /// The frame's decompressed content.
-    @exclusivity(unchecked) public private(set) var bytes: UnsafeRawBufferPointer
+    @exclusivity(unchecked) package private(set) var bytes: UnsafeRawBufferPointer
     /// Start offset and length of each record inside `bytes`.
     @exclusivity(unchecked) public private(set) var recordStarts: [Int32] = []
     @exclusivity(unchecked) public private(set) var recordLengths: [Int32] = []
@@ -22,7 +22,7 @@ public final class DecodedFrame {
     public func recordOffset(_ index: Int) -> Int { Int(recordStarts[index]) }
 
     @inline(__always)
-    public func record(_ index: Int) -> UnsafeRawBufferPointer {
+    package func record(_ index: Int) -> UnsafeRawBufferPointer {
         let start = Int(recordStarts[index])
         return UnsafeRawBufferPointer(rebasing: bytes[start..<start + Int(recordLengths[index])])
     }

@@ -19,7 +19,7 @@ public struct FlowKeyView: Equatable, Sendable {
     public init() {}
 
     /// Parses the FlowKey in `range` of `bytes`; nil when malformed.
-    public init?(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
+    package init?(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
         var key = FlowKeyView()
         var validText = true
         let wellFormed = ProtoWire.forEachField(bytes, in: range) { field in

@@ -29,7 +29,7 @@ public struct FlowRecordView {
     /// Parses a FlowResult; nil when its bytes are not a well-formed message. This is the
     /// per-item hot path of transform: one pass, no allocation.
     @inline(__always)
-    public init?(record bytes: UnsafeRawBufferPointer) {
+    package init?(record bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         var position = 0
         let end = bytes.count
@@ -92,7 +92,7 @@ public struct FlowRecordView {
     /// The value of the first `name=value` label of the source (field 4) or destination
     /// (field 5) whose name is `name`, as a range of `bytes`.
     @inline(__always)
-    public func labelValueRange(_ bytes: UnsafeRawBufferPointer, destination: Bool, name: [UInt8]) -> Range<Int>? {
+    package func labelValueRange(_ bytes: UnsafeRawBufferPointer, destination: Bool, name: [UInt8]) -> Range<Int>? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let wanted: UInt64 = destination ? 5 : 4
         var position = flowRange.lowerBound
@@ -118,7 +118,7 @@ public struct FlowRecordView {
     }
 
     /// The same, as a view of the bytes.
-    public func labelValue(_ bytes: UnsafeRawBufferPointer, destination: Bool, name: [UInt8]) -> UnsafeRawBufferPointer? {
+    package func labelValue(_ bytes: UnsafeRawBufferPointer, destination: Bool, name: [UInt8]) -> UnsafeRawBufferPointer? {
         labelValueRange(bytes, destination: destination, name: name).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
     }
 }

@@ -10,7 +10,7 @@ public struct FrameScanner {
     }
 
     /// Scans `bytes[dataStart..<limit]`.
-    public static func scan(_ bytes: UnsafeRawBufferPointer, path: String, dataStart: Int, limit: Int) -> Outcome {
+    package static func scan(_ bytes: UnsafeRawBufferPointer, path: String, dataStart: Int, limit: Int) -> Outcome {
         var outcome = Outcome(goodEnd: dataStart)
         let context = Zstd.DecompressionContext()
         var offset = dataStart

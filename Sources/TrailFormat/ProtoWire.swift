@@ -24,7 +24,7 @@ public enum ProtoWire {
         public private(set) var isMalformed = false
 
         @inline(__always)
-        public init(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>) {
+        package init(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>) {
             base = bytes.baseAddress
             position = range.lowerBound
             end = range.upperBound
@@ -67,7 +67,7 @@ public enum ProtoWire {
     }
 
     /// Calls `body` for every field of the message in `range`; false when the message is malformed.
-    public static func forEachField(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>, _ body: (Field) -> Void) -> Bool {
+    package static func forEachField(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>, _ body: (Field) -> Void) -> Bool {
         var scanner = Scanner(bytes, in: range)
         while let field = scanner.next() { body(field) }
         return !scanner.isMalformed

@@ -43,7 +43,7 @@ public final class SegmentWalker {
     private var overallMinStart: Int64? = nil
 
     /// The current record's bytes: valid until the next call to `next()`.
-    public private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
+    package private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
     /// The current record's fields (meaningful when `isParsed`).
     public private(set) var view = FlowRecordView()
     /// False when the current record's bytes are not a FlowResult message.

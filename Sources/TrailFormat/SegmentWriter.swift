@@ -67,7 +67,7 @@ public final class SegmentWriter {
     /// Buffers one record (a FlowResult's bytes, exactly as received). Cuts a frame first when
     /// the record would take the pending frame past the target size: a frame's content never
     /// exceeds the target unless one record alone does.
-    public func append(record: UnsafeRawBufferPointer, startTime: Int64, endTime: Int64) throws(SegmentError) {
+    package func append(record: UnsafeRawBufferPointer, startTime: Int64, endTime: Int64) throws(SegmentError) {
         guard record.count <= SegmentLayout.maxRecordSize else {
             throw SegmentError(.invalidArgument, path: partialPath, offset: offset, "record of \(record.count) bytes exceeds the \(SegmentLayout.maxRecordSize)-byte limit")
         }

@@ -3,11 +3,14 @@ public enum UTCTime {
     /// `2026-11-27` for a day number (days since 1970-01-01).
     public static func date(day: Int64) -> String {
         let (year, month, dayOfMonth) = civil(day: day)
-        return "\(year)-\(pad(month))-\(pad(dayOfMonth))"
+        let digits = String(year)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + "\(digits)-\(pad(month))-\(pad(dayOfMonth))"
     }
 
-    /// `2026-11-27T02:00:00Z`.
+    /// `2026-11-27T02:00:00Z`. A time outside years 1 to 9999 (only a damaged or hostile
+    /// file holds one) is shown as its number of seconds, never trapping.
     public static func rfc3339(_ seconds: Int64) -> String {
+        guard (-62_135_596_800...253_402_300_799).contains(seconds) else { return "\(seconds)s" }
         let day = floorDivide(seconds, 86_400)
         let second = seconds - day * 86_400
         return "\(date(day: day))T\(pad(second / 3600)):\(pad(second % 3600 / 60)):\(pad(second % 60))Z"

@@ -23,7 +23,7 @@ public enum Varint {
     /// Decodes the varint at `offset`; returns the value and the offset after it, or nil
     /// when the bytes end inside the varint or it is longer than 10 bytes.
     @inline(__always)
-    public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (value: UInt64, next: Int)? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (value: UInt64, next: Int)? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var position = offset
         return WireBytes.varint(base, &position, bytes.count).map { ($0, position) }

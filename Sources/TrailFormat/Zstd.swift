@@ -5,7 +5,7 @@ import CZstd
 public enum Zstd {
     /// Compresses `input` into one independent zstd frame that carries its content size
     /// and a content checksum (the frame is the archive's unit of integrity).
-    public static func compressFrame(_ input: UnsafeRawBufferPointer, level: Int32) throws(ZstdError) -> [UInt8] {
+    package static func compressFrame(_ input: UnsafeRawBufferPointer, level: Int32) throws(ZstdError) -> [UInt8] {
         guard let context = ZSTD_createCCtx() else { throw ZstdError(operation: "create a compression context", code: 0) }
         defer { ZSTD_freeCCtx(context) }
         try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level), "set the compression level")
@@ -23,13 +23,13 @@ public enum Zstd {
 
     /// The size of the zstd frame at the start of `bytes`, or nil when `bytes` does not
     /// hold a whole well-formed frame (truncated or corrupt).
-    public static func frameSize(at bytes: UnsafeRawBufferPointer) -> Int? {
+    package static func frameSize(at bytes: UnsafeRawBufferPointer) -> Int? {
         let size = ZSTD_findFrameCompressedSize(bytes.baseAddress, bytes.count)
         return ZSTD_isError(size) != 0 ? nil : size
     }
 
     /// The decompressed size a frame declares, or nil when it declares none.
-    public static func declaredContentSize(of frame: UnsafeRawBufferPointer) -> Int? {
+    package static func declaredContentSize(of frame: UnsafeRawBufferPointer) -> Int? {
         let size = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
         if size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR { return nil }
         return Int(size)
@@ -37,7 +37,7 @@ public enum Zstd {
 
     /// True when the frame's header sets the content checksum flag (bit 2 of the frame
     /// header descriptor, RFC 8878 §3.1.1.1.1), which the format requires of every data frame.
-    public static func declaresContentChecksum(_ frame: UnsafeRawBufferPointer) -> Bool {
+    package static func declaresContentChecksum(_ frame: UnsafeRawBufferPointer) -> Bool {
         frame.count > 4 && frame.loadUnaligned(as: UInt32.self).littleEndian == 0xFD2F_B528 && frame[4] & 0x04 != 0
     }
 
