@@ -81,10 +81,12 @@ struct HealthCommand: AsyncParsableCommand {
         var newest: [String: (path: String, end: Int64)] = [:]
         for path in listing.sealed {
             guard let reader = try? SegmentReader(path: path) else { continue }
-            // A segment is as fresh as its window, but never fresher than the moment capture
-            // sealed it: the trail's own clock, which no item's time can move.
+            // A segment is as fresh as what it captured (an interrupted run's window is not),
+            // but never fresher than the moment capture sealed it: the trail's own clock,
+            // which no item's time can move.
             let sealedAt = UTCTime.parse(reader.footer.sealedAt)
-            let end = min(reader.header.windowEnd, sealedAt ?? reader.header.windowEnd)
+            let capturedEnd = reader.footer.coverage.captured.map(\.to).max() ?? reader.header.windowStart
+            let end = min(capturedEnd, sealedAt ?? capturedEnd)
             if newest[reader.header.cluster].map({ end > $0.end }) ?? true {
                 newest[reader.header.cluster] = (path, end)
             }
