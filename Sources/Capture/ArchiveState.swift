@@ -10,6 +10,9 @@ public struct ArchiveState: Sendable {
     public var captured: [TimeRange] = []
     /// Gaps a rerun can fill (see `GapReason.isRefillable`) that no segment has captured since.
     public var refillable: [TimeRange] = []
+    /// Gaps no rerun can fill (older than the ring, lost in a restart): their items, if any,
+    /// are in the archive already, so a rerun must not take them again.
+    public var settledGaps: [TimeRange] = []
     /// Existing segment paths (sealed or not), for unique naming.
     public var paths: Set<String> = []
 
@@ -23,9 +26,10 @@ public struct ArchiveState: Sendable {
             guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster else { continue }
             state.windowsEnd = max(state.windowsEnd ?? reader.header.windowEnd, reader.header.windowEnd)
             state.captured += reader.footer.coverage.captured
-            gaps += reader.footer.coverage.gaps
-                .filter { GapReason.code(of: $0.reason)?.isRefillable ?? false }
-                .map { TimeRange(from: $0.from, to: $0.to) }
+            for gap in reader.footer.coverage.gaps {
+                let range = TimeRange(from: gap.from, to: gap.to)
+                if GapReason.code(of: gap.reason)?.isRefillable ?? false { gaps.append(range) } else { state.settledGaps.append(range) }
+            }
         }
         state.captured = TimeRanges.union(state.captured)
         state.refillable = TimeRanges.subtract(TimeRanges.union(gaps), state.captured)

@@ -13,6 +13,8 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable, Equatable 
         case rpc
         /// A message was over the receive limit (the stream fails there; a retry may pass).
         case tooLarge
+        /// Another capture of the same cluster archive is running.
+        case busy
     }
 
     public var code: Code

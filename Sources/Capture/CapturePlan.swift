@@ -17,7 +17,7 @@ enum CapturePlan {
             return refills + [CaptureWindow.next(length: length, resumeFrom: state.windowsEnd, now: now)]
         case .range(let from, let to):
             let whole = CaptureWindow.explicit(from: from, to: to, now: now)
-            let missing = TimeRanges.subtract([TimeRange(from: whole.start, to: whole.end)], state.captured)
+            let missing = TimeRanges.subtract([TimeRange(from: whole.start, to: whole.end)], state.captured + state.settledGaps)
             return missing.map { CaptureWindow.explicit(from: $0.from, to: $0.to, now: now) }
         }
     }

@@ -63,6 +63,8 @@ public struct CaptureSession: Sendable {
 
     public func run() async throws(CaptureError) -> Report {
         let now = Int64(Date().timeIntervalSince1970)
+        let lock = try ArchiveLock(archive: options.archive, cluster: options.cluster)
+        defer { withExtendedLifetime(lock) {} }
         let recovered = try ArchiveState.recoverUnsealed(archive: options.archive, cluster: options.cluster, now: now)
         recovered.forEach(log)
         // Certificates, key and CA bundle are checked before anything is read or written.

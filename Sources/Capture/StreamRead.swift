@@ -30,6 +30,9 @@ struct StreamRead {
         case probe(quiet: Double)
     }
 
+    /// How long a read waits for its first item before it counts as quiet.
+    static let firstItemSeconds: Double = 5
+
     let connection: GoldmaneConnection
     let collector: WindowCollector
     let stop: StopRequest
@@ -74,8 +77,11 @@ struct StreamRead {
                     let wakeAt: Double
                     switch goal {
                     case .untilQuiet(let quiet), .probe(let quiet):
-                        if now - last >= quiet { return .quiet }
-                        wakeAt = last + quiet
+                        // Quiet counts from the first item; before it, connecting and the start
+                        // of the backfill get `firstItemSeconds`.
+                        let wait = collector.readProgress.received > 0 ? quiet : max(quiet, Self.firstItemSeconds)
+                        if now - last >= wait { return .quiet }
+                        wakeAt = last + wait
                     case .live(let until, let stallAfter):
                         if now >= until { return .deadline }
                         if now - last >= stallAfter { return .stalled }

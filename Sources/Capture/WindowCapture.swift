@@ -67,9 +67,14 @@ struct WindowCapture {
                 if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
             case .stalled, .endedByServer, .quiet, .probed:
                 outcome.reconnects += 1
-                log(end == .stalled ? "no item for \(Int(stallAfter)) s while buckets were due: reconnecting (a stalled stream, or a silent cluster)"
-                                    : "Goldmane ended the stream before the window did: reconnecting")
+                if end == .stalled {
+                    log("no item for \(Int(stallAfter)) s while buckets were due: reconnecting (a stalled stream, or a silent cluster)")
+                } else {
+                    log("Goldmane ended the stream before the window did: reconnecting in \(backoff.seconds) s")
+                    if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
+                }
             }
+            if collector.readProgress.added > 0 { backoff = Backoff() }
         }
 
         // Closing re-reads: settle [settleFrom, end).
@@ -89,19 +94,38 @@ struct WindowCapture {
                 // older start), so every bucket from there was offered. A read that adds nothing
                 // confirms the earlier ones; one that adds something (a stall, a drop for a slow
                 // reader, a first read) is read again.
-                if progress.added == 0 || closingReads >= Self.maxClosingReads {
-                    if progress.added > 0 { log("closing re-read \(closingReads) still added \(progress.added) items; settling the window as read") }
+                if progress.added == 0 {
                     outcome.failure = nil
+                    return outcome
+                }
+                if closingReads >= Self.maxClosingReads {
+                    // Every read still finds new items: no read can be trusted to be complete.
+                    outcome.gaps.append(Gap(from: settleFrom, to: window.end, reason: .streamDown,
+                                            detail: "\(closingReads) closing re-reads each added items (the last \(progress.added)); none confirmed the window"))
                     return outcome
                 }
             case .quiet:
                 // Nothing replayed: a silent window, or a ring that no longer reaches it.
                 closingReads += 1
                 let held = collector.heldBuckets.filter { $0 >= settleFrom && $0 < window.end }
-                let edge = await ringEdge(after: settleFrom)
-                if edge == nil && held.isEmpty {
-                    outcome.failure = nil
-                    return outcome  // silent: nothing was there to lose (docs/operations.md says what cannot be told)
+                let edge: Int64?
+                switch await ringEdge(after: settleFrom) {
+                case .unknown(let probe):
+                    if case .stopped(let signal) = probe.end { return interrupted(outcome, from: settleFrom, by: signal) }
+                    // A probe failed: conclude nothing; read again (with backoff, to the deadline).
+                    if let failed = await retryOrGiveUp(&outcome, &backoff, from: settleFrom, giveUpAt: giveUpAt,
+                                                        CaptureError(.unreachable, "a probe of Goldmane's ring failed")) {
+                        return failed
+                    }
+                    continue
+                case .silent:
+                    edge = nil
+                    if held.isEmpty {
+                        outcome.failure = nil
+                        return outcome  // silent: nothing was there to lose (docs/operations.md says what cannot be told)
+                    }
+                case .edge(let found):
+                    edge = found
                 }
                 // The ring's edge moves a bucket every 15 s while the search runs: settle from one
                 // bucket past it (the first bucket after a restart is partial anyway).
@@ -126,39 +150,80 @@ struct WindowCapture {
                 if case .failed(let reason) = end { failure = reason } else {
                     failure = CaptureError(.unreachable, "Goldmane ended the stream before its replay was over")
                 }
-                outcome.failure = failure
-                outcome.reconnects += 1
-                if Date().timeIntervalSince1970 + Double(backoff.seconds) >= giveUpAt {
-                    let reason: GapReason = failure.code == .tooLarge ? .messageTooLarge : .streamDown
-                    outcome.gaps.append(Gap(from: settleFrom, to: window.end, reason: reason, detail: failure.message))
-                    return outcome
+                if let failed = await retryOrGiveUp(&outcome, &backoff, from: settleFrom, giveUpAt: giveUpAt, failure) {
+                    return failed
                 }
-                log("closing re-read failed, retrying in \(backoff.seconds) s: \(failure.message)")
-                if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: settleFrom, by: signal) }
             }
         }
         outcome.failure = nil
         return outcome
     }
 
+    /// What the ring-edge search found.
+    enum RingEdge {
+        /// The newest buckets are silent too: nothing can be told.
+        case silent
+        /// The first bucket Goldmane replays from, after the start asked for.
+        case edge(Int64)
+        /// A probe failed or was stopped: nothing may be concluded.
+        case unknown(ProbeEnd)
+    }
+
     /// The first bucket from which Goldmane replays something, when it is after `start`: a
     /// probe of the newest buckets shows the cluster is not silent, then a binary search finds
-    /// where the ring begins (a replay from before it is empty, from inside it is not). Nil
-    /// when the newest buckets are silent too (nothing can be told) or a probe fails.
-    private func ringEdge(after start: Int64) async -> Int64? {
+    /// where the ring begins (a replay from before it is empty, from inside it is not). A probe
+    /// that fails or is stopped makes the answer unknown, never "not in the ring".
+    private func ringEdge(after start: Int64) async -> RingEdge {
         let newest = BucketClock.bucketStart(containing: Int64(Date().timeIntervalSince1970)) - 2 * BucketClock.bucketSeconds
         var high = newest - 2 * BucketClock.bucketSeconds
-        guard high > start, await probe(high) else { return nil }
+        guard high > start else { return .silent }
+        switch await probe(high) {
+        case .failure(let failure): return .unknown(failure)
+        case .success(false): return .silent
+        case .success(true): break
+        }
         var low = start
         while high - low > BucketClock.bucketSeconds {
             let middle = low + (high - low) / (2 * BucketClock.bucketSeconds) * BucketClock.bucketSeconds
-            if await probe(middle) { high = middle } else { low = middle }
+            switch await probe(middle) {
+            case .failure(let failure): return .unknown(failure)
+            case .success(true): high = middle
+            case .success(false): low = middle
+            }
         }
-        return high
+        return .edge(high)
     }
 
-    private func probe(_ start: Int64) async -> Bool {
-        await read.run(from: start, goal: .probe(quiet: Self.probeQuietSeconds)) == .probed
+    /// Whether a replay from `start` holds anything: true at its first replayed item, false
+    /// when it stays quiet; a failure or a stop is returned as such.
+    private func probe(_ start: Int64) async -> Result<Bool, ProbeEnd> {
+        let end = await read.run(from: start, goal: .probe(quiet: Self.probeQuietSeconds))
+        switch end {
+        case .probed: return .success(true)
+        case .quiet: return .success(false)
+        default: return .failure(ProbeEnd(end: end))
+        }
+    }
+
+    struct ProbeEnd: Error {
+        var end: StreamRead.End
+    }
+
+    /// After a failed closing read or probe: waits the backoff and returns nil (read again), or
+    /// returns the outcome with the rest of the window a gap once the deadline is near, or
+    /// interrupted when a stop comes during the wait.
+    private func retryOrGiveUp(_ outcome: inout Outcome, _ backoff: inout Backoff, from settleFrom: Int64, giveUpAt: Double,
+                               _ failure: CaptureError) async -> Outcome? {
+        outcome.failure = failure
+        outcome.reconnects += 1
+        if Date().timeIntervalSince1970 + Double(backoff.seconds) >= giveUpAt {
+            let reason: GapReason = failure.code == .tooLarge ? .messageTooLarge : .streamDown
+            outcome.gaps.append(Gap(from: settleFrom, to: window.end, reason: reason, detail: failure.message))
+            return outcome
+        }
+        log("closing re-read failed, retrying in \(backoff.seconds) s: \(failure.message)")
+        if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: settleFrom, by: signal) }
+        return nil
     }
 
     /// Appends `gap`, merged into the last one when they touch and share a reason.

@@ -22,6 +22,8 @@ final class WindowCollector: Sendable {
         /// Items added (not copies) since the counter was last taken: a read that adds none
         /// confirms what the earlier ones delivered.
         var addedSinceMark = 0
+        /// Items (of any kind) received since the read began.
+        var receivedSinceMark = 0
         /// Whether the current read received an item of a bucket its server had already
         /// streamed when the read began (a replayed item, not a live one).
         var replayedSinceMark = false
@@ -53,6 +55,7 @@ final class WindowCollector: Sendable {
     func markRead(now: Double) {
         state.withLock {
             $0.addedSinceMark = 0
+            $0.receivedSinceMark = 0
             $0.replayedSinceMark = false
             $0.readNewest = BucketClock.bucketStart(containing: Int64(now)) - 2 * BucketClock.bucketSeconds
             $0.lastItemAt = now
@@ -60,8 +63,8 @@ final class WindowCollector: Sendable {
     }
 
     /// What the current read has done so far.
-    var readProgress: (added: Int, replayed: Bool, lastItemAt: Double) {
-        state.withLock { ($0.addedSinceMark, $0.replayedSinceMark, $0.lastItemAt) }
+    var readProgress: (added: Int, received: Int, replayed: Bool, lastItemAt: Double) {
+        state.withLock { ($0.addedSinceMark, $0.receivedSinceMark, $0.replayedSinceMark, $0.lastItemAt) }
     }
 
     /// Handles one item as received, at time `now`.
@@ -73,6 +76,7 @@ final class WindowCollector: Sendable {
         }
         let lagWarning: String? = state.withLock { state in
             state.stats["items_received", default: 0] += 1
+            state.receivedSinceMark += 1
             state.lastItemAt = now
             guard let (view, key) = parsed else {
                 state.stats["malformed_items", default: 0] += 1
@@ -86,8 +90,10 @@ final class WindowCollector: Sendable {
                 return nil
             }
             var warning: String? = nil
-            if start >= state.readNewest {
-                // A live item: how long after its bucket's rollover it reached us.
+            let isCopy = state.buckets[start]?.keys.contains(key) == true
+            if start > state.readNewest && !isCopy {
+                // A live item (its bucket rolled over after the read began; the newest bucket
+                // at that moment may be a replayed copy): how long after its rollover it came.
                 let lag = now - Double(BucketClock.streamedAt(bucketStart: start))
                 state.maxLag = max(state.maxLag, lag)
                 if lag > Self.lagWarningSeconds && !state.lagReported {
@@ -95,7 +101,7 @@ final class WindowCollector: Sendable {
                     warning = "receive lag: an item of bucket \(UTCTime.rfc3339(start)) arrived \(Int(lag)) s after its rollover; past 1 s of a full queue Goldmane drops whole buckets without a signal (the closing re-read recovers what it still holds)"
                 }
             }
-            guard state.buckets[start]?.keys.contains(key) != true else {
+            guard !isCopy else {
                 state.stats["duplicates_dropped", default: 0] += 1
                 return warning
             }

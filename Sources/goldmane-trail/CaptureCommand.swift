@@ -66,12 +66,21 @@ struct CaptureCommand: AsyncParsableCommand {
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
         if !(1...65_536).contains(maxBufferMib) { throw ValidationError("--max-buffer-mib must be 1 to 65536") }
         if from != nil && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
-        if let window, Self.seconds(window) == nil { throw ValidationError("--window \(window): expected a duration such as 15m, 900s or 1h, a multiple of 15 s") }
+        if let window, Self.seconds(window) == nil { throw ValidationError("--window \(window): expected a duration such as 15m or 900s, a multiple of 15 s") }
+        if let window, let seconds = Self.seconds(window), !(Self.windowRange).contains(seconds) {
+            throw ValidationError("--window \(window): must be 1m to 45m (a window is settled by replaying it from its start, which must still be in Goldmane's one-hour ring)")
+        }
+        if let start = try TimeArgument.parse(from, option: "--from"), let end = try TimeArgument.parse(to, option: "--to"), end - start > Self.windowRange.upperBound {
+            throw ValidationError("--from/--to: at most 45m at a time (a window is settled by replaying it from its start, which must still be in Goldmane's one-hour ring); split a longer range")
+        }
         if let start = try TimeArgument.parse(from, option: "--from"), let end = try TimeArgument.parse(to, option: "--to"), end <= start {
             throw ValidationError("--to must be after --from")
         }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
     }
+
+    /// Window lengths that can be settled inside Goldmane's ring.
+    static let windowRange: ClosedRange<Int64> = 60...2_700
 
     static func seconds(_ text: String) -> Int64? {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
@@ -170,6 +179,7 @@ struct CaptureCommand: AsyncParsableCommand {
         case .unreachable, .rpc, .tooLarge: ExitCodes.unavailable
         case .tls: 76
         case .archive: ExitCodes.ioError
+        case .busy: ExitCodes.tempFail
         }
     }
 }

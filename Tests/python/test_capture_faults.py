@@ -202,3 +202,21 @@ def test_a_disk_full_at_every_write_then_freed_never_wedges(tmp_path, pki):
     finally:
         server.stop()
         subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_second_capture_on_the_same_archive_waits_its_turn(tmp_path, standin, pki):
+    archive = str(tmp_path / "archive")
+    first = capture(archive, standin.port, pki, "--window", "1m", wait=False)
+    try:
+        time.sleep(1.5)
+        start, end = past_window(20, 5)
+        second = capture(archive, standin.port, pki, "--from", str(start), "--to", str(end))
+        assert second.returncode == 75, second.stderr
+        assert "another capture is running" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
+    assert first.returncode == 143
+    # The first one's segment is whole and verified: the second touched nothing.
+    for path in segments(archive):
+        assert Segment(path).footer["seal"] in ("interrupted", "complete")

@@ -365,7 +365,11 @@ def test_coverage_tiles_the_window_and_claims_only_what_it_has(outcomes, scenari
     assert not problems, "\n".join(problems) + "\n" + outcome.describe()
 
 
-@pytest.mark.parametrize("scenario", [n for n in CAPTURE_SCENARIOS if not SCENARIOS[n].restart])
+# A ring shorter than Goldmane's hour (the stand-in's --ring-seconds 600) is, to a client, what
+# a restarted Goldmane looks like: when buckets capture already holds fall out of it during the
+# capture, capture may report a restart, and is right to call them lost. Those scenarios are
+# checked for their gaps (above), not here.
+@pytest.mark.parametrize("scenario", [n for n in CAPTURE_SCENARIOS if not SCENARIOS[n].restart and not n.startswith("ring-short")])
 def test_no_restart_is_counted_without_one(outcomes, scenario):
     """Ids going backwards (--map-order), a reset, a replayed bucket: none is a restart."""
     outcome = outcome_of(outcomes, scenario)
