@@ -9,27 +9,32 @@ struct CaptureCommand: AsyncParsableCommand {
         commandName: "capture",
         abstract: "Capture a window of Goldmane's Flows.Stream, over mutual TLS, into one sealed segment.",
         discussion: """
-            With --window (what the CronJob runs), the window starts where the archive's captured
-            coverage ends for the cluster, so consecutive runs tile time: no gap, no duplicate.
-            The first run takes the most recent whole window. A start older than Goldmane's
-            one-hour ring is recorded as a gap. The capture replays with start_time_gte, reads
-            live until the window's last bucket has been streamed (its rollover plus --grace),
-            seals the segment and exits. Unsealed segments a crash left are recovered first.
+            With --window (what the CronJob runs), each run first refills the archive's
+            gaps that Goldmane still holds, then takes the next window from where the
+            sealed windows end, so consecutive runs tile time: no gap, no duplicate.
+            --from/--to capture what no segment has captured yet of that range. A window
+            is 1m to 45m.
 
-            Stream failures reconnect with backoff and resume from the last bucket (copies are
-            dropped and counted). SIGTERM or SIGINT seals what was received and records the rest
-            as a gap.
+            Items are kept once by FlowKey and bucket, whatever the order they arrive
+            in. The window is read live while open; once its last bucket has rolled over
+            (plus --grace) it is settled by re-reading it from its start until a replay
+            adds nothing. Coverage claims only what was confirmed; the rest are gaps
+            with a reason code. Unsealed segments a crash left are recovered first.
+            SIGTERM or SIGINT seals what was confirmed and records the rest as a gap,
+            which the next run refills.
 
-            Exit codes: 0 captured; 69 Goldmane unreachable for the whole window (sealed, with
-            the gap); 74 the archive cannot be written; 76 TLS handshake failed (the cause is
-            named; no segment is left); 78 configuration (certificates, flags); 130 stopped by
-            SIGINT, 143 by SIGTERM (sealed, the rest a gap).
+            Exit codes: 0 captured (or nothing left to capture); 69 part of the window
+            could not be read by its deadline (sealed, with the gap); 74 the archive
+            cannot be written (nothing left behind); 75 another capture is running on
+            the archive; 76 TLS handshake failed (the cause is named; nothing written);
+            78 configuration (certificates, key, CA bundle, flags; nothing written); 130
+            stopped by SIGINT, 143 by SIGTERM (sealed, the rest a gap).
             """)
 
     @Option(help: "The archive directory.")
     var archive: String
 
-    @Option(help: "Window length (15m, 900s, 1h): resume from the archive. The default.")
+    @Option(help: "Window length, 1m to 45m (15m, 900s): resume from the archive. The default.")
     var window: String?
 
     @Option(help: "Explicit window start (RFC 3339 UTC or Unix seconds), with --to.")
