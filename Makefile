@@ -5,7 +5,11 @@ SWIFT        ?= swift
 BUILD_FLAGS  ?=
 BIN_DEBUG     = .build/debug/goldmane-trail
 BIN_RELEASE   = .build/release/goldmane-trail
-PYTHON       ?= python3
+# The tests and benchmarks run in the project's virtual environment (scripts/bootstrap.sh makes it).
+VENV          = .venv
+PYTHON       ?= $(VENV)/bin/python
+# Subprocesses that say `python3` get the same interpreter.
+WITH_VENV     = PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 OUT          ?= out
 # The archive the jobs read (the capture CronJob's volume in production).
 ARCHIVE      ?= archive
@@ -20,22 +24,28 @@ FUZZ_SECONDS ?= 600
 FUZZ_BUILD    = $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 ASAN_BUILD    = --scratch-path .build-asan -Xswiftc -sanitize=address
 
-.PHONY: help build release test demo sanitize fuzz capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench clean
+.PHONY: help packages venv build release test demo sanitize fuzz capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## Debug build of goldmane-trail
+packages: ## Install the missing Debian packages the build, demo and tests need (scripts/bootstrap.sh)
+	@scripts/bootstrap.sh
+
+venv: ## The packages, then the Python test dependencies in .venv/ (created once, reused)
+	@scripts/bootstrap.sh --venv
+
+build: packages ## Debug build of goldmane-trail
 	$(SWIFT) build $(BUILD_FLAGS)
 
-release: ## Release build (benchmarks, production)
+release: packages ## Release build (benchmarks, production)
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-test: build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway server)
+test: venv build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway server)
 	$(SWIFT) test $(BUILD_FLAGS)
-	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
 
-sanitize: ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
+sanitize: packages ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests
 	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fixtures/lsan-suppressions.txt $(SWIFT) test $(ASAN_BUILD) --skip-build
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzSegmentReader Tests/Fixtures/fuzz/segment-reader
@@ -44,7 +54,7 @@ sanitize: ## Swift tests, the fuzz corpus and a high-cardinality transform under
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/goldmane-trail samples --out $(OUT)/sanitize/archive --windows 1 --scale 60 --seed 7
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/goldmane-trail transform $(OUT)/sanitize/archive -o $(OUT)/sanitize/batch.jsonl
 
-fuzz: ## libFuzzer on the segment reader and the fold, FUZZ_SECONDS each (600); crashes join Tests/Fixtures/fuzz
+fuzz: packages ## libFuzzer on the segment reader and the fold, FUZZ_SECONDS each (600); crashes join Tests/Fixtures/fuzz
 	$(FUZZ_BUILD) --product FuzzSegmentReader
 	$(FUZZ_BUILD) --product FuzzFlowRecord
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(OUT)/fuzz
@@ -77,8 +87,8 @@ graph: release ## The namespace map: $(OUT)/map.svg (needs Graphviz) and $(OUT)/
 health: release ## Is the trail fresh? Newest sealed segment of $(ARCHIVE) and newest loaded data (MAX_AGE=30m); exit 2 when stale
 	$(BIN_RELEASE) health --archive $(ARCHIVE) --max-age $(or $(MAX_AGE),30m)
 
-check-deploy: ## Validate deploy/ (kustomize base, alert rules) against the Kubernetes schemas and the binary's flags
-	GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python/test_operations.py -k "manifest or cronjob or mounts or command_line or alert_rules_cover"
+check-deploy: venv build ## Validate deploy/ (kustomize base, alert rules) against the Kubernetes schemas and the binary's flags
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python/test_operations.py -k "manifest or cronjob or mounts or command_line or alert_rules_cover"
 
 migrate: release ## Create or update the schema (every database job also does this)
 	$(BIN_RELEASE) migrate
@@ -91,20 +101,20 @@ samples: build ## Regenerate samples/ (segments and the golden edge batch): on p
 golden-batch: build ## Re-record samples/golden-batch.jsonl from samples/archive: on purpose only
 	$(BIN_DEBUG) transform $(SAMPLES_ARCHIVE) -o $(GOLDEN_BATCH)
 
-golden-reports: build ## Re-record Tests/Fixtures/golden (digest, egress report, map) from the samples: on purpose only
-	-GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) GOLDMANE_TRAIL_RECORD_GOLDEN=1 scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python/test_reports.py -k golden
+golden-reports: venv build ## Re-record Tests/Fixtures/golden (digest, egress report, map) from the samples: on purpose only
+	-$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) GOLDMANE_TRAIL_RECORD_GOLDEN=1 scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python/test_reports.py -k golden
 	git diff --stat Tests/Fixtures/golden
 
-proto: ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (needs protoc)
+proto: packages ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.proto (needs protoc)
 	$(SWIFT) package resolve
 	$(SWIFT) build -c release --package-path .build/checkouts/swift-protobuf --scratch-path .build-plugins --product protoc-gen-swift
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
 		--swift_opt=Visibility=Public --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
-bench: release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; capture
-	$(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
-	scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
-	$(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; capture
+	$(WITH_VENV) $(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	$(WITH_VENV) $(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 
-clean: ## Remove build products and demo output
-	rm -rf .build .build-plugins $(OUT)
+clean: ## Remove build products and demo output (not .venv/: `rm -rf .venv` for that)
+	rm -rf .build .build-plugins .build-asan .build-fuzz $(OUT)

@@ -56,3 +56,22 @@ echo
 echo "== the namespace map: $out/map.dot$(command -v dot >/dev/null && echo " and $out/map.svg")"
 "$bin" graph -o "$out/map.dot"
 if command -v dot >/dev/null; then "$bin" graph --format svg -o "$out/map.svg"; else echo "  (install Graphviz for the SVG)"; fi
+echo
+cat <<NEXT
+== what next
+  The outputs are in $out/: demo-batch.jsonl (the edge batch) and demo-summary.txt,
+  demo-digest.json (the Slack payload), egress-report.md and .json, policies/ (candidate
+  NetworkPolicies, never applied), map.dot$(command -v dot >/dev/null && echo " and map.svg").
+  The throwaway PostgreSQL is removed when the demo ends; samples/archive is untouched.
+
+  The real path, as the CronJobs run it (release build: make release):
+    # capture the next 15-minute window from Goldmane over mutual TLS into ./archive
+    make capture ARCHIVE=archive    # GOLDMANE_HOST, TLS_CERT_PATH, TLS_KEY_PATH, CA_CERT_PATH
+    # transform and load every new sealed segment into your database (or libpq's PG* variables)
+    export DATABASE_URL='postgresql://trail@db.example:5432/trail'
+    make etl ARCHIVE=archive
+    make health ARCHIVE=archive     # exit 2 when the trail is stale
+    make digest DRY_RUN=1           # the Slack digest, printed (SLACK_WEBHOOK_URL posts it)
+  In Kubernetes: kubectl apply -k deploy/ (create the Secrets first: docs/operations.md#kubernetes).
+  Every command: .build/debug/goldmane-trail --help; every target: make help.
+NEXT

@@ -10,9 +10,14 @@
 # TRAIL_PG_BINDIR, TRAIL_PG_DATA, TRAIL_PG_RUNAS (the user the server runs as, when root).
 set -euo pipefail
 
+# Debian keeps the server's programs off PATH, in /usr/lib/postgresql/VERSION/bin; elsewhere
+# initdb is on PATH.
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if { [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; } && command -v initdb >/dev/null 2>&1; then
+  bindir=$(dirname "$(command -v initdb)")
+fi
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
-  echo "with-postgres: no PostgreSQL server found (Debian: apt-get install postgresql)" >&2
+  echo "with-postgres: no PostgreSQL server found (scripts/bootstrap.sh installs it; Debian: apt-get install postgresql)" >&2
   exit 69
 fi
 

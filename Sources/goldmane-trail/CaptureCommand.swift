@@ -9,26 +9,30 @@ struct CaptureCommand: AsyncParsableCommand {
         commandName: "capture",
         abstract: "Capture a window of Goldmane's Flows.Stream, over mutual TLS, into one sealed segment.",
         discussion: """
-            With --window (what the CronJob runs), each run first refills the archive's
-            gaps that Goldmane still holds, then takes the next window from where the
-            sealed windows end, so consecutive runs tile time: no gap, no duplicate.
-            --from/--to capture what no segment has captured yet of that range. A window
+            With --window (what the CronJob runs), each run first refills the archive's \
+            gaps that Goldmane still holds, then takes the next window from where the \
+            sealed windows end, so consecutive runs tile time: no gap, no duplicate. \
+            --from/--to capture what no segment has captured yet of that range. A window \
             is 1m to 45m.
 
-            Items are kept once by FlowKey and bucket, whatever the order they arrive
-            in. The window is read live while open; once its last bucket has rolled over
-            (plus --grace) it is settled by re-reading it from its start until a replay
-            adds nothing. Coverage claims only what was confirmed; the rest are gaps
-            with a reason code. Unsealed segments a crash left are recovered first.
-            SIGTERM or SIGINT seals what was confirmed and records the rest as a gap,
+            Items are kept once by FlowKey and bucket, whatever the order they arrive \
+            in. The window is read live while open; once its last bucket has rolled over \
+            (plus --grace) it is settled by re-reading it from its start until a replay \
+            adds nothing. Coverage claims only what was confirmed; the rest are gaps \
+            with a reason code. Unsealed segments a crash left are recovered first. \
+            SIGTERM or SIGINT seals what was confirmed and records the rest as a gap, \
             which the next run refills.
 
-            Exit codes: 0 captured (or nothing left to capture); 69 part of the window
-            could not be read by its deadline (sealed, with the gap); 74 the archive
-            cannot be written (nothing left behind); 75 another capture is running on
-            the archive; 76 TLS handshake failed (the cause is named; nothing written);
-            78 configuration (certificates, key, CA bundle, flags; nothing written); 130
-            stopped by SIGINT, 143 by SIGTERM (sealed, the rest a gap).
+            Exit codes:
+              0    captured, or nothing left to capture
+              69   part of the window could not be read by its deadline (sealed,
+                   with the gap, which the next run refills)
+              74   the archive cannot be written (nothing is left behind)
+              75   another capture is running on the archive
+              76   the TLS handshake failed (the cause is named; nothing written)
+              78   configuration: certificates, key, CA bundle or flags (nothing
+                   written)
+              130  stopped by SIGINT, 143 by SIGTERM (sealed, the rest a gap)
             """)
 
     @Option(help: "The archive directory.")

@@ -7,9 +7,9 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Namespace edges new, gone, or with changed verdicts between two windows of days.",
         discussion: """
-            A window is a UTC day (2026-11-27) or an inclusive range of days
-            (2026-11-20/2026-11-26): the edge tables record the days each edge was seen on, so
-            windows are whole days. Example: --from 2026-11-20/2026-11-26 --to 2026-11-27/2026-12-03
+            A window is a UTC day (2026-11-27) or an inclusive range of days \
+            (2026-11-20/2026-11-26): the edge tables record the days each edge was seen on, so \
+            windows are whole days. Example: --from 2026-11-20/2026-11-26 --to 2026-11-27/2026-12-03 \
             compares two weeks.
             """)
 

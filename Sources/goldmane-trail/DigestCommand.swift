@@ -8,17 +8,17 @@ struct DigestCommand: AsyncParsableCommand {
         commandName: "digest",
         abstract: "Post the edges first seen in a window (default: the last 24 hours) to Slack.",
         discussion: """
-            Reads the database (DATABASE_URL or PG*), never the archive. Denied edges come first,
-            then allowed ones, each with its first-seen time and flow count, and the window's
-            coverage gaps are stated. Names are shown verbatim in code spans, with Slack's control
+            Reads the database (DATABASE_URL or PG*), never the archive. Denied edges come first, \
+            then allowed ones, each with its first-seen time and flow count, and the window's \
+            coverage gaps are stated. Names are shown verbatim in code spans, with Slack's control \
             characters escaped: a namespace called <!channel> pings nobody.
 
-            SLACK_WEBHOOK_URL is the incoming webhook (a secret: never printed); SLACK_CHANNEL
-            overrides its channel. With DRY_RUN=1, --dry-run, or no webhook URL, the message is
+            SLACK_WEBHOOK_URL is the incoming webhook (a secret: never printed); SLACK_CHANNEL \
+            overrides its channel. With DRY_RUN=1, --dry-run, or no webhook URL, the message is \
             printed instead of posted. Nothing new: nothing is posted, exit 0.
 
-            The same database and --at give the same message. 429 (after Retry-After) and 5xx
-            are retried; then the exit is 69, or 78 when Slack refuses the webhook or channel
+            The same database and --at give the same message. 429 (after Retry-After) and 5xx \
+            are retried; then the exit is 69, or 78 when Slack refuses the webhook or channel \
             (for example 404 channel_not_found), with Slack's status and error text.
             """)
 

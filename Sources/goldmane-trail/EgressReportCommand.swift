@@ -8,13 +8,13 @@ struct EgressReportCommand: AsyncParsableCommand {
         commandName: "egress-report",
         abstract: "The Wave-1 egress report: per namespace, what it reaches, and candidate default-deny-egress NetworkPolicies.",
         discussion: """
-            Per source namespace: the in-cluster namespaces it reaches with allow (ports and
-            protocols), its internet egress by port, hosts, denied destinations to investigate, the
-            kube-dns baseline, and how far to trust each list (days observed, coverage gaps,
+            Per source namespace: the in-cluster namespaces it reaches with allow (ports and \
+            protocols), its internet egress by port, hosts, denied destinations to investigate, the \
+            kube-dns baseline, and how far to trust each list (days observed, coverage gaps, \
             destinations seen only once). Reads edge_wide.
 
-            --policies DIR writes one candidate NetworkPolicy per namespace to DIR, for review:
-            nothing is applied. Namespaces whose names are not Kubernetes names are skipped with a
+            --policies DIR writes one candidate NetworkPolicy per namespace to DIR, for review: \
+            nothing is applied. Namespaces whose names are not Kubernetes names are skipped with a \
             warning.
             """)
 

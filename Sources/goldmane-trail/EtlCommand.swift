@@ -9,11 +9,11 @@ struct EtlCommand: AsyncParsableCommand {
         commandName: "etl",
         abstract: "Transform and load every sealed segment of the archive that the ledger does not have yet.",
         discussion: """
-            Segments are taken in time order, each transformed on its own and loaded in its own
-            transaction, so a crash or a kill at any point loses nothing and a rerun finishes the
-            job. Loaded segments are recognised by name (without reading them) or by content
-            hash, and skipped; `verify` checks the archive's files. A corrupt segment,
-            or one overlapping loaded data, is reported and left out; the others are loaded and
+            Segments are taken in time order, each transformed on its own and loaded in its own \
+            transaction, so a crash or a kill at any point loses nothing and a rerun finishes the \
+            job. Loaded segments are recognised by name (without reading them) or by content \
+            hash, and skipped; `verify` checks the archive's files. A corrupt segment, \
+            or one overlapping loaded data, is reported and left out; the others are loaded and \
             the job exits 65.
             """)
 

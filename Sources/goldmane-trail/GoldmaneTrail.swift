@@ -8,13 +8,27 @@ struct GoldmaneTrail: AsyncParsableCommand {
         abstract: "A durable, reproducible record of who talks to whom, from Calico Goldmane's flow stream.",
         discussion: """
             The jobs of the pipeline, each a separate process:
-              capture -> archive of sealed segments -> transform -> edge batch -> load -> PostgreSQL -> reports
+              capture -> archive of sealed segments -> transform -> edge batch
+                -> load -> PostgreSQL -> reports (digest, egress-report, query, graph)
 
-            Exit codes: 0 success; 64 usage error; 65 corrupt, unsealed or refused input; 66 input
-            missing; 69 database, Slack or Graphviz unavailable; 70 a database statement failed; 73 output cannot be
-            written; 74 I/O error; 75 another writer holds the lock; 77 database authentication
-            failed; 2 health: the trail is stale; 78 database does not exist, has no goldmane-trail tables, or Slack refused the
-            webhook or channel; 1 anything else.
+            Exit codes (every command; `help COMMAND` adds its own details):
+              0    success
+              1    an unexpected error (a bug: please report it)
+              2    health: the trail is stale, or a segment failed to load
+              64   usage error (a bad flag or argument)
+              65   corrupt, unsealed or refused input, named with its byte offset
+              66   an input path is missing or holds no sealed segments
+              69   unavailable: the database, Goldmane, Slack or Graphviz
+              70   a database statement failed
+              73   the output cannot be written
+              74   an I/O error (capture: the archive cannot be written)
+              75   another writer holds the lock (capture: another capture runs)
+              76   capture: the TLS handshake with Goldmane failed
+              77   database authentication failed
+              78   configuration: no such database, no goldmane-trail tables,
+                   capture's certificates or key, Slack refused the webhook
+              130  capture stopped by SIGINT (sealed; the next run refills)
+              143  capture stopped by SIGTERM (sealed; the next run refills)
             """,
         version: TrailVersion.current,
         subcommands: [

@@ -9,14 +9,14 @@ struct HealthCommand: AsyncParsableCommand {
         commandName: "health",
         abstract: "Is the trail fresh? Checks the newest sealed segment and the newest loaded data.",
         discussion: """
-            Exit 0 when, for every cluster, the newest sealed segment in --archive ends within
-            --max-age of now and the newest data loaded into the database (load_ledger's data_end)
-            does too, and no segment waits in load_failures; exit 2 when either is stale or
-            missing, or a segment failed to load, saying which and since when. Freshness is
-            judged by the trail's own clock: a segment counts no later than its sealed_at, loaded
-            data no later than its loaded_at, so an item claiming a future time cannot fake it. Without
-            --archive only the database is checked; with --no-database only the archive. Database
-            failures exit as the other jobs do (69, 77, 78). Choose --max-age above the capture
+            Exit 0 when, for every cluster, the newest sealed segment in --archive ends within \
+            --max-age of now and the newest data loaded into the database (load_ledger's data_end) \
+            does too, and no segment waits in load_failures; exit 2 when either is stale or \
+            missing, or a segment failed to load, saying which and since when. Freshness is \
+            judged by the trail's own clock: a segment counts no later than its sealed_at, loaded \
+            data no later than its loaded_at, so an item claiming a future time cannot fake it. Without \
+            --archive only the database is checked; with --no-database only the archive. Database \
+            failures exit as the other jobs do (69, 77, 78). Choose --max-age above the capture \
             interval plus the etl interval (15m + 15m: 30m by default is tight; 45m is calm).
             """)
 

@@ -9,8 +9,8 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a sealed segment's header, footer and counts; optionally its records.",
         discussion: """
-            Without options: a readable summary. --json prints {"header": ..., "footer": ...}.
-            --records prints one JSON line per record: its frame, its index, the FlowResult in
+            Without options: a readable summary. --json prints {"header": ..., "footer": ...}. \
+            --records prints one JSON line per record: its frame, its index, the FlowResult in \
             protobuf's JSON mapping, and with --raw its exact archived bytes in base64.
             """)
 

@@ -8,9 +8,9 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Merge edge batches into PostgreSQL, one transaction per batch.",
         discussion: """
-            Each batch's rows and the ledger rows of its input segments commit together. A batch
-            whose segments are all in the ledger is skipped (reported); one partly loaded, or
-            overlapping loaded data of the same cluster, is refused (exit 65) because loading it
+            Each batch's rows and the ledger rows of its input segments commit together. A batch \
+            whose segments are all in the ledger is skipped (reported); one partly loaded, or \
+            overlapping loaded data of the same cluster, is refused (exit 65) because loading it \
             would double count.
             """)
 

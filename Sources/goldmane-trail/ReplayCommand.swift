@@ -9,11 +9,11 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Rebuild the tables from the archive with the current code, and swap them in atomically.",
         discussion: """
-            This is how a transform bug, or a change of normalisation setting, is repaired: the
-            archive is folded again into shadow tables (edge_replay, ...), which replace the live
-            ones in one transaction. Readers see the old tables or the new ones, never a mix; the
-            result equals a clean `etl` of the same segments. --from/--to keep the segments whose
-            window starts in [from, to). A corrupt segment stops the replay (nothing changes)
+            This is how a transform bug, or a change of normalisation setting, is repaired: the \
+            archive is folded again into shadow tables (edge_replay, ...), which replace the live \
+            ones in one transaction. Readers see the old tables or the new ones, never a mix; the \
+            result equals a clean `etl` of the same segments. --from/--to keep the segments whose \
+            window starts in [from, to). A corrupt segment stops the replay (nothing changes) \
             unless --skip-corrupt is given.
             """)
 

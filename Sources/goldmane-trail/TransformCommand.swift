@@ -8,11 +8,11 @@ struct TransformCommand: AsyncParsableCommand {
         commandName: "transform",
         abstract: "Fold sealed segments into an edge batch (both projections, with provenance).",
         discussion: """
-            Inputs are segment files or archive directories (searched for *.seg). The batch is
-            byte-identical for the same items whatever the order of the inputs; items seen twice
-            (same FlowKey and bucket start, e.g. in overlapping windows) are folded once.
-            A corrupt or unsealed input stops the job with exit 65 and no batch is written,
-            unless --skip-corrupt is given: then the input is left out, named on standard error
+            Inputs are segment files or archive directories (searched for *.seg). The batch is \
+            byte-identical for the same items whatever the order of the inputs; items seen twice \
+            (same FlowKey and bucket start, e.g. in overlapping windows) are folded once. \
+            A corrupt or unsealed input stops the job with exit 65 and no batch is written, \
+            unless --skip-corrupt is given: then the input is left out, named on standard error \
             and in the batch header's skipped_inputs.
             """)
 

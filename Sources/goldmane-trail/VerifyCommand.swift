@@ -7,9 +7,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check segments end to end: checksums, record framing, bucket order, footer counts.",
         discussion: """
-            Prints one line per segment: OK with its counts, or FAIL with the byte offset and the
-            first problem. Directories are searched for *.seg; unsealed *.seg.partial files found
-            there are listed (a capture in progress, or one that crashed) without failing the run.
+            Prints one line per segment: OK with its counts, or FAIL with the byte offset and the \
+            first problem. Directories are searched for *.seg; unsealed *.seg.partial files found \
+            there are listed (a capture in progress, or one that crashed) without failing the run. \
             Exits 0 when every segment is good, 65 when any is not, 66 when a path is missing.
             """)
 

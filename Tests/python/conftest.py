@@ -1,5 +1,5 @@
 """Shared fixtures: the goldmane-trail binary, and a fresh database per test on the server
-that scripts/with-postgres.sh (or .ci/run) started."""
+that scripts/with-postgres.sh started (`make test` runs the tests inside it)."""
 import os
 import shutil
 import subprocess

@@ -2,7 +2,7 @@
 frames, decompression bombs, poison item times, and a full disk. Segments are made by the
 independent writer (segment_writer.py), never by goldmane-trail itself.
 
-    scripts/with-postgres.sh python3 -m pytest -q Tests/python/test_hostile_segments.py
+    scripts/with-postgres.sh .venv/bin/python -m pytest -q Tests/python/test_hostile_segments.py
 """
 import json
 import os
