@@ -41,13 +41,14 @@ build: packages ## Debug build of goldmane-trail
 release: packages ## Release build (benchmarks, production)
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-test: venv build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway server)
-	$(SWIFT) test $(BUILD_FLAGS)
+test: venv build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway servers)
+	GOLDMANE_TRAIL_REQUIRE_DATABASE=1 scripts/with-postgres.sh $(SWIFT) test $(BUILD_FLAGS)
 	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
 
 sanitize: packages ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests
-	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fixtures/lsan-suppressions.txt $(SWIFT) test $(ASAN_BUILD) --skip-build
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fixtures/lsan-suppressions.txt GOLDMANE_TRAIL_REQUIRE_DATABASE=1 \
+		scripts/with-postgres.sh $(SWIFT) test $(ASAN_BUILD) --skip-build
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzSegmentReader Tests/Fixtures/fuzz/segment-reader
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/FuzzFlowRecord Tests/Fixtures/fuzz/flow-record
 	rm -rf $(OUT)/sanitize && mkdir -p $(OUT)/sanitize
@@ -114,6 +115,7 @@ proto: packages ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.
 bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; capture
 	$(WITH_VENV) $(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/etl_io.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) $(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 
 clean: ## Remove build products and demo output (not .venv/: `rm -rf .venv` for that)

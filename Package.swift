@@ -37,6 +37,10 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
 
+        // Shared by every target: the exit-status table, the error protocol, secret
+        // redaction and text escaping.
+        .target(name: "TrailSupport", swiftSettings: strict),
+
         // Shared between stages: the Goldmane wire types and the files stages exchange.
         .target(
             name: "GoldmaneAPI",
@@ -46,7 +50,7 @@ let package = Package(
         .target(
             name: "TrailFormat",
             dependencies: [
-                "CZstd",
+                "CZstd", "TrailSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -56,7 +60,7 @@ let package = Package(
         .target(
             name: "Capture",
             dependencies: [
-                "TrailFormat", "GoldmaneAPI",
+                "TrailFormat", "GoldmaneAPI", "TrailSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -68,16 +72,24 @@ let package = Package(
             swiftSettings: strict
         ),
         // PostgreSQL through libpq, shared by the stages that read or write the database.
-        .target(name: "TrailDatabase", dependencies: ["CLibPQ"], swiftSettings: strict),
+        .target(name: "TrailDatabase", dependencies: ["CLibPQ", "TrailSupport"], swiftSettings: strict),
 
-        .target(name: "Transform", dependencies: ["TrailFormat"], swiftSettings: strict),
+        .target(name: "Transform", dependencies: ["TrailFormat", "TrailSupport"], swiftSettings: strict),
         .target(
             name: "Load",
-            dependencies: ["TrailFormat", "TrailDatabase"],
+            dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport"],
             resources: [.copy("migrations")],
             swiftSettings: strict
         ),
-        .target(name: "Report", dependencies: ["TrailFormat", "TrailDatabase"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport"], swiftSettings: strict),
+
+        // The jobs that span stages (etl, replay, health), above the stages: the command
+        // line parses options and calls them; the tests drive them directly.
+        .target(
+            name: "Jobs",
+            dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport", "Transform", "Load"],
+            swiftSettings: strict
+        ),
 
         // Realistic synthetic archives for samples/, tests and benchmarks.
         .target(
@@ -89,8 +101,8 @@ let package = Package(
         .executableTarget(
             name: "goldmane-trail",
             dependencies: [
-                "GoldmaneAPI", "TrailFormat", "TrailDatabase", "Capture", "Transform", "Load", "Report",
-                "SampleGenerator",
+                "GoldmaneAPI", "TrailFormat", "TrailDatabase", "TrailSupport", "Capture", "Transform", "Load", "Report",
+                "Jobs", "SampleGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +141,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadTests",
-            dependencies: ["Load", "TrailDatabase", "TrailFormat"],
+            dependencies: ["Load", "TrailDatabase", "TrailFormat", "TrailSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: ["Jobs", "Load", "Transform", "TrailDatabase", "TrailFormat", "TrailSupport", "TrailTestSupport", "SampleGenerator"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,7 @@
+import TrailSupport
+
 /// Why a capture could not do its job, and what to do next. Carries no key material.
-public struct CaptureError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct CaptureError: TrailError, Sendable, Equatable {
     public enum Code: Sendable, Equatable {
         /// Certificates, keys or flags are missing or unreadable.
         case configuration
@@ -26,4 +28,14 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable, Equatable 
     }
 
     public var description: String { message }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .configuration: .config
+        case .unreachable, .rpc, .tooLarge: .unavailable
+        case .tls: .tlsFailed
+        case .archive: .ioError
+        case .busy: .tempFail
+        }
+    }
 }

@@ -1,7 +1,21 @@
 import GRPCCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Turns a failed stream into what an operator can act on. The real reason of a failed TLS
-/// handshake is deep in `RPCError.cause`; this walks the chain and names it.
+/// handshake is deep in `RPCError.cause`; this walks the chain and names it: first by the
+/// errors' types and codes (gRPC status codes, NIOSSL's hostname validation, the errno of a
+/// refused connection, a DNS failure), then, for what only text carries, by the text. The
+/// text is the documented fallback: BoringSSL's alert and verification reasons reach Swift
+/// only as text (NIOSSL keeps the packed error code private), and a new wording would fall
+/// through to a generic "stream failed" naming the whole chain, never to a wrong cause.
 enum StreamFailure {
     /// Goldmane's service DNS names: the names its certificate carries.
     static let goldmaneNames = ["goldmane", "goldmane.calico-system", "goldmane.calico-system.svc", "goldmane.calico-system.svc.cluster.local"]
@@ -9,6 +23,7 @@ enum StreamFailure {
     static func describe(_ error: any Error, endpoint: GoldmaneEndpoint) -> CaptureError {
         let chain = causes(of: error)
         let text = chain.joined(separator: " <- ")
+        if let typed = typed(error, endpoint: endpoint, text: text) { return typed }
         let lower = text.lowercased()
         let certificate = endpoint.certificatePath
         if lower.contains("failedtovalidatehostname") || lower.contains("couldn't find") && lower.contains("certificate")
@@ -41,7 +56,7 @@ enum StreamFailure {
             return CaptureError(.tls, "client certificate rejected by Goldmane: the server closed the connection right after the TLS handshake, which is how TLS 1.3 reports a client certificate it does not trust. \(certificate) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(text)]")
         }
         if lower.contains("connection refused") || lower.contains("connectionrefused") || lower.contains("econnrefused") {
-            return CaptureError(.unreachable, "connection refused by \(endpoint.displayName): is Goldmane running, and is the port right (7443)? [\(text)]")
+            return refused(endpoint, text)
         }
         if lower.contains("name or service not known") || lower.contains("nodename nor servname") || lower.contains("no address") {
             return CaptureError(.unreachable, "cannot resolve \(endpoint.host): check GOLDMANE_HOST. [\(text)]")
@@ -65,6 +80,40 @@ enum StreamFailure {
     /// Whether reconnecting can help.
     static func isTransient(_ failure: CaptureError) -> Bool {
         failure.code == .unreachable || failure.code == .tooLarge
+    }
+
+    /// The causes a type or a code names, whatever their wording.
+    static func typed(_ error: any Error, endpoint: GoldmaneEndpoint, text: String) -> CaptureError? {
+        for cause in errors(of: error) {
+            if let ssl = cause as? NIOSSLExtraError, ssl == .failedToValidateHostname || ssl == .serverHostnameImpossibleToMatch {
+                return CaptureError(.tls, "server name mismatch: Goldmane's certificate is not valid for \"\(endpoint.serverName)\". Set GOLDMANE_SERVER_NAME (or --server-name) to a name in its certificate; Goldmane's are \(goldmaneNames.joined(separator: ", ")). [\(text)]")
+            }
+            if let connection = cause as? NIOConnectionError {
+                if connection.connectionErrors.isEmpty, connection.dnsAError != nil || connection.dnsAAAAError != nil {
+                    return CaptureError(.unreachable, "cannot resolve \(endpoint.host): check GOLDMANE_HOST. [\(text)]")
+                }
+                if !connection.connectionErrors.isEmpty, connection.connectionErrors.allSatisfy({ ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                    return refused(endpoint, text)
+                }
+            }
+            if let io = cause as? IOError, io.errnoCode == ECONNREFUSED { return refused(endpoint, text) }
+        }
+        return nil
+    }
+
+    static func refused(_ endpoint: GoldmaneEndpoint, _ text: String) -> CaptureError {
+        CaptureError(.unreachable, "connection refused by \(endpoint.displayName): is Goldmane running, and is the port right (7443)? [\(text)]")
+    }
+
+    /// The error and its causes, outermost first.
+    static func errors(of error: any Error) -> [any Error] {
+        var chain: [any Error] = []
+        var current: (any Error)? = error
+        while let error = current, chain.count < 8 {
+            chain.append(error)
+            current = (error as? RPCError)?.cause ?? (error as? RuntimeError)?.cause
+        }
+        return chain
     }
 
     static func causes(of error: any Error) -> [String] {

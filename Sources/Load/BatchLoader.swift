@@ -1,10 +1,11 @@
 import TrailDatabase
 import TrailFormat
 
-/// Loads one edge batch in one transaction: the ledger rows of its inputs and the additive
-/// merge of its rows commit together or not at all. A batch whose inputs are all in the
-/// ledger is skipped; one partly loaded, or overlapping loaded data of the same cluster, is
-/// refused (loading it would double count).
+/// Loads one edge batch in one transaction: the ledger rows of its inputs (with the settings
+/// the batch was folded with) and the additive merge of its rows commit together or not at
+/// all. A batch whose inputs are all in the ledger is skipped; one partly loaded, overlapping
+/// loaded data of the same cluster, or folded with other settings than the tables were built
+/// with, is refused (loading it would double count, or mix two models of identity).
 public struct BatchLoader {
     public enum Outcome: Equatable, Sendable {
         case loaded(edgeRows: Int, wideRows: Int)
@@ -51,6 +52,8 @@ public struct BatchLoader {
         try connection.execute(tables.mergeWide)
         PausePoint.merged.reach()
         try recordInputs(batch)
+        // Several batches may be merged in one transaction (replay): the next stages afresh.
+        try connection.execute("DROP TABLE stage_edge, stage_wide")
     }
 
     /// Nil when the batch may be loaded; a reason when it is already loaded; throws when
@@ -58,6 +61,9 @@ public struct BatchLoader {
     private func checkInputs(_ batch: EdgeBatch, name: String) throws(DatabaseError) -> String? {
         let hashes = batch.header.inputs.map(\.sha256)
         guard !hashes.isEmpty else { return "\(name) has no inputs" }
+        if let mismatch = try SettingsMismatch.check(connection, requested: RecordedSettings(batch.header), tables: tables) {
+            throw DatabaseError(.refused, "\(name): \(mismatch.description)")
+        }
         let known = Set(try connection.execute(
             "SELECT sha256 FROM \(tables.ledger) WHERE sha256 = ANY($1::text[])", ["{" + hashes.joined(separator: ",") + "}"]
         ).rows.compactMap { $0[0] })
@@ -85,14 +91,16 @@ public struct BatchLoader {
     }
 
     private func recordInputs(_ batch: EdgeBatch) throws(DatabaseError) {
+        let settings = RecordedSettings(batch.header)
         for input in batch.header.inputs {
             try connection.execute("""
                 INSERT INTO \(tables.ledger) (sha256, segment, cluster, capture_id, window_start, window_end, data_start, data_end,
-                    items, batch_edge_rows, batch_wide_rows, transform_version)
-                VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), to_timestamp($7), to_timestamp($8), $9, $10, $11, $12)
+                    items, batch_edge_rows, batch_wide_rows, transform_version, settings, settings_fingerprint)
+                VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), to_timestamp($7), to_timestamp($8), $9, $10, $11, $12, $13, $14)
                 """, [input.sha256, input.segment, input.cluster, input.captureId, String(input.windowStart), String(input.windowEnd),
                       input.minStart.map(String.init), input.maxEnd.map(String.init), String(input.records),
-                      String(batch.edges.count), String(batch.wide.count), String(batch.header.transformVersion)])
+                      String(batch.edges.count), String(batch.wide.count), String(batch.header.transformVersion),
+                      settings.json, settings.fingerprint])
             let ranges = input.coverage.captured.map { ($0.from, $0.to, "captured", "") }
                 + input.coverage.gaps.map { ($0.from, $0.to, "gap", $0.reason) }
             for (from, to, kind, reason) in ranges {

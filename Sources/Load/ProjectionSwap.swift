@@ -1,6 +1,6 @@
 import TrailDatabase
 
-/// Replay's last step: the shadow tables, built aside, replace the live ones in one
+/// Replay's last step: the shadow tables, built aside, replace the live ones' rows in one
 /// transaction, so readers see the old tables or the new ones, never a mix.
 public enum ProjectionSwap {
     /// Drops leftovers of an earlier replay and creates empty shadow tables shaped like the live ones.
@@ -17,39 +17,17 @@ public enum ProjectionSwap {
         }
     }
 
-    /// Inside the caller's transaction: live tables out, shadow tables in, names restored.
+    /// Inside the caller's transaction: the live tables' rows are replaced by the shadow
+    /// tables' rows, and the shadow tables dropped. The live tables stay the same tables
+    /// (no rename, no new relation), so MVCC holds for every reader at every isolation level:
+    /// a snapshot taken before the commit, even in a REPEATABLE READ transaction that reads
+    /// the tables only afterwards, sees the old rows; one taken after sees the new rows.
+    /// Readers are never blocked (DELETE and INSERT take row locks only).
     public static func swap(_ connection: PostgresConnection) throws(DatabaseError) {
         for (live, shadow) in ProjectionTables.shadow.all {
-            try connection.execute("ALTER TABLE \(live) RENAME TO \(live)_previous")
-            try connection.execute("ALTER TABLE \(shadow) RENAME TO \(live)")
-            try connection.execute("DROP TABLE \(live)_previous")
+            try connection.execute("DELETE FROM \(live)")
+            try connection.execute("INSERT INTO \(live) SELECT * FROM \(shadow)")
+            try connection.execute("DROP TABLE \(shadow)")
         }
-        // Give the new tables' indexes the names a fresh migration gives them.
-        let indexes = try connection.execute("""
-            SELECT c.relname, t.relname FROM pg_index i
-            JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-            JOIN pg_namespace n ON n.oid = t.relnamespace
-            WHERE n.nspname = current_schema() AND t.relname IN ('edge', 'edge_wide', 'load_ledger', 'coverage')
-            """)
-        for row in indexes.rows {
-            guard let index = row[0], let table = row[1] else { continue }
-            let wanted: String
-            if index.hasSuffix("_pkey") || index.contains("pkey") {
-                wanted = "\(table)_pkey"
-            } else if table == "load_ledger" {
-                wanted = "load_ledger_cluster_data"
-            } else if table == "coverage" {
-                wanted = "coverage_cluster_range"
-            } else {
-                continue
-            }
-            if index != wanted {
-                try connection.execute("ALTER INDEX \(quoted(index)) RENAME TO \(wanted)")
-            }
-        }
-    }
-
-    static func quoted(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

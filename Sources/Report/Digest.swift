@@ -7,9 +7,9 @@ public struct Digest: Sendable, Equatable {
     public var windowEnd: Int64
     /// Denies first, then allows, each by first seen.
     public var edges: [EdgeRow]
-    public var coverage: Coverage
+    public var coverage: WindowCoverage
 
-    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: Coverage) {
+    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: WindowCoverage) {
         self.windowStart = windowStart
         self.windowEnd = windowEnd
         self.edges = edges.sorted(by: EdgeRow.digestOrder)
@@ -21,7 +21,7 @@ public struct Digest: Sendable, Equatable {
         guard window > 0 else { throw ReportError(.badArgument, "the digest window must be longer than zero") }
         let start = at - window
         let edges = try store.edgesFirstSeen(after: start, upTo: at)
-        let coverage = Coverage(start: start, end: at, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: at))
+        let coverage = WindowCoverage(start: start, end: at, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: at))
         return Digest(windowStart: start, windowEnd: at, edges: edges, coverage: coverage)
     }
 
@@ -31,6 +31,6 @@ public struct Digest: Sendable, Equatable {
 
     /// "8 new edges in last 24h".
     public var headline: String {
-        "\(edges.count) new edge\(edges.count == 1 ? "" : "s") in last \(Coverage.duration(windowEnd - windowStart))"
+        "\(edges.count) new edge\(edges.count == 1 ? "" : "s") in last \(WindowCoverage.duration(windowEnd - windowStart))"
     }
 }

@@ -22,7 +22,7 @@ public struct DigestMessage {
         let headline = digest.headline
         var blocks: [SlackBlock] = [.header(String(headline.prefix(Self.headerLimit)))]
         let cluster = clusterLabel.isEmpty ? "" : "\(SlackMrkdwn.code(clusterLabel)) · "
-        blocks.append(.context("\(cluster)window \(Coverage.time(digest.windowStart)) to \(Coverage.time(digest.windowEnd)) · \(digest.denied.count) denied, \(digest.others.count) allowed"))
+        blocks.append(.context("\(cluster)window \(WindowCoverage.time(digest.windowStart)) to \(WindowCoverage.time(digest.windowEnd)) · \(digest.denied.count) denied, \(digest.others.count) allowed"))
         let coverageText = digest.coverage.isComplete
             ? "Coverage: complete."
             : ":warning: Coverage: " + SlackMrkdwn.escape(digest.coverage.statement(clusterNames: digest.coverage.capturedSeconds.count > 1)) + "."
@@ -37,7 +37,7 @@ public struct DigestMessage {
             for edge in edges {
                 let line = "• \(SlackMrkdwn.code(edge.srcNs)) → \(SlackMrkdwn.code(edge.dstNs))"
                     + (title == "Allowed" && edge.action != "allow" ? " (\(SlackMrkdwn.escape(edge.action)))" : "")
-                    + "  first seen \(Coverage.time(edge.firstSeen)), \(edge.flowCount) flow\(edge.flowCount == 1 ? "" : "s")"
+                    + "  first seen \(WindowCoverage.time(edge.firstSeen)), \(edge.flowCount) flow\(edge.flowCount == 1 ? "" : "s")"
                 guard listed < maxEdges, blocks.count + lines.count + 1 < Self.blockLimit - 2,
                       SlackMrkdwn.length(line) < Self.sectionLimit else {
                     omitted += 1

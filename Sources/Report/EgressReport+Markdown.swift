@@ -9,7 +9,7 @@ extension EgressReport {
             out.append("No egress in the database yet: run the etl first, or check `--namespace`.")
             return out.joined(separator: "\n") + "\n"
         }
-        out.append("Data from \(Coverage.time(coverage.start)) to \(Coverage.time(coverage.end)) (\(Coverage.duration(span))). "
+        out.append("Data from \(WindowCoverage.time(coverage.start)) to \(WindowCoverage.time(coverage.end)) (\(WindowCoverage.duration(span))). "
                    + "Coverage: \(coverage.statement(clusterNames: coverage.capturedSeconds.count > 1)).")
         out.append("")
         out.append("An edge exists only if it was observed: treat a list as complete after \(Self.daysToTrust) days of data "
@@ -19,7 +19,7 @@ extension EgressReport {
             out.append("")
             out.append("## \(MarkdownText.code(namespace.name))")
             out.append("")
-            var trust = "Observed \(Coverage.time(namespace.firstSeen)) to \(Coverage.time(namespace.lastSeen)), on \(namespace.daysObserved) day\(namespace.daysObserved == 1 ? "" : "s")"
+            var trust = "Observed \(WindowCoverage.time(namespace.firstSeen)) to \(WindowCoverage.time(namespace.lastSeen)), on \(namespace.daysObserved) day\(namespace.daysObserved == 1 ? "" : "s")"
             if namespace.daysObserved < Self.daysToTrust { trust += " (fewer than \(Self.daysToTrust): not yet complete)" }
             trust += "; \(namespace.seenOnce) destination\(namespace.seenOnce == 1 ? "" : "s") seen once."
             out.append(trust)
@@ -42,7 +42,7 @@ extension EgressReport {
         for destination in destinations {
             let kind = destination.kind == "namespace" || destination.kind == "network" ? "" : " (\(destination.kind))"
             lines.append("| \(MarkdownText.code(destination.name))\(kind) | \(destination.port)/\(destination.proto.uppercased()) | \(destination.flows) | \(destination.days) | "
-                         + "\(Coverage.time(destination.firstSeen)) | \(Coverage.time(destination.lastSeen)) | \(destination.seenOnce ? "*once*" : "") |")
+                         + "\(WindowCoverage.time(destination.firstSeen)) | \(WindowCoverage.time(destination.lastSeen)) | \(destination.seenOnce ? "*once*" : "") |")
         }
         return lines
     }

@@ -87,7 +87,7 @@ public struct EgressReport: Sendable, Equatable, Encodable {
 
     public var namespaces: [Namespace]
     /// The span of the data the report read, and its coverage.
-    public var coverage: Coverage
+    public var coverage: WindowCoverage
     /// Days of data to collect before a list counts as complete (the runbook's caveat).
     public static let daysToTrust = 7
 
@@ -108,12 +108,12 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         let rows = try store.egressRows(namespace: namespace)
         let start = rows.map(\.firstSeen).min() ?? 0
         let end = rows.map(\.lastSeen).max() ?? 0
-        let coverage = Coverage(start: start, end: end, clusters: try store.clusters(),
+        let coverage = WindowCoverage(start: start, end: end, clusters: try store.clusters(),
                                 ranges: end > start ? try store.coverage(from: start, to: end) : [])
         return EgressReport(rows: rows, coverage: coverage)
     }
 
-    public init(rows: [WideEdgeRow], coverage: Coverage) {
+    public init(rows: [WideEdgeRow], coverage: WindowCoverage) {
         self.coverage = coverage
         let bySource = Dictionary(grouping: rows, by: \.srcNs)
         namespaces = bySource.keys.sorted().map { Self.namespace($0, bySource[$0] ?? []) }

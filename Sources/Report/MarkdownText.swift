@@ -1,3 +1,4 @@
+import TrailSupport
 import TrailFormat
 
 /// Names from the data in Markdown: an inline code span (no emphasis, links or HTML inside)

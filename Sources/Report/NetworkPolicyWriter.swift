@@ -1,3 +1,4 @@
+import TrailSupport
 import TrailFormat
 
 /// Candidate default-deny-egress NetworkPolicies, one per namespace, from an egress report:

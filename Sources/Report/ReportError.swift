@@ -1,8 +1,9 @@
 import TrailDatabase
+import TrailSupport
 
 /// A report failure: what went wrong and what to do next. Never carries the webhook URL,
 /// a password or row data beyond the names the report itself prints.
-public struct ReportError: Error, CustomStringConvertible, Sendable {
+public struct ReportError: TrailError, Sendable {
     public enum Code: Sendable, Equatable {
         /// The database failed; the underlying error says how.
         case database(DatabaseError.Code)
@@ -29,6 +30,16 @@ public struct ReportError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .database(let code): code.exitStatus
+        case .noSchema, .slackRejected: .config
+        case .slackUnavailable, .graphviz: .unavailable
+        case .badArgument: .usage
+        case .output: .cannotCreate
+        }
+    }
 
     /// A database error, with a missing table explained as a database that was never loaded.
     static func database(_ error: DatabaseError) -> ReportError {

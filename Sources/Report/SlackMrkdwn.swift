@@ -1,3 +1,4 @@
+import TrailSupport
 import TrailFormat
 
 /// Text for Slack's mrkdwn. Slack treats only `&`, `<` and `>` as control characters

@@ -1,4 +1,5 @@
 import Foundation
+import TrailSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -48,7 +49,7 @@ public struct SlackWebhook: Sendable {
             do {
                 let (data, response) = try await URLSession.shared.data(for: request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                let text = redact(Self.errorText(data))
+                let text = Self.errorText(data, redact: redact)
                 if (200..<300).contains(status) { return Outcome(status: status, attempts: attempt) }
                 lastProblem = "HTTP \(status)" + (text.isEmpty ? "" : " \(text)")
                 if status == 429 {
@@ -77,14 +78,27 @@ public struct SlackWebhook: Sendable {
         throw ReportError(.slackUnavailable, "Slack post failed after \(attempts) attempts: \(lastProblem)")
     }
 
-    /// The URL's path holds the webhook's token: never repeat it, even if a server echoes it.
-    func redact(_ text: String) -> String {
-        [url.absoluteString, url.path].filter { $0.count > 1 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    /// The URL's path and query hold the webhook's token: never repeat any part of them,
+    /// raw or encoded, even if a server echoes it.
+    func redact(_ text: String) -> String { SecretRedaction(Self.secretParts(of: url))(text) }
+
+    /// The whole URL, its path, each path segment but Slack's fixed ones, the query and each
+    /// of its names and values, the user and password.
+    static func secretParts(of url: URL) -> [String] {
+        var parts = [url.absoluteString, url.path(percentEncoded: true), url.path(percentEncoded: false), url.user(percentEncoded: true), url.password(percentEncoded: true)].compactMap { $0 }
+        parts += url.pathComponents.filter { !["/", "services", "triggers", "workflows", "hooks"].contains($0) }
+        if let query = url.query {
+            parts.append(query)
+            parts += query.split(separator: "&").flatMap { $0.split(separator: "=") }.map(String.init)
+        }
+        return parts
     }
 
-    /// Slack's error text (`channel_not_found`, `invalid_payload`), one line, at most 200 characters.
-    static func errorText(_ data: Data) -> String {
-        let text = String(decoding: data.prefix(400), as: UTF8.self)
+    /// Slack's error text (`channel_not_found`, `invalid_payload`): redacted whole first (a
+    /// secret cut in two by the length limit would escape), then one line of at most 200
+    /// characters.
+    static func errorText(_ data: Data, redact: (String) -> String) -> String {
+        let text = redact(String(decoding: data.prefix(1 << 16), as: UTF8.self))
         let line = text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
         return String(line.trimmingCharacters(in: .whitespaces).prefix(200))
     }

@@ -1,3 +1,4 @@
+import TrailSupport
 import TrailFormat
 
 /// Names from the data on a terminal: control characters (escape sequences, newlines) are

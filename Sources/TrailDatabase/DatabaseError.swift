@@ -1,3 +1,5 @@
+import TrailSupport
+
 /// A database failure: what went wrong and what to do next. Never carries a password:
 /// messages from libpq are redacted before they are kept.
 public struct DatabaseError: Error, CustomStringConvertible, Sendable {
@@ -38,7 +40,10 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
     }
 
-    /// Sorts a libpq connection failure into what an operator can act on.
+    /// Sorts a libpq connection failure into what an operator can act on, by libpq's text:
+    /// libpq gives a connection failure no SQLSTATE (only `PQconnectionNeedsPassword`, which
+    /// the connection checks first), so its English wording is the documented fallback, and a
+    /// wording not recognised here falls through to `.connection` (exit 69), never to a wrong code.
     static func connectionFailure(_ text: String) -> DatabaseError {
         let lower = text.lowercased()
         if lower.contains("password authentication failed") || lower.contains("no password supplied")
@@ -54,5 +59,22 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
             return DatabaseError(.unreachable, "database unreachable: \(text) (is PostgreSQL running, and are host and port in DATABASE_URL / PGHOST right?)")
         }
         return DatabaseError(.connection, "cannot connect to the database: \(text)")
+    }
+}
+
+extension DatabaseError: TrailError {
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension DatabaseError.Code {
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unreachable, .connection: .unavailable
+        case .authentication: .noPermission
+        case .missingDatabase: .config
+        case .lockTimeout: .tempFail
+        case .query: .software
+        case .refused: .dataError
+        }
     }
 }

@@ -1,24 +1,29 @@
 import CLibPQ
 import Foundation
+import TrailSupport
 
 /// One libpq connection. The target comes from `DATABASE_URL` (a libpq URI or keyword
 /// string, sslmode and all) or, when that is unset, from the `PG*` variables: exactly as
 /// psql reads them. Nothing here ever prints the connection string or the password.
 public final class PostgresConnection {
     private let connection: OpaquePointer
-    private let secrets: [String]
+    private let redact: SecretRedaction
 
     /// Connects to `conninfo`, or to what `DATABASE_URL` / `PG*` name when nil.
     public init(conninfo: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseError) {
         let info = conninfo ?? environment["DATABASE_URL"] ?? ""
-        secrets = Self.secrets(in: info, environment: environment)
+        redact = SecretRedaction(Self.secrets(in: info, environment: environment))
         guard let connection = PQconnectdb(info) else {
             throw DatabaseError(.connection, "libpq could not allocate a connection")
         }
         self.connection = connection
         guard PQstatus(connection) == CONNECTION_OK else {
-            let text = Self.redact(String(cString: PQerrorMessage(connection)), secrets)
-            throw DatabaseError.connectionFailure(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            let text = redact(String(cString: PQerrorMessage(connection))).trimmingCharacters(in: .whitespacesAndNewlines)
+            // libpq's own flag first; its text only for what it has no flag for.
+            if PQconnectionNeedsPassword(connection) == 1 {
+                throw DatabaseError(.authentication, "database authentication failed: the server asks for a password and none was given: \(text) (set it in DATABASE_URL or PGPASSWORD)")
+            }
+            throw DatabaseError.connectionFailure(text)
         }
         _ = try? execute("SET application_name = 'goldmane-trail'")
         _ = try? execute("SET client_min_messages = warning")
@@ -76,7 +81,7 @@ public final class PostgresConnection {
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN else {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let text = Self.redact(String(cString: PQresultErrorMessage(result)), secrets).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = redact(String(cString: PQresultErrorMessage(result))).trimmingCharacters(in: .whitespacesAndNewlines)
             PQclear(result)
             // No SQLSTATE: the failure happened on the client side (the connection broke).
             if PQstatus(connection) != CONNECTION_OK || state == nil {
@@ -89,11 +94,14 @@ public final class PostgresConnection {
     }
 
     private func failure(_ what: String) -> DatabaseError {
-        let text = Self.redact(String(cString: PQerrorMessage(connection)), secrets).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = redact(String(cString: PQerrorMessage(connection))).trimmingCharacters(in: .whitespacesAndNewlines)
         return DatabaseError(PQstatus(connection) == CONNECTION_OK ? .query : .unreachable, "\(what): \(text)")
     }
 
-    /// The password in a connection string, and PGPASSWORD: text that must never be shown.
+    /// The password in a connection string, and PGPASSWORD: text that must never be shown
+    /// (`SecretRedaction` adds their encoded forms). When libpq cannot parse the string, its
+    /// user information (`user:password` of a URI) is taken as text, so that the error libpq
+    /// gives, which quotes the string, does not show it either.
     static func secrets(in conninfo: String, environment: [String: String]) -> [String] {
         var found: [String] = []
         if let password = environment["PGPASSWORD"], !password.isEmpty { found.append(password) }
@@ -102,27 +110,22 @@ public final class PostgresConnection {
             var option = options
             while let keyword = option.pointee.keyword {
                 if String(cString: keyword) == "password", let value = option.pointee.val {
-                    let password = String(cString: value)
-                    if !password.isEmpty {
-                        found.append(password)
-                        // As it may appear inside a URI: percent-encoded, strictly or as URIs allow.
-                        for allowed in [CharacterSet.alphanumerics, .urlPasswordAllowed] {
-                            if let encoded = password.addingPercentEncoding(withAllowedCharacters: allowed), encoded != password {
-                                found.append(encoded)
-                            }
-                        }
-                    }
+                    found.append(String(cString: value))
                 }
                 option += 1
             }
             PQconninfoFree(options)
+        } else if let scheme = conninfo.range(of: "://") {
+            let rest = conninfo[scheme.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = authority[..<at]
+                found.append(String(userInfo))
+                if let colon = userInfo.firstIndex(of: ":") { found.append(String(userInfo[userInfo.index(after: colon)...])) }
+            }
         }
         if let error { PQfreemem(error) }
-        return Array(Set(found)).sorted { ($0.count, $0) > ($1.count, $1) }
-    }
-
-    static func redact(_ text: String, _ secrets: [String]) -> String {
-        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+        return found.filter { !$0.isEmpty }
     }
 }
 

@@ -9,7 +9,23 @@ import Darwin
 /// SHA-256 of a whole file, as `sha256sum` prints it: the identity of an archived input.
 public enum ContentHash {
     public static func sha256(path: String) throws(SegmentError) -> String {
-        let file = try FileHandleIO(path: path, flags: O_RDONLY)
+        try sha256(file: FileHandleIO(path: path, flags: O_RDONLY))
+    }
+
+    /// SHA-256 of `bytes`, in lowercase hex.
+    public static func sha256(bytes: some Sequence<UInt8>) -> String {
+        hex(SHA256.hash(data: Array(bytes)))
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// Hashes an open file from its first byte to its end.
+    public static func sha256(file: FileHandleIO) throws(SegmentError) -> String {
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset = 0
@@ -19,9 +35,6 @@ public enum ContentHash {
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             offset += got
         }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return hex(hasher.finalize())
     }
 }

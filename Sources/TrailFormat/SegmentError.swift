@@ -1,3 +1,5 @@
+import TrailSupport
+
 /// Why a segment cannot be trusted or written: which file, which byte, what is wrong, and
 /// what to do next. Carries no record content.
 public struct SegmentError: Error, CustomStringConvertible, Equatable {
@@ -34,4 +36,9 @@ public struct SegmentError: Error, CustomStringConvertible, Equatable {
         let at = offset.map { " at byte \($0)" } ?? ""
         return "\(path)\(at): \(message) [\(code)]"
     }
+}
+
+extension SegmentError: TrailError {
+    /// A file that cannot be read is an I/O error; anything wrong inside it is bad input.
+    public var exitStatus: ExitStatus { code == .io ? .ioError : .dataError }
 }

@@ -1,16 +1,30 @@
 import Foundation
 import TrailFormat
+import TrailSupport
 
 /// `goldmane-trail transform`: sealed segments (files or directories of them) in, one edge
 /// batch out. A corrupt or unsealed input stops the job, unless `skipCorrupt` is set, in
 /// which case it is left out and named in the batch header and in `warnings`.
 public struct TransformJob {
-    public var inputs: [String]
+    /// What to fold: paths (files or directories, scanned here) or segments already scanned.
+    public enum Inputs: Sendable {
+        case paths([String])
+        case segments([ScannedSegment])
+    }
+
+    public var inputs: Inputs
     public var settings: TransformSettings
     public var skipCorrupt: Bool
 
     public init(inputs: [String], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
-        self.inputs = inputs
+        self.inputs = .paths(inputs)
+        self.settings = settings
+        self.skipCorrupt = skipCorrupt
+    }
+
+    /// Folds segments a job has scanned already: their identity and header are not read again.
+    public init(segments: [ScannedSegment], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
+        self.inputs = .segments(segments)
         self.settings = settings
         self.skipCorrupt = skipCorrupt
     }
@@ -29,21 +43,25 @@ public struct TransformJob {
     /// Folds the inputs. `progress` hears the fraction of the inputs' time span folded so far.
     public func run(progress: ((Double) -> Void)? = nil) throws(TransformError) -> Output {
         var warnings: [String] = []
-        let files = try SegmentFiles.expand(inputs, warnings: &warnings)
         var skipped: [SkippedInput] = []
-        var opened: [String: (info: BatchInput, path: String)] = [:]
-        for path in files {
-            do throws(SegmentError) {
-                let reader = try SegmentReader(path: path)
-                let hash = try ContentHash.sha256(path: path)
-                guard opened[hash] == nil else {
-                    warnings.append("\(path): same content as \(opened[hash]!.path); folded once")
-                    continue
+        var segments: [ScannedSegment] = []
+        switch inputs {
+        case .segments(let given):
+            segments = given
+        case .paths(let paths):
+            for path in try SegmentFiles.expand(paths, warnings: &warnings) {
+                do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch {
+                    try refuseOrSkip(error, skipped: &skipped, warnings: &warnings)
                 }
-                opened[hash] = (Self.describe(reader, sha256: hash), path)
-            } catch {
-                try refuseOrSkip(error, skipped: &skipped, warnings: &warnings)
             }
+        }
+        var opened: [String: (info: BatchInput, path: String)] = [:]
+        for segment in segments {
+            guard opened[segment.sha256] == nil else {
+                warnings.append("\(segment.path): same content as \(opened[segment.sha256]!.path); folded once")
+                continue
+            }
+            opened[segment.sha256] = (Self.describe(segment), segment.path)
         }
         while true {
             let fold = EdgeFold(settings: settings)
@@ -101,16 +119,16 @@ public struct TransformJob {
         warnings.append("skipped \(error.description)")
     }
 
-    static func describe(_ reader: SegmentReader, sha256: String) -> BatchInput {
+    static func describe(_ segment: ScannedSegment) -> BatchInput {
         BatchInput(
-            segment: (reader.path as NSString).lastPathComponent, sha256: sha256, cluster: reader.header.cluster,
-            captureId: reader.header.captureId, windowStart: reader.header.windowStart, windowEnd: reader.header.windowEnd,
-            records: reader.footer.recordCount, minStart: reader.footer.minStart, maxEnd: reader.footer.maxEnd,
-            seal: reader.footer.seal.rawValue, coverage: reader.footer.coverage)
+            segment: segment.name, sha256: segment.sha256, cluster: segment.header.cluster,
+            captureId: segment.header.captureId, windowStart: segment.header.windowStart, windowEnd: segment.header.windowEnd,
+            records: segment.footer.recordCount, minStart: segment.footer.minStart, maxEnd: segment.footer.maxEnd,
+            seal: segment.footer.seal.rawValue, coverage: segment.footer.coverage)
     }
 }
 
-public struct TransformError: Error, CustomStringConvertible {
+public struct TransformError: TrailError {
     public enum Code: Sendable {
         /// An argument names nothing usable (missing path, no segments).
         case badInput
@@ -127,4 +145,12 @@ public struct TransformError: Error, CustomStringConvertible {
         self.message = message
     }
     public var description: String { message }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .badInput: .noInput
+        case .corruptInput: .dataError
+        case .output: .cannotCreate
+        }
+    }
 }

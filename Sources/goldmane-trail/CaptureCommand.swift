@@ -1,4 +1,5 @@
 import ArgumentParser
+import TrailSupport
 import Capture
 import Dispatch
 import Foundation
@@ -39,13 +40,13 @@ struct CaptureCommand: AsyncParsableCommand {
     var archive: String
 
     @Option(help: "Window length, 1m to 45m (15m, 900s): resume from the archive. The default.")
-    var window: String?
+    var window: DurationArgument?
 
     @Option(help: "Explicit window start (RFC 3339 UTC or Unix seconds), with --to.")
-    var from: String?
+    var from: TimeArgument?
 
     @Option(help: "Explicit window end.")
-    var to: String?
+    var to: TimeArgument?
 
     @Option(help: "Cluster name (env GOLDMANE_TRAIL_CLUSTER; default \"default\").")
     var cluster: String?
@@ -75,14 +76,14 @@ struct CaptureCommand: AsyncParsableCommand {
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
         if !(1...65_536).contains(maxBufferMib) { throw ValidationError("--max-buffer-mib must be 1 to 65536") }
         if from != nil && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
-        if let window, Self.seconds(window) == nil { throw ValidationError("--window \(window): expected a duration such as 15m or 900s, a multiple of 15 s") }
-        if let window, let seconds = Self.seconds(window), !(Self.windowRange).contains(seconds) {
+        if let window, window.seconds % 15 != 0 { throw ValidationError("--window \(window): must be a multiple of 15 s (Goldmane's bucket)") }
+        if let window, !(Self.windowRange).contains(window.seconds) {
             throw ValidationError("--window \(window): must be 1m to 45m (a window is settled by replaying it from its start, which must still be in Goldmane's one-hour ring)")
         }
-        if let start = try TimeArgument.parse(from, option: "--from"), let end = try TimeArgument.parse(to, option: "--to"), end - start > Self.windowRange.upperBound {
+        if let start = from?.seconds, let end = to?.seconds, end - start > Self.windowRange.upperBound {
             throw ValidationError("--from/--to: at most 45m at a time (a window is settled by replaying it from its start, which must still be in Goldmane's one-hour ring); split a longer range")
         }
-        if let start = try TimeArgument.parse(from, option: "--from"), let end = try TimeArgument.parse(to, option: "--to"), end <= start {
+        if let start = from?.seconds, let end = to?.seconds, end <= start {
             throw ValidationError("--to must be after --from")
         }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
@@ -90,14 +91,6 @@ struct CaptureCommand: AsyncParsableCommand {
 
     /// Window lengths that can be settled inside Goldmane's ring.
     static let windowRange: ClosedRange<Int64> = 60...2_700
-
-    static func seconds(_ text: String) -> Int64? {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
-        let value: Int64?
-        if let unit = text.last, let multiplier = units[unit] { value = Int64(text.dropLast()).map { $0 * multiplier } } else { value = Int64(text) }
-        guard let value, value > 0, value % 15 == 0 else { return nil }
-        return value
-    }
 
     @Option(help: "The most memory (MiB) the stream buffers while the disk is behind; past it items are dropped and recorded as a gap. Keep it well under the container's memory limit.")
     var maxBufferMib: Int = 256
@@ -121,16 +114,16 @@ struct CaptureCommand: AsyncParsableCommand {
                 caPath: caCert ?? environment["CA_CERT_PATH"] ?? GoldmaneEndpoint.defaultCAPath,
                 insecure: insecure)
         } catch {
-            throw fail(error.message, code: ExitCodes.config)
+            throw fail(error.message, code: .config)
         }
         if insecure {
             Diagnostics.warning("INSECURE: plaintext connection to \(endpoint.displayName), no TLS and no server authentication (GOLDMANE_TLS_INSECURE / --insecure). Goldmane itself always requires mutual TLS.")
         }
         let request: CaptureSession.WindowRequest
-        if let from, let to, let start = UTCTime.parse(from), let end = UTCTime.parse(to) {
-            request = .range(from: start, to: end)
+        if let from, let to {
+            request = .range(from: from.seconds, to: to.seconds)
         } else {
-            request = .length(Self.seconds(window ?? "15m") ?? 900)
+            request = .length(window?.seconds ?? 900)
         }
         let stop = StopRequest()
         let signals = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
@@ -145,10 +138,7 @@ struct CaptureCommand: AsyncParsableCommand {
             options: .init(archive: archive, cluster: cluster ?? environment["GOLDMANE_TRAIL_CLUSTER"] ?? "default",
                            endpoint: endpoint, window: request, grace: grace, maxBufferedBytes: maxBufferMib << 20),
             stop: stop, log: { Diagnostics.info($0) })
-        let report: CaptureSession.Report
-        do { report = try await session.run() } catch {
-            throw fail(error.message, code: Self.exitCode(for: error))
-        }
+        let report = try await session.run()
         var items: Int64 = 0
         var duplicates: Int64 = 0
         var reconnects: Int64 = 0
@@ -175,20 +165,12 @@ struct CaptureCommand: AsyncParsableCommand {
         metrics.set("goldmane_trail_reconnects", reconnects)
         metrics.set("goldmane_trail_gap_seconds", gapSeconds)
         metrics.set("goldmane_trail_capture_receive_lag_seconds", lag)
-        if let requested = report.stoppedBy ?? stop.requested { throw ExitCode(requested == "SIGINT" ? 130 : 143) }
+        if let requested = report.stoppedBy ?? stop.requested {
+            throw ExitCode((requested == "SIGINT" ? ExitStatus.interrupted : .terminated).rawValue)
+        }
         if let failure = report.sealed.compactMap(\.failure).last,
            report.sealed.contains(where: { !$0.footer.coverage.gaps.isEmpty }) {
-            throw fail(failure.message, code: Self.exitCode(for: failure))
-        }
-    }
-
-    static func exitCode(for error: CaptureError) -> Int32 {
-        switch error.code {
-        case .configuration: ExitCodes.config
-        case .unreachable, .rpc, .tooLarge: ExitCodes.unavailable
-        case .tls: 76
-        case .archive: ExitCodes.ioError
-        case .busy: ExitCodes.tempFail
+            throw failure
         }
     }
 }

@@ -12,22 +12,16 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Connects and brings the schema up to date (every database job does both).
     func connect() throws -> PostgresConnection {
-        do {
-            let connection = try PostgresConnection()
-            let applied = try Migrator.migrate(connection)
-            if !applied.isEmpty { Diagnostics.info("applied migrations: \(applied.joined(separator: ", "))") }
-            return connection
-        } catch {
-            throw fail(error.description, code: ExitCodes.code(for: error))
-        }
+        let connection = try PostgresConnection()
+        let applied = try Migrator.migrate(connection)
+        if !applied.isEmpty { Diagnostics.info("applied migrations: \(applied.joined(separator: ", "))") }
+        return connection
     }
 
     /// Connects, migrates and takes the writer lock.
     func connectAsWriter() throws -> PostgresConnection {
         let connection = try connect()
-        do { try WriterLock.acquire(connection, waitSeconds: lockWait) } catch {
-            throw fail(error.description, code: ExitCodes.code(for: error))
-        }
+        try WriterLock.acquire(connection, waitSeconds: lockWait)
         PausePoint.locked.reach()
         return connection
     }

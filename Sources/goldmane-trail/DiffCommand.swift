@@ -14,25 +14,28 @@ struct DiffCommand: ParsableCommand {
             """)
 
     @Option(help: "The earlier window.")
-    var from: String
+    var from: DayWindow
 
     @Option(help: "The later window.")
-    var to: String
+    var to: DayWindow
 
     @Flag(help: "JSON instead of tables.")
     var json = false
 
-    func validate() throws {
-        do {
-            _ = try WindowDiff.Window(parsing: from)
-            _ = try WindowDiff.Window(parsing: to)
-        } catch { throw ValidationError(error.description) }
+    /// A window of days, parsed once; argument-parser shows why a bad one is bad.
+    struct DayWindow: ExpressibleByArgument {
+        let window: WindowDiff.Window
+
+        init?(argument: String) {
+            guard let window = try? WindowDiff.Window(parsing: argument) else { return nil }
+            self.window = window
+        }
     }
 
     func run() throws {
         let store = try ReportSupport.store()
         let diff = try ReportSupport.run { () throws(ReportError) in
-            try WindowDiff.build(store: store, from: try WindowDiff.Window(parsing: from), to: try WindowDiff.Window(parsing: to))
+            try WindowDiff.build(store: store, from: from.window, to: to.window)
         }
         if json {
             let encoder = CanonicalJSON.encoder()

@@ -23,10 +23,10 @@ struct DigestCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "How far back from --at to look: 24h, 90m, 7d.")
-    var window: String = "24h"
+    var window = DurationArgument("24h")
 
     @Option(help: "The end of the window (RFC 3339 UTC or Unix seconds; default: now).")
-    var at: String?
+    var at: TimeArgument?
 
     @Option(help: "List at most this many edges; the rest are counted (\"…and N more\").")
     var maxEdges: Int = 50
@@ -38,8 +38,6 @@ struct DigestCommand: AsyncParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        _ = try DurationArgument.parse(window, option: "--window")
-        _ = try TimeArgument.parse(at, option: "--at")
         guard maxEdges >= 1 else { throw ValidationError("--max-edges must be at least 1") }
         guard (1...10).contains(attempts) else { throw ValidationError("--attempts must be 1 to 10") }
     }
@@ -54,8 +52,8 @@ struct DigestCommand: AsyncParsableCommand {
         metrics.set("goldmane_trail_digest_posts", 0)
         metrics.set("goldmane_trail_digest_failures", 0)
         let environment = ProcessInfo.processInfo.environment
-        let at = try TimeArgument.parse(at, option: "--at") ?? Int64(Date().timeIntervalSince1970)
-        let window = try DurationArgument.parse(window, option: "--window")
+        let at = at?.seconds ?? TimeArgument.now
+        let window = window.seconds
         let webhook = environment["SLACK_WEBHOOK_URL"] ?? ""
         let dryRun = self.dryRun || ["1", "true", "yes"].contains((environment["DRY_RUN"] ?? "").lowercased()) || webhook.isEmpty
         let channel = environment["SLACK_CHANNEL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -65,7 +63,7 @@ struct DigestCommand: AsyncParsableCommand {
         let clusters = try ReportSupport.run { () throws(ReportError) in try store.clusters() }
         metrics.set("goldmane_trail_digest_new_edges", digest.edges.count)
         if digest.isEmpty {
-            Diagnostics.info("no new edges in last \(Coverage.duration(window)) (to \(UTCTime.rfc3339(at))): nothing posted")
+            Diagnostics.info("no new edges in last \(WindowCoverage.duration(window)) (to \(UTCTime.rfc3339(at))): nothing posted")
             return
         }
         let message = DigestMessage(maxEdges: maxEdges, channel: channel, clusterLabel: clusters.joined(separator: ", ")).render(digest)
@@ -88,10 +86,6 @@ struct DigestCommand: AsyncParsableCommand {
     }
 
     private func postOrFail(_ webhook: SlackWebhook, body: [UInt8]) async throws -> SlackWebhook.Outcome {
-        do {
-            return try await webhook.post(body) { Diagnostics.warning($0) }
-        } catch {
-            throw fail(error.description, code: ReportSupport.exitCode(for: error))
-        }
+        return try await webhook.post(body) { Diagnostics.warning($0) }
     }
 }

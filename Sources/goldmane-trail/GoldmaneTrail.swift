@@ -1,5 +1,6 @@
 import ArgumentParser
 import TrailFormat
+import TrailSupport
 
 @main
 struct GoldmaneTrail: AsyncParsableCommand {
@@ -37,4 +38,23 @@ struct GoldmaneTrail: AsyncParsableCommand {
             VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
         ]
     )
+
+    /// Parses and runs the command. A job's failure (every stage's error is a `TrailError`)
+    /// is logged here, once, and ends the process with the status of the one exit-code table,
+    /// `ExitStatus`; argument-parser reports its own errors (usage: 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as any TrailError {
+            Diagnostics.error(error.description)
+            exit(withError: ExitCode(error.exitStatus.rawValue))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

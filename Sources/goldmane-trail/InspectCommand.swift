@@ -28,14 +28,10 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let reader: SegmentReader
-        do {
-            // Every check verify makes, before anything is shown: a summary of a file verify
-            // refuses would present damaged data as good.
-            reader = try SegmentReader(path: segment)
-            if !records { _ = try SegmentWalker.check(path: segment) }
-        } catch {
-            throw fail(error.description, code: ExitCodes.code(for: error))
-        }
+        // Every check verify makes, before anything is shown: a summary of a file verify
+        // refuses would present damaged data as good.
+        reader = try SegmentReader(path: segment)
+        if !records { _ = try SegmentWalker.check(path: segment) }
         if records {
             try printRecords(reader)
         } else if json {
@@ -57,11 +53,7 @@ struct InspectCommand: ParsableCommand {
         let walker = SegmentWalker(reader: reader)
         var undecodable = 0
         while true {
-            let more: Bool
-            do { more = try walker.next() } catch {
-                throw fail(error.description, code: ExitCodes.code(for: error))
-            }
-            guard more else { break }
+            guard try walker.next() else { break }
             let location = walker.location
             let bytes = Array(walker.record)
             var line = "{\"frame\":\(location.frame),\"record\":\(location.record),\"offset\":\(location.byteInFrame)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrailSupport
 
 /// What every job shares: where its metrics go and how it logs. A job's body runs inside
 /// `run`, which times it, records success or failure with the exit code, and publishes the
@@ -27,7 +28,7 @@ struct JobOptions: ParsableArguments {
         var failure: (any Error)?
         do { try await body(metrics) } catch { failure = error }
         let ended = Date()
-        let code = failure.map { GoldmaneTrail.exitCode(for: $0).rawValue } ?? 0
+        let code = failure.map { ($0 as? any TrailError)?.exitStatus.rawValue ?? GoldmaneTrail.exitCode(for: $0).rawValue } ?? 0
         metrics.set("goldmane_trail_last_run_timestamp_seconds", ended.timeIntervalSince1970.rounded())
         metrics.set("goldmane_trail_last_run_duration_seconds", (ended.timeIntervalSince(started) * 1000).rounded() / 1000)
         metrics.set("goldmane_trail_last_run_exit_code", Int(code))

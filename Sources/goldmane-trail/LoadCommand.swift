@@ -1,4 +1,5 @@
 import ArgumentParser
+import TrailSupport
 import Foundation
 import Load
 import TrailFormat
@@ -40,7 +41,7 @@ struct LoadCommand: AsyncParsableCommand {
         for path in batches {
             let batch: EdgeBatch
             do { batch = try EdgeBatch.read(path: path) } catch {
-                throw fail("\(error)", code: ExitCodes.dataError)
+                throw fail("\(error)", code: .dataError)
             }
             do {
                 switch try BatchLoader(connection: connection).load(batch, name: path) {
@@ -56,9 +57,9 @@ struct LoadCommand: AsyncParsableCommand {
                 Diagnostics.error(error.description)
                 refused += 1
             } catch {
-                throw fail(error.description, code: ExitCodes.code(for: error))
+                throw error
             }
         }
-        if refused > 0 { throw ExitCode(ExitCodes.dataError) }
+        if refused > 0 { throw ExitCode(ExitStatus.dataError.rawValue) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Report
+import TrailSupport
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,20 +49,24 @@ struct QueryCommand: ParsableCommand {
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Edges first seen after a time (what the digest reports).")
-        @Option(help: "A time (RFC 3339 UTC or Unix seconds) or a duration before now (24h, 7d).") var since: String
+        @Option(help: "A time (RFC 3339 UTC or Unix seconds) or a duration before now (24h, 7d).") var since: Since
         @OptionGroup var output: Output
 
-        func validate() throws { _ = try start() }
-
-        func start() throws -> Int64 {
-            if let seconds = DurationArgument.seconds(since), since.last.map({ "smhd".contains($0) }) == true {
-                return Int64(Date().timeIntervalSince1970) - seconds
+        /// A duration with its unit (`24h`: that long before now), else a time.
+        struct Since: ExpressibleByArgument {
+            let start: Int64
+            init?(argument: String) {
+                if argument.last.map({ "smhd".contains($0) }) == true, let span = TimeSpan(argument) {
+                    start = TimeArgument.now - span.seconds
+                } else if let time = TimeArgument(argument: argument) {
+                    start = time.seconds
+                } else {
+                    return nil
+                }
             }
-            guard let time = try TimeArgument.parse(since, option: "--since") else { throw ValidationError("--since is required") }
-            return time
         }
 
-        func run() throws { try output.print(.new(since: try start())) }
+        func run() throws { try output.print(.new(since: since.start)) }
     }
 
     struct Denied: ParsableCommand {

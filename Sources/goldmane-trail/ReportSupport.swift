@@ -7,24 +7,12 @@ import TrailDatabase
 /// exit codes for report failures, and writing output to stdout or a file.
 enum ReportSupport {
     static func store() throws -> ReportStore {
-        do { return ReportStore(try PostgresConnection()) } catch {
-            throw fail(error.description, code: ExitCodes.code(for: error))
-        }
+        return ReportStore(try PostgresConnection())
     }
 
-    static func exitCode(for error: ReportError) -> Int32 {
-        switch error.code {
-        case .database(let code): ExitCodes.code(for: DatabaseError(code, ""))
-        case .noSchema, .slackRejected: ExitCodes.config
-        case .slackUnavailable, .graphviz: ExitCodes.unavailable
-        case .badArgument: ExitCodes.usage
-        case .output: ExitCodes.cannotCreate
-        }
-    }
-
-    /// Runs a report step, turning its failure into the documented exit.
+    /// Runs a report step; its failure (a `ReportError`) carries its exit status.
     static func run<T>(_ body: () throws(ReportError) -> T) throws -> T {
-        do { return try body() } catch { throw fail(error.description, code: exitCode(for: error)) }
+        try body()
     }
 
     /// Writes `text` to `path` (replaced atomically), or to standard output when nil or `-`.
@@ -34,7 +22,7 @@ enum ReportSupport {
             return
         }
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw fail("cannot write \(path): \(error.localizedDescription)", code: ExitCodes.cannotCreate)
+            throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate)
         }
     }
 }

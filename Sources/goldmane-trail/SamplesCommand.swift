@@ -13,7 +13,7 @@ struct SamplesCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Start of the first window (RFC 3339 UTC or Unix seconds), aligned to the window.")
-    var start = "2026-11-27T01:30:00Z"
+    var start = TimeArgument(argument: "2026-11-27T01:30:00Z")!
 
     @Option(help: "How many consecutive windows.")
     var windows = 12
@@ -41,18 +41,17 @@ struct SamplesCommand: ParsableCommand {
 
     func validate() throws {
         guard windows > 0, windowMinutes > 0, scale > 0, activity > 0 else { throw ValidationError("--windows, --window-minutes, --scale and --activity must be positive") }
-        guard let start = try TimeArgument.parse(start, option: "--start") else { return }
-        guard start % (Int64(windowMinutes) * 60) == 0 else { throw ValidationError("--start must be aligned to the window length") }
+        guard start.seconds % (Int64(windowMinutes) * 60) == 0 else { throw ValidationError("--start must be aligned to the window length") }
     }
 
     func run() throws {
         if let distinctKeys {
             guard distinctKeys > 0, items > 0, itemsPerBucket > 0 else { throw ValidationError("--distinct-keys, --items and --items-per-bucket must be positive") }
-            let summary = try HighCardinalityArchive(start: UTCTime.parse(start)!, distinctKeys: distinctKeys, items: items, itemsPerBucket: itemsPerBucket).write(to: out)
+            let summary = try HighCardinalityArchive(start: start.seconds, distinctKeys: distinctKeys, items: items, itemsPerBucket: itemsPerBucket).write(to: out)
             print("wrote \(summary.segments.count) segments, \(summary.items) items over \(distinctKeys) distinct keys, \(summary.bytes) bytes under \(out)")
             return
         }
-        let spec = SampleArchive.Spec(start: UTCTime.parse(start)!, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
+        let spec = SampleArchive.Spec(start: start.seconds, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
         let summary = try SampleArchive(spec: spec).write(to: out)
         print("wrote \(summary.segments.count) segments, \(summary.items) items, \(summary.bytes) bytes (\(String(format: "%.1f", Double(summary.bytes) / Double(max(summary.items, 1)))) bytes per item) under \(out)")
     }

@@ -13,7 +13,7 @@ struct SummaryCommand: ParsableCommand {
     func run() throws {
         let loaded: EdgeBatch
         do { loaded = try EdgeBatch.read(path: batch) } catch {
-            throw fail("\(error)", code: ExitCodes.dataError)
+            throw fail("\(error)", code: .dataError)
         }
         print(EdgeSummary.render(loaded))
     }

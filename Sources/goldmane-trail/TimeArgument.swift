@@ -1,27 +1,37 @@
+import Foundation
 import ArgumentParser
 import TrailFormat
+import TrailSupport
 
-/// A time option (RFC 3339 UTC or Unix seconds), checked in `validate()`.
-enum TimeArgument {
-    static func parse(_ text: String?, option: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let seconds = UTCTime.parse(text) else { throw ValidationError("\(option): \(text) is not RFC 3339 UTC or Unix seconds") }
-        return seconds
+/// A time option: RFC 3339 UTC (`2026-11-27T04:30:00Z`) or Unix seconds. Parsed once, by
+/// argument-parser, which names the option and the bad value when it does not parse.
+struct TimeArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    let seconds: Int64
+
+    init?(argument: String) {
+        guard let seconds = UTCTime.parse(argument) else { return nil }
+        self.seconds = seconds
     }
+
+    var description: String { UTCTime.rfc3339(seconds) }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970) }
 }
 
-/// A duration option: `900s`, `15m`, `24h`, `7d`, or plain seconds.
-enum DurationArgument {
-    static func seconds(_ text: String) -> Int64? {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let value: Int64?
-        if let unit = text.last, let multiplier = units[unit] { value = Int64(text.dropLast()).map { $0 * multiplier } } else { value = Int64(text) }
-        guard let value, value > 0 else { return nil }
-        return value
+/// A duration option (`90m`, `24h`, `7d`, `900s`, or seconds): `TimeSpan`, parsed once.
+struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    let span: TimeSpan
+    var seconds: Int64 { span.seconds }
+
+    init?(argument: String) {
+        guard let span = TimeSpan(argument) else { return nil }
+        self.span = span
     }
 
-    static func parse(_ text: String, option: String) throws -> Int64 {
-        guard let seconds = seconds(text) else { throw ValidationError("\(option) \(text): expected a duration such as 90m, 24h or 7d") }
-        return seconds
+    /// For defaults written in the source (`"30m"`): a bad one is a bug.
+    init(_ text: String) {
+        span = TimeSpan(text)!
     }
+
+    var description: String { span.description }
 }

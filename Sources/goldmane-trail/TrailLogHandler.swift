@@ -1,3 +1,4 @@
+import TrailSupport
 import Foundation
 import Logging
 import Synchronization

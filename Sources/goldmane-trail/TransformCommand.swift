@@ -38,14 +38,14 @@ struct TransformCommand: AsyncParsableCommand {
         let progress = ProgressBar(label: "transform")
         do { result = try transform.run { progress?.update($0) } } catch {
             progress?.finish()
-            throw fail(error.description, code: ExitCodes.code(for: error))
+            throw error
         }
         progress?.finish()
         metrics.set("goldmane_trail_segments_corrupt", result.batch.header.skippedInputs.count)
         metrics.set("goldmane_trail_items_loaded", result.batch.header.items.read)
         for warning in result.warnings { Diagnostics.warning(warning) }
         do { try result.batch.write(to: output) } catch {
-            throw fail("cannot write \(output): \(error)", code: ExitCodes.cannotCreate)
+            throw fail("cannot write \(output): \(error)", code: .cannotCreate)
         }
         let header = result.batch.header
         print("wrote \(output): \(header.edgeRows) edge rows, \(header.wideRows) wide rows from \(header.inputs.count) segments (\(header.items.read) items read, \(header.items.duplicates + header.items.conflictingDuplicates) duplicates, \(header.dropped.all.values.reduce(0, +)) dropped)")

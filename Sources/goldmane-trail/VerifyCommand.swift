@@ -1,4 +1,5 @@
 import ArgumentParser
+import TrailSupport
 import Foundation
 import TrailFormat
 
@@ -23,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw fail("\(path): no such file or directory", code: ExitCodes.noInput)
+                throw fail("\(path): no such file or directory", code: .noInput)
             }
             let files = isDirectory.boolValue ? try segments(in: path) : [path]
             for file in files {
@@ -44,12 +45,12 @@ struct VerifyCommand: ParsableCommand {
                 }
             }
         }
-        if failures > 0 { throw ExitCode(ExitCodes.dataError) }
+        if failures > 0 { throw ExitCode(ExitStatus.dataError.rawValue) }
     }
 
     private func segments(in directory: String) throws -> [String] {
         guard let listing = ArchiveListing(directory: directory) else {
-            throw fail("\(directory): cannot list the directory", code: ExitCodes.noInput)
+            throw fail("\(directory): cannot list the directory", code: .noInput)
         }
         return (listing.sealed + listing.unsealed).sorted()
     }

@@ -1,5 +1,6 @@
 import Testing
 import TrailFormat
+import TrailSupport
 @testable import Load
 @testable import TrailDatabase
 
@@ -26,11 +27,30 @@ import TrailFormat
         #expect(secrets.contains("p@ss-w0rd"))
         #expect(secrets.contains("env-secret"))
         let message = "FATAL: password authentication failed for user \"trail\" (p@ss-w0rd, p%40ss-w0rd, env-secret)"
-        let redacted = PostgresConnection.redact(message, secrets)
+        let redacted = SecretRedaction(secrets)(message)
         #expect(!redacted.contains("p@ss-w0rd") && !redacted.contains("p%40ss-w0rd") && !redacted.contains("env-secret"))
         #expect(redacted.contains("[redacted]"))
         let keyword = PostgresConnection.secrets(in: "host=db password='with space' dbname=x", environment: [:])
         #expect(keyword.contains("with space"))
+    }
+
+    /// URIs libpq cannot parse: its error quotes the URI, password and all.
+    @Test(arguments: ["postgresql://trail:S3cr3t-pw@[::1/db", "postgresql://trail:S3cr3t-pw@[]/db", "postgresql://trail:S3cr3t-pw@[::1]x/db",
+                      "postgres://trail:S3cr3t%2Dpw@host:badport/db"])
+    func unparseableURIsAreRedacted(uri: String) {
+        let redaction = SecretRedaction(PostgresConnection.secrets(in: uri, environment: [:]))
+        for message in ["invalid URI query parameter: \"\(uri)\"", "missing \"=\" after \"\(uri)\" in connection info string",
+                        "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"\(uri)\""] {
+            let shown = redaction(message)
+            #expect(!shown.contains("S3cr3t"), "\(shown)")
+        }
+    }
+
+    @Test func credentialsInAnyURIOrKeywordAreScrubbed() {
+        let text = "failed: postgresql://u:hunter22@db/x and host=db password='a b c' and password=plain123 and https://x:y-z-w@h/p"
+        let shown = SecretRedaction.scrubCredentials(text)
+        for secret in ["hunter22", "a b c", "plain123", "y-z-w"] { #expect(!shown.contains(secret), "\(shown)") }
+        #expect(shown.contains("postgresql://[redacted]@db/x"))
     }
 
     @Test(arguments: [
@@ -56,7 +76,7 @@ import TrailFormat
 
     @Test func theMigrationsShipInTheBuild() throws {
         let migrations = try Migrator.bundled()
-        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor", "0006_load_failures"])
+        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor", "0006_load_failures", "0007_ledger_settings"])
         #expect(migrations[0].sql.contains("PRIMARY KEY (src_ns, dst_ns, action)"))
     }
 }

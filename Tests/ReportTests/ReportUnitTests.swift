@@ -12,21 +12,21 @@ import TrailFormat
             CoverageRange(cluster: "c", start: 260, end: 400, captured: true, reason: ""),
             CoverageRange(cluster: "c", start: 150, end: 300, captured: true, reason: ""),
         ]
-        let coverage = Coverage(start: 0, end: 500, clusters: ["c"], ranges: ranges)
+        let coverage = WindowCoverage(start: 0, end: 500, clusters: ["c"], ranges: ranges)
         #expect(coverage.capturedSeconds == ["c": 300])
         #expect(coverage.gaps == [
-            Coverage.Gap(cluster: "c", start: 0, end: 100, reason: Coverage.nothingLoaded),
-            Coverage.Gap(cluster: "c", start: 400, end: 500, reason: Coverage.nothingLoaded),
+            WindowCoverage.Gap(cluster: "c", start: 0, end: 100, reason: WindowCoverage.nothingLoaded),
+            WindowCoverage.Gap(cluster: "c", start: 400, end: 500, reason: WindowCoverage.nothingLoaded),
         ])
-        let holed = Coverage(start: 100, end: 400, clusters: ["c"], ranges: [ranges[0], ranges[1], ranges[2]])
-        #expect(holed.gaps == [Coverage.Gap(cluster: "c", start: 200, end: 260, reason: "goldmane unreachable")])
-        #expect(Coverage(start: 100, end: 200, clusters: ["c"], ranges: ranges).isComplete)
-        #expect(Coverage(start: 0, end: 10, clusters: [], ranges: []).gaps.count == 1)
+        let holed = WindowCoverage(start: 100, end: 400, clusters: ["c"], ranges: [ranges[0], ranges[1], ranges[2]])
+        #expect(holed.gaps == [WindowCoverage.Gap(cluster: "c", start: 200, end: 260, reason: "goldmane unreachable")])
+        #expect(WindowCoverage(start: 100, end: 200, clusters: ["c"], ranges: ranges).isComplete)
+        #expect(WindowCoverage(start: 0, end: 10, clusters: [], ranges: []).gaps.count == 1)
     }
 
     @Test(arguments: [(Int64(86_400), "24h"), (5400, "1h30m"), (604_800, "7d"), (172_800, "2d"), (45, "45s"), (0, "0s")])
     func durationsReadAsOperatorsWriteThem(seconds: Int64, text: String) {
-        #expect(Coverage.duration(seconds) == text)
+        #expect(WindowCoverage.duration(seconds) == text)
     }
 
     @Test func mrkdwnEscapesControlCharactersAndNamesAreInert() {
@@ -48,7 +48,7 @@ import TrailFormat
             edges.append(EdgeRow(srcNs: long + "-" + String(index), dstNs: destination, action: action, totals: totals))
         }
         let digest = Digest(windowStart: 0, windowEnd: 86_400, edges: edges,
-                            coverage: Coverage(start: 0, end: 86_400, clusters: ["c"], ranges: []))
+                            coverage: WindowCoverage(start: 0, end: 86_400, clusters: ["c"], ranges: []))
         for maxEdges in [10, 1000] {
             let message = DigestMessage(maxEdges: maxEdges).render(digest)
             #expect(message.blocks.count <= DigestMessage.blockLimit)
@@ -112,7 +112,7 @@ import TrailFormat
                                action: "allow", reporter: "src", totals: totals, days: ["2026-11-27"])
         }
         let report = EgressReport(rows: [row("db", 5432, "tcp"), row("db", 0, "icmp"), row("cache", 0, "icmp"), row("cache", 7, "x\ny")],
-                                  coverage: Coverage(start: 0, end: 15, clusters: ["c"], ranges: []))
+                                  coverage: WindowCoverage(start: 0, end: 15, clusters: ["c"], ranges: []))
         let (policies, skipped) = NetworkPolicyWriter.policies(for: report)
         #expect(skipped.isEmpty)
         let yaml = policies[0].yaml

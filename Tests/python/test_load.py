@@ -267,3 +267,31 @@ def test_a_second_writer_waits_then_gives_up_with_its_own_code(database, tmp_pat
         pause.unlink()
         process.communicate(timeout=120)
     assert process.returncode == 0
+
+
+def test_etl_with_other_settings_exits_65_naming_both_until_a_replay(database, tmp_path):
+    """The command line around EtlJob's refusal (the job itself: Tests/JobsTests)."""
+    archive = tmp_path / "archive"
+    segments = sorted(glob.glob(os.path.join(SAMPLES, "**/*.seg"), recursive=True))
+    for path in segments:
+        target = archive / os.path.relpath(path, SAMPLES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path in segments[:6]:
+            shutil.copy(path, target)
+    database.trail("etl", "--archive", str(archive))
+    for path in segments[6:]:
+        shutil.copy(path, archive / os.path.relpath(path, SAMPLES))
+    before = database.dump()
+    refused = database.trail("etl", "--archive", str(archive), "--service-identity-namespaces", "dbaas", check=False)
+    assert refused.returncode == 65, refused.stderr
+    assert "--service-identity-namespaces dbaas,kube-system,monitoring " in refused.stderr
+    assert "--service-identity-namespaces dbaas " in refused.stderr
+    assert "goldmane-trail replay" in refused.stderr
+    assert database.dump() == before
+    assert database.psql("SELECT count(*) FROM load_failures") == [["0"]]
+    database.trail("replay", "--archive", str(archive), "--service-identity-namespaces", "dbaas")
+    after = database.trail("etl", "--archive", str(archive), "--service-identity-namespaces", "dbaas")
+    assert "0 segments loaded, 12 already loaded, 0 refused" in after.stdout
+    health = database.trail("health", "--at", "2026-11-27T04:40:00Z", check=False)
+    assert "the tables were built with --service-identity-namespaces dbaas --service-identity-label" in health.stdout
+    assert database.psql("SELECT count(DISTINCT settings_fingerprint) FROM load_ledger") == [["1"]]

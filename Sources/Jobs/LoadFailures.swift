@@ -15,7 +15,8 @@ struct LoadFailures {
         }
     }
 
-    func record(_ path: String, _ reason: String) {
+    /// Records the failure; a failure to record it becomes a warning for `warn`.
+    func record(_ path: String, _ reason: String, warn: (String) -> Void) {
         let name = (path as NSString).lastPathComponent
         do {
             try connection.execute("""
@@ -24,7 +25,7 @@ struct LoadFailures {
                     attempts = load_failures.attempts + 1
                 """, [name, reason])
         } catch {
-            Diagnostics.warning("cannot record the failure of \(name) in load_failures: \(error.description)")
+            warn("cannot record the failure of \(name) in load_failures: \(error.description)")
         }
     }
 

@@ -1,4 +1,5 @@
 import TrailFormat
+import TrailSupport
 
 /// One row of the `coverage` table (times in Unix seconds).
 public struct CoverageRange: Sendable, Equatable {
@@ -11,7 +12,7 @@ public struct CoverageRange: Sendable, Equatable {
 
 /// How much of a window the loaded data covers, per cluster: the stretches nothing was
 /// captured or loaded for, with the reasons capture recorded.
-public struct Coverage: Sendable, Equatable, Encodable {
+public struct WindowCoverage: Sendable, Equatable, Encodable {
     public struct Gap: Sendable, Equatable, Encodable {
         public var cluster: String
         public var start: Int64
@@ -74,17 +75,7 @@ public struct Coverage: Sendable, Equatable, Encodable {
     }
 
     /// `3h`, `1h30m`, `45s`, `24h`, `2d4h`: days only from 48 hours on.
-    public static func duration(_ seconds: Int64) -> String {
-        if seconds <= 0 { return "0s" }
-        var parts: [String] = []
-        var rest = seconds
-        let units: [(String, Int64)] = [("d", seconds >= 172_800 ? 86_400 : Int64.max), ("h", 3600), ("m", 60), ("s", 1)]
-        for (unit, size) in units where rest >= size {
-            parts.append("\(rest / size)\(unit)")
-            rest %= size
-        }
-        return parts.joined()
-    }
+    public static func duration(_ seconds: Int64) -> String { TimeSpan.format(seconds) }
 
     static func union(_ intervals: [(Int64, Int64)]) -> [(Int64, Int64)] {
         var merged: [(Int64, Int64)] = []

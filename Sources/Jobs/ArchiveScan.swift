@@ -1,0 +1,37 @@
+import Foundation
+import TrailFormat
+import TrailSupport
+
+/// The archive as the jobs read it: its sealed segments, each scanned once (opened, header
+/// and footer checked, bytes hashed) when a job needs more than its name, and its unsealed
+/// files (left for capture to recover).
+public struct ArchiveScan {
+    public let directory: String
+    public let listing: ArchiveListing
+
+    /// Lists `directory`; exit 66 when it is not a directory that can be listed.
+    public init(directory: String) throws(JobFailure) {
+        guard let listing = ArchiveListing(directory: directory) else {
+            throw JobFailure(.noInput, "\(directory): no such directory, or it cannot be listed")
+        }
+        self.directory = directory
+        self.listing = listing
+    }
+
+    public var sealedNames: Set<String> { Set(listing.sealed.map(Self.name)) }
+
+    public static func name(_ path: String) -> String { (path as NSString).lastPathComponent }
+
+    /// Scans every sealed segment whose name is not in `known` (a name already loaded is
+    /// skipped without opening the file: sealed segments never change, and their names,
+    /// cluster and window, are unique). Segments that cannot be scanned are returned apart,
+    /// with their error.
+    public func scan(skippingNames known: Set<String> = []) -> (segments: [ScannedSegment], failed: [SegmentError]) {
+        var segments: [ScannedSegment] = []
+        var failed: [SegmentError] = []
+        for path in listing.sealed where !known.contains(Self.name(path)) {
+            do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch { failed.append(error) }
+        }
+        return (segments, failed)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Load
+import TrailDatabase
+import TrailFormat
+import TrailSupport
+import Transform
+
+/// `goldmane-trail etl`: every sealed segment of the archive that the ledger does not have
+/// yet, in time order, each transformed on its own and loaded in its own transaction, so a
+/// crash at any point loses nothing and a rerun finishes the job.
+///
+/// Identity is decided here, once: a segment whose name is in the ledger is not opened; any
+/// other is scanned (one read, hashed) and skipped when its content is in the ledger or was
+/// already taken in this run under another name. The loader checks the ledger again inside
+/// each transaction (another writer cannot slip in: the caller holds the writer lock).
+///
+/// Before anything changes, the settings the tables were built with are compared with the
+/// settings of this run: a difference stops the job (exit 65) and names both.
+public struct EtlJob {
+    public var archive: String
+    public var settings: TransformSettings
+
+    public init(archive: String, settings: TransformSettings) {
+        self.archive = archive
+        self.settings = settings
+    }
+
+    /// What happened, as it happens (for logs, output and progress).
+    public enum Event: Sendable, Equatable {
+        case unsealed(path: String)
+        case warning(String)
+        case loaded(path: String, items: Int64, edgeRows: Int, wideRows: Int)
+        case skipped(path: String, reason: String)
+        case failed(path: String, reason: String)
+        case progress(done: Int, total: Int)
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var loaded = 0
+        /// Segments already in the ledger (by name or by content), or skipped by the loader.
+        public var alreadyLoaded = 0
+        public var failed = 0
+        public var items: Int64 = 0
+        public var edgeRows = 0
+        public var wideRows = 0
+
+        public init() {}
+
+        /// Counts one event (the job's own summary and a caller's running tally agree).
+        public mutating func count(_ event: Event) {
+            switch event {
+            case .loaded(_, let items, let edgeRows, let wideRows):
+                loaded += 1
+                self.items += items
+                self.edgeRows += edgeRows
+                self.wideRows += wideRows
+            case .skipped: alreadyLoaded += 1
+            case .failed: failed += 1
+            case .unsealed, .warning, .progress: break
+            }
+        }
+    }
+
+    /// Runs on `connection`, which holds the writer lock on a migrated schema. Segments that
+    /// cannot be loaded are reported, recorded in `load_failures` and counted; the others
+    /// load. Throws when the database fails, or when the settings differ (nothing changed).
+    public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
+        var summary = Summary()
+        func emit(_ event: Event) {
+            summary.count(event)
+            events(event)
+        }
+        let archive = try ArchiveScan(directory: archive)
+        for path in archive.listing.unsealed { emit(.unsealed(path: path)) }
+        let requested = RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current)
+        if let mismatch = try SettingsMismatch.check(connection, requested: requested) {
+            throw JobFailure(.dataError, "etl stopped before loading anything: \(mismatch.description)")
+        }
+        let ledger = try connection.execute("SELECT segment, sha256 FROM load_ledger").rows
+        let loadedNames = Set(ledger.compactMap { $0[0] })
+        let loadedHashes = Set(ledger.compactMap { $0[1] })
+        let failures = LoadFailures(connection: connection, archiveNames: archive.sealedNames)
+        func fail(_ path: String, _ reason: String) {
+            failures.record(path, reason) { emit(.warning($0)) }
+            emit(.failed(path: path, reason: reason))
+        }
+
+        let scanned = archive.scan(skippingNames: loadedNames)
+        summary.alreadyLoaded += archive.listing.sealed.count - scanned.segments.count - scanned.failed.count
+        for error in scanned.failed { fail(error.path, error.description) }
+        var pending: [ScannedSegment] = []
+        var taken: [String: String] = [:]
+        for segment in scanned.segments {
+            if loadedHashes.contains(segment.sha256) {
+                summary.alreadyLoaded += 1
+            } else if let first = taken[segment.sha256] {
+                emit(.skipped(path: segment.path, reason: "same content as \(first), loaded once"))
+            } else {
+                taken[segment.sha256] = segment.path
+                pending.append(segment)
+            }
+        }
+        pending.sort { ($0.header.windowStart, $0.path) < ($1.header.windowStart, $1.path) }
+
+        for (index, segment) in pending.enumerated() {
+            events(.progress(done: index, total: pending.count))
+            let output: TransformJob.Output
+            do { output = try TransformJob(segments: [segment], settings: settings).run() } catch {
+                fail(segment.path, error.description)
+                continue
+            }
+            for warning in output.warnings { emit(.warning(warning)) }
+            do {
+                switch try BatchLoader(connection: connection).load(output.batch, name: segment.path) {
+                case .loaded(let edges, let wide):
+                    failures.clear(segment.path)
+                    emit(.loaded(path: segment.path, items: output.batch.header.items.read, edgeRows: edges, wideRows: wide))
+                case .skipped(let reason):
+                    emit(.skipped(path: segment.path, reason: reason))
+                }
+            } catch {
+                // When this segment's data, not the database, is the problem: name it, record
+                // it, and go on with the others.
+                guard error.code == .refused || error.isDataError else { throw error }
+                fail(segment.path, "not loaded: \(error.description)")
+            }
+        }
+        events(.progress(done: pending.count, total: pending.count))
+        return summary
+    }
+}
+
+/// etl loaded what it could, and some segments could not be loaded (named as they failed,
+/// and in `load_failures`).
+public struct SegmentsNotLoaded: TrailError {
+    public let count: Int
+    public init(count: Int) { self.count = count }
+    public var exitStatus: ExitStatus { .dataError }
+    public var description: String {
+        "\(count) segment\(count == 1 ? "" : "s") could not be loaded (named above and in the load_failures table; `health` reports them until they load or leave the archive)"
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Load
+import TrailDatabase
+import TrailFormat
+import TrailSupport
+
+/// `goldmane-trail health`: is the trail fresh? Judged by the trail's own clock: a segment
+/// counts no later than its `sealed_at` and no later than what it captured, loaded data no
+/// later than its `loaded_at`, so no item's time can make the trail look fresh.
+public struct HealthCheck {
+    public struct Finding: Sendable, Equatable {
+        public var stale: Bool
+        public var text: String
+        public init(stale: Bool, text: String) {
+            self.stale = stale
+            self.text = text
+        }
+    }
+
+    public var now: Int64
+    public var maxAge: Int64
+
+    public init(now: Int64, maxAge: Int64) {
+        self.now = now
+        self.maxAge = maxAge
+    }
+
+    var limit: String { Self.age(maxAge) }
+
+    static func age(_ seconds: Int64) -> String { TimeSpan.format(seconds) }
+
+    /// The newest sealed segment of each cluster in the archive.
+    public func archive(_ directory: String) throws -> (findings: [Finding], newestEnd: Int64?) {
+        let archive = try ArchiveScan(directory: directory)
+        var newest: [String: (path: String, end: Int64)] = [:]
+        for path in archive.listing.sealed {
+            guard let reader = try? SegmentReader(path: path) else { continue }
+            // As fresh as what it captured (an interrupted run's window is not), but never
+            // fresher than the moment capture sealed it.
+            let sealedAt = UTCTime.parse(reader.footer.sealedAt)
+            let capturedEnd = reader.footer.coverage.captured.map(\.to).max() ?? reader.header.windowStart
+            let end = min(capturedEnd, sealedAt ?? capturedEnd)
+            if newest[reader.header.cluster].map({ end > $0.end }) ?? true {
+                newest[reader.header.cluster] = (path, end)
+            }
+        }
+        guard !newest.isEmpty else {
+            return ([Finding(stale: true, text: "archive STALE: no sealed segment in \(directory) (has capture ever run?)")], nil)
+        }
+        let findings = newest.keys.sorted().map { cluster in
+            let (path, end) = newest[cluster]!
+            let age = now - end
+            let name = ArchiveScan.name(path)
+            if age > maxAge {
+                return Finding(stale: true, text: "archive STALE: cluster \(cluster): the newest sealed segment \(name) ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(limit)): capture has sealed nothing since \(UTCTime.rfc3339(end))")
+            }
+            return Finding(stale: false, text: "archive fresh: cluster \(cluster): the newest sealed segment \(name) ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(limit))")
+        }
+        return (findings, newest.values.map(\.end).max())
+    }
+
+    public struct DatabaseState: Sendable {
+        public var findings: [Finding] = []
+        public var newestData: Int64?
+        public var failedSegments = 0
+    }
+
+    /// The newest loaded data of each cluster, the segments etl could not load, and the
+    /// settings the tables were built with (more than one set of settings is a failure).
+    public func database(_ connection: PostgresConnection) throws(DatabaseError) -> DatabaseState {
+        var state = DatabaseState()
+        let rows: [[String?]]
+        do {
+            rows = try connection.execute("""
+                SELECT cluster, extract(epoch FROM max(least(data_end, loaded_at)))::bigint, extract(epoch FROM max(loaded_at))::bigint
+                FROM load_ledger GROUP BY cluster ORDER BY cluster
+                """).rows
+        } catch where error.sqlState == "42P01" {
+            state.findings = [Finding(stale: true, text: "database STALE: no goldmane-trail tables: nothing was ever loaded (run the etl)")]
+            return state
+        }
+        let failed = (try? connection.execute("SELECT segment, reason, attempts FROM load_failures ORDER BY segment").rows) ?? []
+        state.failedSegments = failed.count
+        state.findings += failed.map { row in
+            Finding(stale: true, text: "database FAILING: segment \(row[0] ?? "?") could not be loaded (\(row[2] ?? "1") attempts): \(row[1] ?? "")")
+        }
+        state.findings += settingsFindings(connection)
+        guard !rows.isEmpty else {
+            state.findings.append(Finding(stale: true, text: "database STALE: nothing loaded yet (the load ledger is empty)"))
+            return state
+        }
+        state.newestData = rows.compactMap { $0[1].flatMap { Int64($0) } }.max()
+        state.findings += rows.map { row in
+            let cluster = row[0] ?? ""
+            guard let end = row[1].flatMap({ Int64($0) }) else {
+                return Finding(stale: true, text: "database STALE: cluster \(cluster): loaded segments hold no data")
+            }
+            let loadedAt = row[2].flatMap { Int64($0) }.map { ", last load \(UTCTime.rfc3339($0))" } ?? ""
+            let age = now - end
+            if age > maxAge {
+                return Finding(stale: true, text: "database STALE: cluster \(cluster): the newest loaded data ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(limit))\(loadedAt): the etl has loaded nothing newer since")
+            }
+            return Finding(stale: false, text: "database fresh: cluster \(cluster): the newest loaded data ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(limit))\(loadedAt)")
+        }
+        return state
+    }
+
+    /// The settings of the loaded rows: one line when they agree, a failure when they do not.
+    func settingsFindings(_ connection: PostgresConnection) -> [Finding] {
+        // A schema from before settings were recorded (health does not migrate) has no column.
+        guard let loaded = try? RecordedSettings.loaded(connection) else { return [] }
+        var findings: [Finding] = []
+        switch loaded.settings.count {
+        case 0: break
+        case 1: findings.append(Finding(stale: false, text: "database settings: the tables were built with \(loaded.settings[0].description)"))
+        default:
+            findings.append(Finding(stale: true, text: "database FAILING: the tables mix rows built with \(loaded.settings.map(\.description).joined(separator: " and ")): run `goldmane-trail replay` with the settings you want"))
+        }
+        if loaded.unrecorded > 0 {
+            findings.append(Finding(stale: false, text: "database settings: \(loaded.unrecorded) segments were loaded before settings were recorded (a replay records them)"))
+        }
+        return findings
+    }
+}

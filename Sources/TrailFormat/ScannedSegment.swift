@@ -1,0 +1,26 @@
+import Foundation
+
+/// One sealed segment as the jobs know it before reading its records: where it is, its
+/// identity (the SHA-256 of its bytes, as `sha256sum` prints it) and its checked header and
+/// footer. Made with one open of the file: the header and footer are checked as
+/// `SegmentReader` checks them, and the bytes are hashed through the same descriptor. The
+/// records are read later, once, by whoever folds them.
+public struct ScannedSegment: Sendable, Equatable {
+    public let path: String
+    public let sha256: String
+    public let header: SegmentHeader
+    public let footer: SegmentFooter
+    public let size: Int
+
+    public init(path: String) throws(SegmentError) {
+        let reader = try SegmentReader(path: path)
+        self.path = path
+        sha256 = try ContentHash.sha256(file: reader.file)
+        header = reader.header
+        footer = reader.footer
+        size = reader.fileSize
+    }
+
+    /// The file name: the segment's name in the ledger.
+    public var name: String { (path as NSString).lastPathComponent }
+}
