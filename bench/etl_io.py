@@ -21,7 +21,7 @@ import time
 import uuid
 
 START = "2026-11-27T00:00:00Z"
-CALL = re.compile(r"^(?:\[pid\s+\d+\]\s+)?(\w+)\((.*)\)\s+=\s+(-?\d+)")
+CALL = re.compile(r"^(?:\[pid\s+\d+\]\s+|\d+\s+)?(\w+)\((.*)\)\s+=\s+(-?\d+)")
 SEGMENT = re.compile(r"\d+<([^<>]*\.seg)>")
 
 

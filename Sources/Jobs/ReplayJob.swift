@@ -6,11 +6,11 @@ import TrailSupport
 import Transform
 
 /// `goldmane-trail replay`: rebuilds the tables from the archive with the current code and
-/// settings. Everything happens in one transaction: shadow tables are filled exactly as a
-/// clean `etl` fills the live ones (each segment folded on its own and merged, with its own
-/// ledger rows and counts), then their rows replace the live rows (`ProjectionSwap`). A
-/// reader sees the old tables or the new ones, whatever its isolation level; a failure or a
-/// kill changes nothing. Segments whose data overlap (a window captured twice) are folded
+/// settings. Shadow tables are filled exactly as a clean `etl` fills the live ones (each
+/// segment folded on its own and merged, with its own ledger rows and counts), then, in one
+/// transaction, their rows replace the live rows (`ProjectionSwap`). A reader sees the old
+/// tables or the new ones, whatever its isolation level; a failure or a kill before that
+/// transaction commits leaves the live tables as they were. Segments whose data overlap (a window captured twice) are folded
 /// together, so an item they share counts once.
 public struct ReplayJob {
     public var archive: String
@@ -67,7 +67,10 @@ public struct ReplayJob {
         }
         let groups = Self.overlapping(selected)
 
-        try connection.execute("BEGIN")
+        // Each group is merged into the shadow tables in a transaction of its own, as etl
+        // commits each segment: one transaction for all would keep every superseded row
+        // version of the shadow tables alive to its end (twice the time, measured). Readers
+        // never look at the shadow tables; the swap is one transaction.
         do {
             try ProjectionSwap.prepareShadow(connection)
             let loader = BatchLoader(connection: connection, tables: .shadow, checkLedger: false)
@@ -75,20 +78,25 @@ public struct ReplayJob {
                 events(.progress(done: index, total: groups.count))
                 let output = try TransformJob(segments: group, settings: settings, skipCorrupt: skipCorrupt).run()
                 for warning in output.warnings { events(.warning(warning)) }
+                try connection.execute("BEGIN")
                 try loader.merge(output.batch)
+                try connection.execute("COMMIT")
                 summary.segments += output.batch.header.inputs.count
                 summary.skippedCorrupt += output.batch.header.skippedInputs.count
                 summary.items += output.batch.header.items.read
             }
             events(.progress(done: groups.count, total: groups.count))
             PausePoint.replayBuilt.reach()
+            try connection.execute("BEGIN")
             try ProjectionSwap.swap(connection)
             let counts = try connection.execute("SELECT (SELECT count(*) FROM edge), (SELECT count(*) FROM edge_wide)").rows.first
             summary.edgeRows = counts?[0].flatMap { Int($0) } ?? 0
             summary.wideRows = counts?[1].flatMap { Int($0) } ?? 0
             try connection.execute("COMMIT")
         } catch {
+            // The live tables are untouched; the shadow tables go (the next replay would drop them anyway).
             _ = try? connection.execute("ROLLBACK")
+            ProjectionSwap.dropShadow(connection)
             throw error
         }
         return summary

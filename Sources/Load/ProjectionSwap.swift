@@ -17,6 +17,13 @@ public enum ProjectionSwap {
         }
     }
 
+    /// Removes the shadow tables (after a failed replay); failures are ignored.
+    public static func dropShadow(_ connection: PostgresConnection) {
+        for (_, shadow) in ProjectionTables.shadow.all {
+            _ = try? connection.execute("DROP TABLE IF EXISTS \(shadow)")
+        }
+    }
+
     /// Inside the caller's transaction: the live tables' rows are replaced by the shadow
     /// tables' rows, and the shadow tables dropped. The live tables stay the same tables
     /// (no rename, no new relation), so MVCC holds for every reader at every isolation level:
