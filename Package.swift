@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
     ],
     targets: [
         // System libraries.
@@ -83,6 +84,13 @@ let package = Package(
         ),
         .target(name: "Report", dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport"], swiftSettings: strict),
 
+        // Kubernetes NetworkPolicy: the YAML, and what it admits of observed flows.
+        .target(
+            name: "Policy",
+            dependencies: ["TrailSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+
         // The jobs that span stages (etl, replay, health), above the stages: the command
         // line parses options and calls them; the tests drive them directly.
         .target(
@@ -142,6 +150,11 @@ let package = Package(
         .testTarget(
             name: "LoadTests",
             dependencies: ["Load", "TrailDatabase", "TrailFormat", "TrailSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["Policy", "TrailSupport", "TrailTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,12 +6,13 @@ import TrailSupport
 import Transform
 
 /// `goldmane-trail replay`: rebuilds the tables from the archive with the current code and
-/// settings. Shadow tables are filled exactly as a clean `etl` fills the live ones (each
-/// segment folded on its own and merged, with its own ledger rows and counts), then, in one
-/// transaction, their rows replace the live rows (`ProjectionSwap`). A reader sees the old
-/// tables or the new ones, whatever its isolation level; a failure or a kill before that
-/// transaction commits leaves the live tables as they were. Segments whose data overlap (a window captured twice) are folded
-/// together, so an item they share counts once.
+/// settings. Shadow tables are filled with what a clean `etl` would give: each segment's
+/// ledger rows with its own batch's counts, and the rows of each cluster's segments folded
+/// together, which equal the merge of their separate batches. Then, in one transaction, their
+/// rows replace the live rows (`ProjectionSwap`): a reader sees the old tables or the new
+/// ones, whatever its isolation level, and a failure or a kill before that transaction
+/// commits leaves the live tables as they were. Segments whose data overlap (a window
+/// captured twice) are folded together, so an item they share counts once.
 public struct ReplayJob {
     public var archive: String
     public var settings: TransformSettings
@@ -67,25 +68,40 @@ public struct ReplayJob {
         }
         let groups = Self.overlapping(selected)
 
-        // Each group is merged into the shadow tables in a transaction of its own, as etl
-        // commits each segment: one transaction for all would keep every superseded row
-        // version of the shadow tables alive to its end (twice the time, measured). Readers
-        // never look at the shadow tables; the swap is one transaction.
+        // Two folds. Each group of segments is folded on its own for its ledger rows, which
+        // carry that batch's row counts exactly as etl's do; each cluster's segments are folded
+        // together once for the rows, which take one merge instead of one per segment (merging
+        // segment by segment in one transaction kept every superseded row version alive:
+        // 14 s for the benchmark's day of archive, against 6.6 s this way). Readers never look
+        // at the shadow tables; the swap is one transaction of its own.
         do {
             try ProjectionSwap.prepareShadow(connection)
             let loader = BatchLoader(connection: connection, tables: .shadow, checkLedger: false)
+            try connection.execute("BEGIN")
+            var corrupt: Set<String> = []
             for (index, group) in groups.enumerated() {
-                events(.progress(done: index, total: groups.count))
+                events(.progress(done: index, total: groups.count + 1))
                 let output = try TransformJob(segments: group, settings: settings, skipCorrupt: skipCorrupt).run()
-                for warning in output.warnings { events(.warning(warning)) }
-                try connection.execute("BEGIN")
-                try loader.merge(output.batch)
-                try connection.execute("COMMIT")
+                for skipped in output.batch.header.skippedInputs {
+                    corrupt.insert(skipped.segment)
+                    events(.warning("skipped \(skipped.error)"))
+                }
+                try loader.recordInputs(output.batch)
                 summary.segments += output.batch.header.inputs.count
                 summary.skippedCorrupt += output.batch.header.skippedInputs.count
                 summary.items += output.batch.header.items.read
             }
-            events(.progress(done: groups.count, total: groups.count))
+            events(.progress(done: groups.count, total: groups.count + 1))
+            // One fold per cluster: items of two clusters are never copies of each other, even
+            // when their FlowKeys are byte for byte the same (etl never folds them together either).
+            let kept = Dictionary(grouping: selected.filter { !corrupt.contains($0.name) }, by: \.header.cluster)
+            for cluster in kept.keys.sorted() {
+                let all = try TransformJob(segments: kept[cluster]!, settings: settings).run()
+                for warning in all.warnings { events(.warning(warning)) }
+                try loader.mergeRows(all.batch)
+            }
+            try connection.execute("COMMIT")
+            events(.progress(done: groups.count + 1, total: groups.count + 1))
             PausePoint.replayBuilt.reach()
             try connection.execute("BEGIN")
             try ProjectionSwap.swap(connection)

@@ -43,6 +43,13 @@ public struct BatchLoader {
 
     /// Stages, merges and records `batch` inside the caller's transaction.
     public func merge(_ batch: EdgeBatch) throws(DatabaseError) {
+        try mergeRows(batch)
+        try recordInputs(batch)
+    }
+
+    /// Merges `batch`'s rows (edge and wide) inside the caller's transaction, without ledger
+    /// rows (replay records its segments' ledger rows from their own batches).
+    public func mergeRows(_ batch: EdgeBatch) throws(DatabaseError) {
         try connection.execute(ProjectionTables.stageEdge)
         try connection.execute(ProjectionTables.stageWide)
         try connection.copy("COPY stage_edge FROM STDIN", data: CopyText.edges(batch.edges))
@@ -51,8 +58,7 @@ public struct BatchLoader {
         try connection.execute(tables.mergeEdge)
         try connection.execute(tables.mergeWide)
         PausePoint.merged.reach()
-        try recordInputs(batch)
-        // Several batches may be merged in one transaction (replay): the next stages afresh.
+        // Several batches may be merged in one transaction: the next stages afresh.
         try connection.execute("DROP TABLE stage_edge, stage_wide")
     }
 
@@ -90,7 +96,8 @@ public struct BatchLoader {
         return nil
     }
 
-    private func recordInputs(_ batch: EdgeBatch) throws(DatabaseError) {
+    /// The ledger and coverage rows of `batch`'s inputs, with its row counts and settings.
+    public func recordInputs(_ batch: EdgeBatch) throws(DatabaseError) {
         let settings = RecordedSettings(batch.header)
         for input in batch.header.inputs {
             try connection.execute("""

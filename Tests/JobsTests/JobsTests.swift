@@ -23,8 +23,8 @@ import TrailDatabase
         }
     }
 
-    static func archive(windows: Int, from window: Int = 0, into directory: TemporaryDirectory) throws {
-        let spec = SampleArchive.Spec(start: start + Int64(window) * 900, windows: windows, windowSeconds: 900, activity: 0.5)
+    static func archive(windows: Int, from window: Int = 0, cluster: String = "homelab", into directory: TemporaryDirectory) throws {
+        let spec = SampleArchive.Spec(cluster: cluster, start: start + Int64(window) * 900, windows: windows, windowSeconds: 900, activity: 0.5)
         _ = try SampleArchive(spec: spec).write(to: directory.path)
     }
 
@@ -71,12 +71,15 @@ import TrailDatabase
         let archive = try TemporaryDirectory("jobs-ledger")
         defer { archive.remove() }
         try Self.archive(windows: 4, into: archive)
+        // A second cluster with byte-identical FlowKeys in the same buckets: its items are
+        // not copies of the first cluster's (etl loads both; replay must too).
+        try Self.archive(windows: 2, cluster: "twin", into: archive)
         let etlDatabase = try TestDatabase()
         let etl = try etlDatabase.writer()
-        #expect(try EtlJob(archive: archive.path, settings: Self.settingsA).run(etl).loaded == 4)
+        #expect(try EtlJob(archive: archive.path, settings: Self.settingsA).run(etl).loaded == 6)
         let replayDatabase = try TestDatabase()
         let replay = try replayDatabase.writer()
-        #expect(try ReplayJob(archive: archive.path, settings: Self.settingsA).run(replay).segments == 4)
+        #expect(try ReplayJob(archive: archive.path, settings: Self.settingsA).run(replay).segments == 6)
         let fromEtl = try etlDatabase.dump(etl)
         let fromReplay = try replayDatabase.dump(replay)
         for table in ["edge", "edge_wide", "ledger", "coverage"] {

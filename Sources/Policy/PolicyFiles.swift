@@ -1,0 +1,108 @@
+import Foundation
+import TrailSupport
+import Yams
+
+/// A policy file that cannot be used: the file, the line, and what is wrong. Exit 65.
+public struct PolicyFileError: TrailError, Sendable {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int?, _ message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var exitStatus: ExitStatus { .dataError }
+    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+}
+
+/// Reads NetworkPolicies (networking.k8s.io/v1) from YAML files or directories of them
+/// (`*.yaml`, `*.yml`): multi-document files, and `kind: List` as `kubectl get netpol -A -o
+/// yaml` prints it. Other kinds are skipped; a NetworkPolicy that does not parse is an error
+/// naming its file and line.
+public enum PolicyFiles {
+    public static func load(_ paths: [String]) throws(PolicyFileError) -> [NetworkPolicy] {
+        var policies: [NetworkPolicy] = []
+        for file in try expand(paths) {
+            for document in try documents(file) {
+                for object in objects(in: document) {
+                    guard object["kind"]?.string == "NetworkPolicy" else { continue }
+                    policies.append(try PolicyDecoder(file: file).policy(object))
+                }
+            }
+        }
+        return policies
+    }
+
+    /// The labels of each namespace in `kubectl get ns -o yaml` (a List, or Namespace documents).
+    public static func namespaces(_ file: String) throws(PolicyFileError) -> NamespaceLabels {
+        var labels: [String: [String: String]] = [:]
+        for document in try documents(file) {
+            for object in objects(in: document) where object["kind"]?.string == "Namespace" {
+                let decoder = PolicyDecoder(file: file)
+                guard let name = object["metadata"]?["name"]?.string else {
+                    throw decoder.error(object, "a Namespace without metadata.name")
+                }
+                labels[name] = try decoder.stringMap(object["metadata"]?["labels"], "metadata.labels")
+            }
+        }
+        return NamespaceLabels(labels)
+    }
+
+    static func expand(_ paths: [String]) throws(PolicyFileError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw PolicyFileError(file: path, line: nil, "no such file or directory")
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                .sorted()
+                .map { (path as NSString).appendingPathComponent($0) }
+            files += found
+        }
+        return files
+    }
+
+    static func documents(_ file: String) throws(PolicyFileError) -> [Node] {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw PolicyFileError(file: file, line: nil, "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyFileError(file: file, line: nil, "is not UTF-8 text")
+        }
+        do {
+            // The parser, not `compose_all`: its sequence stops quietly at a syntax error.
+            let parser = try Parser(yaml: text)
+            var nodes: [Node] = []
+            while let node = try parser.nextRoot() { nodes.append(node) }
+            return nodes
+        } catch let error as YamlError {
+            throw PolicyFileError(file: file, line: Self.line(of: error), "invalid YAML: \(error)")
+        } catch {
+            throw PolicyFileError(file: file, line: nil, "invalid YAML: \(error)")
+        }
+    }
+
+    static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+
+    /// The objects of a document: the document itself, or the items of a List.
+    static func objects(in document: Node) -> [Node] {
+        if document["kind"]?.string == "List" || (document["kind"]?.string?.hasSuffix("List") ?? false) {
+            return document["items"]?.sequence.map { Array($0) } ?? []
+        }
+        return [document]
+    }
+}
