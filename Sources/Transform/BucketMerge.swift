@@ -3,7 +3,7 @@ import TrailFormat
 /// Feeds the fold every record of a set of segments in bucket order. Segments are opened
 /// when the merge reaches their first bucket and closed when exhausted, so only segments
 /// whose windows overlap are open together, and the items of one bucket from all of them
-/// meet in the fold, where duplicates are folded once.
+/// meet in the fold, where copies within a cluster are folded once.
 enum BucketMerge {
     struct Input {
         var path: String
@@ -12,18 +12,28 @@ enum BucketMerge {
 
     static func run(_ inputs: [Input], into fold: EdgeFold, progress: (Int64) -> Void = { _ in }) throws(SegmentError) {
         var pending = inputs.sorted { ($0.minStart, $0.path) < ($1.minStart, $1.path) }[...]
-        var active: [SegmentCursor] = []
+        // Open cursors, kept in cluster order so that within a bucket each cluster's items
+        // reach the fold together (its duplicate check is per cluster).
+        var active: [(cluster: Int32, cursor: SegmentCursor)] = []
+        var clusters: [String: Int32] = [:]
         while true {
-            let next = active.lazy.map(\.start).min()
+            let next = active.lazy.map(\.cursor.start).min()
             if let waiting = pending.first, waiting.minStart <= (next ?? .max) {
                 pending.removeFirst()
                 let cursor = try SegmentCursor(path: waiting.path, fold: fold)
-                if !cursor.isExhausted { active.append(cursor) }
+                if !cursor.isExhausted {
+                    let name = cursor.reader.header.cluster
+                    let index = clusters[name] ?? Int32(clusters.count)
+                    clusters[name] = index
+                    let position = active.firstIndex { $0.cluster > index } ?? active.endIndex
+                    active.insert((index, cursor), at: position)
+                }
                 continue
             }
             guard let bucket = next else { return }
             fold.beginBucket(bucket)
-            for cursor in active {
+            for (cluster, cursor) in active {
+                fold.beginCluster(cluster)
                 while !cursor.isExhausted && cursor.start == bucket {
                     fold.add(record: cursor.record, view: cursor.view)
                     if fold.lastDropped == .malformed { fold.locateMalformed(at: cursor.walker.location) }
@@ -31,7 +41,7 @@ enum BucketMerge {
                 }
             }
             fold.endBucket()
-            active.removeAll { $0.isExhausted }
+            active.removeAll { $0.cursor.isExhausted }
             progress(bucket)
         }
     }

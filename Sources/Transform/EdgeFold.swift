@@ -1,8 +1,9 @@
 import TrailFormat
 
 /// The fold: archived items in, both projections out. Items arrive bucket by bucket
-/// (`beginBucket`, `add`..., `endBucket`); within a bucket, a second copy of a FlowKey is a
-/// duplicate and folded once. Memory grows with distinct FlowKeys and edges, never with items.
+/// (`beginBucket`, `add`..., `endBucket`); within a bucket, a second copy of a FlowKey from
+/// the same cluster is a duplicate and folded once (two clusters' byte-identical FlowKeys are
+/// two flows: the items of one cluster arrive together within a bucket, `beginCluster`). Memory grows with distinct FlowKeys and edges, never with items.
 final class EdgeFold {
     struct Staged {
         var wide: Int32
@@ -71,6 +72,9 @@ final class EdgeFold {
     @exclusivity(unchecked) private var keyWide: [Int32] = []
     @exclusivity(unchecked) private var keyLastBucket: [Int64] = []
     @exclusivity(unchecked) private var keyStagedSlot: [Int32] = []
+    @exclusivity(unchecked) private var keyLastCluster: [Int32] = []
+    /// The cluster the items now arriving belong to (an index the merge assigns).
+    @exclusivity(unchecked) private var cluster: Int32 = 0
     // Keys in service-identity namespaces: their row depends on the item's labels.
     @exclusivity(unchecked) private var keyRefines: [UInt8] = []
     /// The last refinement of each key (labels rarely change): (source label, destination label, row).
@@ -99,6 +103,12 @@ final class EdgeFold {
         bucket = start
     }
 
+    /// The items that follow, until the next call, are of cluster `index`. Within a bucket
+    /// each cluster's items must arrive together.
+    func beginCluster(_ index: Int32) {
+        cluster = index
+    }
+
     /// Folds one record whose bucket start is the current bucket.
     @inline(__always)
     func add(record: UnsafeRawBufferPointer, view: FlowRecordView) {
@@ -113,11 +123,12 @@ final class EdgeFold {
         if wide == Self.malformedKey { return drop(.malformed) }
         if wide == Self.needsLabels { wide = refine(id, record: record, view: view) }
         let counters = Counters(view)
-        if keyLastBucket[Int(id)] == bucket {
+        if keyLastBucket[Int(id)] == bucket && keyLastCluster[Int(id)] == cluster {
             mergeDuplicate(slot: Int(keyStagedSlot[Int(id)]), wide: wide, counters: counters)
             return
         }
         keyLastBucket[Int(id)] = bucket
+        keyLastCluster[Int(id)] = cluster
         keyStagedSlot[Int(id)] = Int32(staged.count)
         staged.append(Staged(wide: wide, start: view.startTime, end: view.endTime, counters: counters))
     }
@@ -202,6 +213,7 @@ final class EdgeFold {
     private func register(_ id: Int32, key: FlowKeyView?) {
         keyLastBucket.append(.min)
         keyStagedSlot.append(-1)
+        keyLastCluster.append(-1)
         keyLastRefinement.append((0, 0, -1))
         guard let key else {
             keyWide.append(Self.malformedKey)

@@ -14,9 +14,9 @@ public enum SegmentFixture {
     @discardableResult
     public static func write(
         _ records: [(bytes: [UInt8], start: Int64)], to path: String, windowStart: Int64, windowEnd: Int64,
-        recordsPerFrame: Int? = nil, options: SegmentWriter.Options = .init(syncEveryFrame: false)
+        recordsPerFrame: Int? = nil, options: SegmentWriter.Options = .init(syncEveryFrame: false), cluster: String = "test"
     ) throws -> SegmentFooter {
-        let writer = try SegmentWriter(finalPath: path, header: header(windowStart: windowStart, windowEnd: windowEnd), options: options)
+        let writer = try SegmentWriter(finalPath: path, header: header(cluster: cluster, windowStart: windowStart, windowEnd: windowEnd), options: options)
         for (index, record) in records.enumerated() {
             try writer.append(record: record.bytes, startTime: record.start, endTime: record.start + 15)
             if let recordsPerFrame, (index + 1) % recordsPerFrame == 0 { try writer.flushFrame() }

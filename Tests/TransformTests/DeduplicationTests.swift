@@ -25,6 +25,22 @@ import TrailTestSupport
         #expect(twice.wide == once.wide)
     }
 
+    /// Two clusters with the same namespaces and workloads send byte-identical FlowKeys: they
+    /// are two flows, not copies; copies within each cluster are still folded once.
+    @Test func identicalItemsOfTwoClustersAreTwoFlowsNotCopies() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let a = try directory.segment("a.seg", flows(0..<4), cluster: "a")
+        let b = try directory.segment("b.seg", flows(0..<4), cluster: "b")
+        let copy = try directory.segment("a-retry.seg", flows(1..<3), cluster: "a")
+        let both = try transform([b, copy, a])
+        #expect(both.header.items.read == 20)
+        #expect(both.header.items.duplicates == 4)
+        #expect(both.header.items.folded == 16)
+        let one = try transform([a])
+        #expect(both.edges.map(\.flowCount) == one.edges.map { $0.flowCount * 2 })
+    }
+
     @Test func overlappingWindowsAreDeduplicatedInTheOverlap() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
