@@ -28,7 +28,7 @@ enum StreamFailure {
         let certificate = endpoint.certificatePath
         if lower.contains("failedtovalidatehostname") || lower.contains("couldn't find") && lower.contains("certificate")
             || lower.contains("hostname") && lower.contains("mismatch") || lower.contains("cannotuseipaddressinsni") {
-            return CaptureError(.tls, "server name mismatch: Goldmane's certificate is not valid for \"\(endpoint.serverName)\". Set GOLDMANE_SERVER_NAME (or --server-name) to a name in its certificate; Goldmane's are \(goldmaneNames.joined(separator: ", ")). [\(text)]")
+            return nameMismatch(endpoint, text)
         }
         if lower.contains("wrong_version_number") || lower.contains("wrong version number") || lower.contains("http_request")
             || lower.contains("unknown_protocol") {
@@ -59,7 +59,7 @@ enum StreamFailure {
             return refused(endpoint, text)
         }
         if lower.contains("name or service not known") || lower.contains("nodename nor servname") || lower.contains("no address") {
-            return CaptureError(.unreachable, "cannot resolve \(endpoint.host): check GOLDMANE_HOST. [\(text)]")
+            return unresolved(endpoint, text)
         }
         if let rpc = error as? RPCError, rpc.code == .unimplemented {
             return CaptureError(.rpc, "Goldmane does not serve /goldmane.Flows/Stream at \(endpoint.displayName) (is this Goldmane?). [\(text)]")
@@ -86,11 +86,11 @@ enum StreamFailure {
     static func typed(_ error: any Error, endpoint: GoldmaneEndpoint, text: String) -> CaptureError? {
         for cause in errors(of: error) {
             if let ssl = cause as? NIOSSLExtraError, ssl == .failedToValidateHostname || ssl == .serverHostnameImpossibleToMatch {
-                return CaptureError(.tls, "server name mismatch: Goldmane's certificate is not valid for \"\(endpoint.serverName)\". Set GOLDMANE_SERVER_NAME (or --server-name) to a name in its certificate; Goldmane's are \(goldmaneNames.joined(separator: ", ")). [\(text)]")
+                return nameMismatch(endpoint, text)
             }
             if let connection = cause as? NIOConnectionError {
                 if connection.connectionErrors.isEmpty, connection.dnsAError != nil || connection.dnsAAAAError != nil {
-                    return CaptureError(.unreachable, "cannot resolve \(endpoint.host): check GOLDMANE_HOST. [\(text)]")
+                    return unresolved(endpoint, text)
                 }
                 if !connection.connectionErrors.isEmpty, connection.connectionErrors.allSatisfy({ ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
                     return refused(endpoint, text)
@@ -99,6 +99,14 @@ enum StreamFailure {
             if let io = cause as? IOError, io.errnoCode == ECONNREFUSED { return refused(endpoint, text) }
         }
         return nil
+    }
+
+    static func nameMismatch(_ endpoint: GoldmaneEndpoint, _ text: String) -> CaptureError {
+        CaptureError(.tls, "server name mismatch: Goldmane's certificate is not valid for \"\(endpoint.serverName)\". Set GOLDMANE_SERVER_NAME (or --server-name) to a name in its certificate; Goldmane's are \(goldmaneNames.joined(separator: ", ")). [\(text)]")
+    }
+
+    static func unresolved(_ endpoint: GoldmaneEndpoint, _ text: String) -> CaptureError {
+        CaptureError(.unreachable, "cannot resolve \(endpoint.host): check GOLDMANE_HOST. [\(text)]")
     }
 
     static func refused(_ endpoint: GoldmaneEndpoint, _ text: String) -> CaptureError {

@@ -101,6 +101,7 @@ public struct EtlJob {
             }
         }
         pending.sort { ($0.header.windowStart, $0.path) < ($1.header.windowStart, $1.path) }
+        let loader = BatchLoader(connection: connection, verifiedSettings: requested)
 
         for (index, segment) in pending.enumerated() {
             events(.progress(done: index, total: pending.count))
@@ -111,7 +112,7 @@ public struct EtlJob {
             }
             for warning in output.warnings { emit(.warning(warning)) }
             do {
-                switch try BatchLoader(connection: connection).load(output.batch, name: segment.path) {
+                switch try loader.load(output.batch, name: segment.path) {
                 case .loaded(let edges, let wide):
                     failures.clear(segment.path)
                     emit(.loaded(path: segment.path, items: output.batch.header.items.read, edgeRows: edges, wideRows: wide))

@@ -7,8 +7,8 @@ import Transform
 
 /// `goldmane-trail replay`: rebuilds the tables from the archive with the current code and
 /// settings. Shadow tables are filled with what a clean `etl` would give: each segment's
-/// ledger rows with its own batch's counts, and the rows of each cluster's segments folded
-/// together, which equal the merge of their separate batches. Then, in one transaction, their
+/// ledger rows with its own batch's counts, and the rows of all segments folded together,
+/// which equal the merge of their separate batches (the fold keeps clusters apart). Then, in one transaction, their
 /// rows replace the live rows (`ProjectionSwap`): a reader sees the old tables or the new
 /// ones, whatever its isolation level, and a failure or a kill before that transaction
 /// commits leaves the live tables as they were. Segments whose data overlap (a window
@@ -69,8 +69,9 @@ public struct ReplayJob {
         let groups = Self.overlapping(selected)
 
         // Two folds. Each group of segments is folded on its own for its ledger rows, which
-        // carry that batch's row counts exactly as etl's do; each cluster's segments are folded
-        // together once for the rows, which take one merge instead of one per segment (merging
+        // carry that batch's row counts exactly as etl's do; all segments are folded together
+        // once for the rows (the fold keeps clusters apart), which take one merge instead of
+        // one per segment (merging
         // segment by segment in one transaction kept every superseded row version alive:
         // 14 s for the benchmark's day of archive, against 6.6 s this way). Readers never look
         // at the shadow tables; the swap is one transaction of its own.
@@ -92,14 +93,9 @@ public struct ReplayJob {
                 summary.items += output.batch.header.items.read
             }
             events(.progress(done: groups.count, total: groups.count + 1))
-            // One fold per cluster: items of two clusters are never copies of each other, even
-            // when their FlowKeys are byte for byte the same (etl never folds them together either).
-            let kept = Dictionary(grouping: selected.filter { !corrupt.contains($0.name) }, by: \.header.cluster)
-            for cluster in kept.keys.sorted() {
-                let all = try TransformJob(segments: kept[cluster]!, settings: settings).run()
-                for warning in all.warnings { events(.warning(warning)) }
-                try loader.mergeRows(all.batch)
-            }
+            let all = try TransformJob(segments: selected.filter { !corrupt.contains($0.name) }, settings: settings).run()
+            for warning in all.warnings { events(.warning(warning)) }
+            try loader.mergeRows(all.batch)
             try connection.execute("COMMIT")
             events(.progress(done: groups.count + 1, total: groups.count + 1))
             PausePoint.replayBuilt.reach()

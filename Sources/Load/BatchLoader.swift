@@ -18,10 +18,16 @@ public struct BatchLoader {
     /// fresh tables from inputs it has deduplicated itself, does not need to).
     let checkLedger: Bool
 
-    public init(connection: PostgresConnection, tables: ProjectionTables = .live, checkLedger: Bool = true) {
+    /// Settings the caller has already compared with the ledger's, under the writer lock
+    /// (etl does once per run): batches folded with them skip the per-batch comparison.
+    let verifiedSettings: RecordedSettings?
+
+    public init(connection: PostgresConnection, tables: ProjectionTables = .live, checkLedger: Bool = true,
+                verifiedSettings: RecordedSettings? = nil) {
         self.connection = connection
         self.tables = tables
         self.checkLedger = checkLedger
+        self.verifiedSettings = verifiedSettings
     }
 
     public func load(_ batch: EdgeBatch, name: String) throws(DatabaseError) -> Outcome {
@@ -67,7 +73,8 @@ public struct BatchLoader {
     private func checkInputs(_ batch: EdgeBatch, name: String) throws(DatabaseError) -> String? {
         let hashes = batch.header.inputs.map(\.sha256)
         guard !hashes.isEmpty else { return "\(name) has no inputs" }
-        if let mismatch = try SettingsMismatch.check(connection, requested: RecordedSettings(batch.header), tables: tables) {
+        let settings = RecordedSettings(batch.header)
+        if settings != verifiedSettings, let mismatch = try SettingsMismatch.check(connection, requested: settings, tables: tables) {
             throw DatabaseError(.refused, "\(name): \(mismatch.description)")
         }
         let known = Set(try connection.execute(

@@ -100,7 +100,7 @@ public enum PolicyFiles {
 
     /// The objects of a document: the document itself, or the items of a List.
     static func objects(in document: Node) -> [Node] {
-        if document["kind"]?.string == "List" || (document["kind"]?.string?.hasSuffix("List") ?? false) {
+        if document["kind"]?.string?.hasSuffix("List") == true {
             return document["items"]?.sequence.map { Array($0) } ?? []
         }
         return [document]

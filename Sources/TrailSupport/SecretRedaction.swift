@@ -25,11 +25,8 @@ public struct SecretRedaction: Sendable {
     }
 
     public func callAsFunction(_ text: String) -> String {
-        var out = secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mark) }
-        // Case-insensitive percent-encoding: %2f and %2F are the same byte.
-        for secret in secrets where secret.contains("%") {
-            out = out.replacingOccurrences(of: secret, with: Self.mark, options: .caseInsensitive)
-        }
+        // Case-insensitive, so that %2f and %2F (the same byte) both go.
+        let out = secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mark, options: .caseInsensitive) }
         return Self.scrubCredentials(out)
     }
 

@@ -289,9 +289,22 @@ def test_etl_with_other_settings_exits_65_naming_both_until_a_replay(database, t
     assert "goldmane-trail replay" in refused.stderr
     assert database.dump() == before
     assert database.psql("SELECT count(*) FROM load_failures") == [["0"]]
+    # `load` of a batch folded with the other settings is refused the same way.
+    batch = tmp_path / "other-settings.jsonl"
+    subprocess.run([BIN, "transform", *segments_in(archive, segments[6:]), "--service-identity-namespaces", "dbaas",
+                    "-o", str(batch)], check=True, capture_output=True)
+    loaded = database.trail("load", str(batch), check=False)
+    assert loaded.returncode == 65, loaded.stderr
+    assert "goldmane-trail replay" in loaded.stderr and "--service-identity-namespaces dbaas " in loaded.stderr
+    assert database.dump() == before
     database.trail("replay", "--archive", str(archive), "--service-identity-namespaces", "dbaas")
     after = database.trail("etl", "--archive", str(archive), "--service-identity-namespaces", "dbaas")
     assert "0 segments loaded, 12 already loaded, 0 refused" in after.stdout
     health = database.trail("health", "--at", "2026-11-27T04:40:00Z", check=False)
     assert "the tables were built with --service-identity-namespaces dbaas --service-identity-label" in health.stdout
     assert database.psql("SELECT count(DISTINCT settings_fingerprint) FROM load_ledger") == [["1"]]
+
+
+def segments_in(archive, sources):
+    """The copies in `archive` of sample segments `sources`."""
+    return [str(archive / os.path.relpath(path, SAMPLES)) for path in sources]
