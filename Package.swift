@@ -82,7 +82,7 @@ let package = Package(
             resources: [.copy("migrations")],
             swiftSettings: strict
         ),
-        .target(name: "Report", dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport", "Policy"], swiftSettings: strict),
 
         // Kubernetes NetworkPolicy: the YAML, and what it admits of observed flows.
         .target(
@@ -110,7 +110,7 @@ let package = Package(
             name: "goldmane-trail",
             dependencies: [
                 "GoldmaneAPI", "TrailFormat", "TrailDatabase", "TrailSupport", "Capture", "Transform", "Load", "Report",
-                "Jobs", "SampleGenerator",
+                "Jobs", "SampleGenerator", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),

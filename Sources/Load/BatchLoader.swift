@@ -53,19 +53,22 @@ public struct BatchLoader {
         try recordInputs(batch)
     }
 
-    /// Merges `batch`'s rows (edge and wide) inside the caller's transaction, without ledger
+    /// Merges `batch`'s rows (edge, wide and policy) inside the caller's transaction, without ledger
     /// rows (replay records its segments' ledger rows from their own batches).
     public func mergeRows(_ batch: EdgeBatch) throws(DatabaseError) {
         try connection.execute(ProjectionTables.stageEdge)
         try connection.execute(ProjectionTables.stageWide)
+        try connection.execute(ProjectionTables.stagePolicy)
         try connection.copy("COPY stage_edge FROM STDIN", data: CopyText.edges(batch.edges))
         try connection.copy("COPY stage_wide FROM STDIN", data: CopyText.wide(batch.wide))
+        try connection.copy("COPY stage_policy FROM STDIN", data: CopyText.policy(batch.policy))
         PausePoint.staged.reach()
         try connection.execute(tables.mergeEdge)
         try connection.execute(tables.mergeWide)
+        try connection.execute(tables.mergePolicy)
         PausePoint.merged.reach()
         // Several batches may be merged in one transaction: the next stages afresh.
-        try connection.execute("DROP TABLE stage_edge, stage_wide")
+        try connection.execute("DROP TABLE stage_edge, stage_wide, stage_policy")
     }
 
     /// Nil when the batch may be loaded; a reason when it is already loaded; throws when

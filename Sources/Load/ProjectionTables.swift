@@ -5,12 +5,14 @@ public struct ProjectionTables: Sendable {
     public var wide: String
     public var ledger: String
     public var coverage: String
+    public var policy: String
 
-    public static let live = ProjectionTables(edge: "edge", wide: "edge_wide", ledger: "load_ledger", coverage: "coverage")
-    public static let shadow = ProjectionTables(edge: "edge_replay", wide: "edge_wide_replay", ledger: "load_ledger_replay", coverage: "coverage_replay")
+    public static let live = ProjectionTables(edge: "edge", wide: "edge_wide", ledger: "load_ledger", coverage: "coverage", policy: "policy_flow")
+    public static let shadow = ProjectionTables(edge: "edge_replay", wide: "edge_wide_replay", ledger: "load_ledger_replay",
+                                                coverage: "coverage_replay", policy: "policy_flow_replay")
 
     var all: [(live: String, table: String)] {
-        [("edge", edge), ("edge_wide", wide), ("load_ledger", ledger), ("coverage", coverage)]
+        [("edge", edge), ("edge_wide", wide), ("load_ledger", ledger), ("coverage", coverage), ("policy_flow", policy)]
     }
 
     static let edgeCounters = ["connections", "packets_in", "packets_out", "bytes_in", "bytes_out"]

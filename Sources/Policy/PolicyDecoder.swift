@@ -69,7 +69,11 @@ struct PolicyDecoder {
             guard peer.podSelector == nil && peer.namespaceSelector == nil else {
                 throw error(block, "\(path): ipBlock cannot be combined with podSelector or namespaceSelector")
             }
-            peer.ipBlock = NetworkPolicy.IPBlock(cidr: cidr, except: (block["except"]?.sequence.map { Array($0) } ?? []).compactMap(\.string))
+            let except = (block["except"]?.sequence.map { Array($0) } ?? []).compactMap(\.string)
+            for text in [cidr] + except where !text.contains(":") && NetworkSpace.parse(text) == nil {
+                throw error(block, "\(path).ipBlock: \"\(text)\" is not a CIDR (a.b.c.d/n, or an IPv6 prefix)")
+            }
+            peer.ipBlock = NetworkPolicy.IPBlock(cidr: cidr, except: except)
         }
         guard peer.podSelector != nil || peer.namespaceSelector != nil || peer.ipBlock != nil else {
             throw error(node, "\(path) names no podSelector, namespaceSelector or ipBlock")

@@ -182,16 +182,26 @@ public final class PolicyEvaluator {
     private func matchPeers(_ peers: [NetworkPolicy.Peer], of policy: NetworkPolicy, endpoint: FlowEndpoint) -> Match {
         guard !peers.isEmpty else { return .yes }
         var unknown: String?
-        for peer in peers {
-            if let block = peer.ipBlock {
-                switch endpoint {
-                case .pod:
-                    unknown = unknown ?? "ipBlock \(block.cidr) against a pod: Goldmane gives no pod addresses"
-                case .other(let kind, let name):
-                    unknown = unknown ?? "ipBlock \(block.cidr) against \(kind) \(name): Goldmane gives no address for it"
+        let blocks = peers.compactMap(\.ipBlock)
+        if !blocks.isEmpty {
+            switch endpoint {
+            case .pod:
+                unknown = "ipBlock \(blocks[0].cidr) against a pod: Goldmane gives no pod addresses"
+            case .other(let kind, let name):
+                if kind == "network", let space = NetworkSpace.space(of: name) {
+                    switch NetworkSpace.coverage(of: space, by: blocks) {
+                    case .all?: return .yes
+                    case .nothing?: break
+                    case .part?, nil:
+                        let cidrs = blocks.map(\.cidr).joined(separator: ", ")
+                        unknown = "ipBlock \(cidrs) covers part of \(name) (\(name == "pub" ? "IPv4 outside RFC 1918" : "RFC 1918")): Goldmane does not say which addresses the flows went to"
+                    }
+                } else {
+                    unknown = "ipBlock \(blocks[0].cidr) against \(kind) \(name): Goldmane gives no address for it"
                 }
-                continue
             }
+        }
+        for peer in peers where peer.ipBlock == nil {
             guard case .pod(let namespace, let labels) = endpoint else { continue }
             let namespaceMatches = peer.namespaceSelector.map { $0.matches(namespaces.of(namespace)) } ?? (namespace == policy.namespace)
             let podMatches = peer.podSelector?.matches(labels) ?? true

@@ -2,19 +2,21 @@ import Foundation
 import TrailSupport
 import Yams
 
-/// A policy file that cannot be used: the file, the line, and what is wrong. Exit 65.
+/// A policy file that cannot be used: the file, the line, and what is wrong. Exit 65 (66
+/// when the path does not exist).
 public struct PolicyFileError: TrailError, Sendable {
     public var file: String
     public var line: Int?
     public var message: String
+    public var exitStatus: ExitStatus
 
-    public init(file: String, line: Int?, _ message: String) {
+    public init(file: String, line: Int?, _ message: String, status: ExitStatus = .dataError) {
         self.file = file
         self.line = line
         self.message = message
+        exitStatus = status
     }
 
-    public var exitStatus: ExitStatus { .dataError }
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }
 
@@ -56,7 +58,7 @@ public enum PolicyFiles {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PolicyFileError(file: path, line: nil, "no such file or directory")
+                throw PolicyFileError(file: path, line: nil, "no such file or directory", status: .noInput)
             }
             guard isDirectory.boolValue else {
                 files.append(path)

@@ -8,12 +8,15 @@ public struct Digest: Sendable, Equatable {
     /// Denies first, then allows, each by first seen.
     public var edges: [EdgeRow]
     public var coverage: WindowCoverage
+    /// Staged policies that would change the verdict of flows observed in the window.
+    public var staged: [StagedPolicyImpact]
 
-    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: WindowCoverage) {
+    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: WindowCoverage, staged: [StagedPolicyImpact] = []) {
         self.windowStart = windowStart
         self.windowEnd = windowEnd
         self.edges = edges.sorted(by: EdgeRow.digestOrder)
         self.coverage = coverage
+        self.staged = staged
     }
 
     /// Reads the edges first seen in `(at - window, at]` and the window's coverage.
@@ -22,10 +25,12 @@ public struct Digest: Sendable, Equatable {
         let start = at - window
         let edges = try store.edgesFirstSeen(after: start, upTo: at)
         let coverage = WindowCoverage(start: start, end: at, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: at))
-        return Digest(windowStart: start, windowEnd: at, edges: edges, coverage: coverage)
+        let staged = StagedPolicyImpact.build(try store.policyObservations(from: start, to: at, pending: true))
+        return Digest(windowStart: start, windowEnd: at, edges: edges, coverage: coverage, staged: staged)
     }
 
-    public var isEmpty: Bool { edges.isEmpty }
+    /// Nothing to post: no new edge, and no staged policy that would change a verdict.
+    public var isEmpty: Bool { edges.isEmpty && staged.isEmpty }
     public var denied: [EdgeRow] { edges.filter { $0.action == "deny" } }
     public var others: [EdgeRow] { edges.filter { $0.action != "deny" } }
 

@@ -28,7 +28,7 @@ public struct DigestMessage {
             : ":warning: Coverage: " + SlackMrkdwn.escape(digest.coverage.statement(clusterNames: digest.coverage.capturedSeconds.count > 1)) + "."
         blocks.append(.section(Self.clip(coverageText)))
 
-        // Room left: keep two blocks for the "more" line and a spare.
+        // Room left: keep blocks for the staged policies, the "more" line and a spare.
         var listed = 0
         var omitted = 0
         for (title, edges) in [("Denied", digest.denied), ("Allowed", digest.others)] where !edges.isEmpty {
@@ -38,7 +38,7 @@ public struct DigestMessage {
                 let line = "• \(SlackMrkdwn.code(edge.srcNs)) → \(SlackMrkdwn.code(edge.dstNs))"
                     + (title == "Allowed" && edge.action != "allow" ? " (\(SlackMrkdwn.escape(edge.action)))" : "")
                     + "  first seen \(WindowCoverage.time(edge.firstSeen)), \(edge.flowCount) flow\(edge.flowCount == 1 ? "" : "s")"
-                guard listed < maxEdges, blocks.count + lines.count + 1 < Self.blockLimit - 2,
+                guard listed < maxEdges, blocks.count + lines.count + 1 < Self.blockLimit - 3,
                       SlackMrkdwn.length(line) < Self.sectionLimit else {
                     omitted += 1
                     continue
@@ -53,6 +53,11 @@ public struct DigestMessage {
             }
             lines.append(pending)
             blocks.append(contentsOf: lines.map(SlackBlock.section))
+        }
+        if !digest.staged.isEmpty {
+            // One line per staged policy: what enforcing it would change, from the pending traces.
+            let lines = digest.staged.map { "• " + SlackMrkdwn.escape($0.sentence) }
+            blocks.append(.section(Self.clip("*Staged policies* (\(digest.staged.count))\n" + lines.joined(separator: "\n"))))
         }
         if omitted > 0 {
             blocks.append(.context("…and \(omitted) more. All of them: `goldmane-trail query new --since \(UTCTime.rfc3339(digest.windowStart))`"))

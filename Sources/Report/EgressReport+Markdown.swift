@@ -31,18 +31,40 @@ extension EgressReport {
             out.append(contentsOf: table("Hosts (allow)", "host", namespace.hosts))
             out.append(contentsOf: table("Denied: investigate before tightening", "destination", namespace.denied))
         }
+        out.append(contentsOf: stagedSection())
         return out.joined(separator: "\n") + "\n"
     }
 
     private func table(_ title: String, _ column: String, _ destinations: [Destination]) -> [String] {
         var lines = ["", "### \(title)", ""]
         if destinations.isEmpty { return lines + ["None observed."] }
-        lines.append("| \(column) | port | flows | days | first seen | last seen | |")
-        lines.append("|---|---|---:|---:|---|---|---|")
+        lines.append("| \(column) | port | flows | days | first seen | last seen | | decided by |")
+        lines.append("|---|---|---:|---:|---|---|---|---|")
         for destination in destinations {
             let kind = destination.kind == "namespace" || destination.kind == "network" ? "" : " (\(destination.kind))"
             lines.append("| \(MarkdownText.code(destination.name))\(kind) | \(destination.port)/\(destination.proto.uppercased()) | \(destination.flows) | \(destination.days) | "
-                         + "\(WindowCoverage.time(destination.firstSeen)) | \(WindowCoverage.time(destination.lastSeen)) | \(destination.seenOnce ? "*once*" : "") |")
+                         + "\(WindowCoverage.time(destination.firstSeen)) | \(WindowCoverage.time(destination.lastSeen)) | \(destination.seenOnce ? "*once*" : "") | "
+                         + "\(MarkdownText.cell(destination.decidedBy.joined(separator: "; "))) |")
+        }
+        return lines
+    }
+
+    /// Staged policies: what each would change if enforced, from the pending traces alone.
+    private func stagedSection() -> [String] {
+        var lines = ["", "## Staged policies", ""]
+        guard !staged.isEmpty else {
+            return lines + ["No staged policy would change the verdict of a flow in this report."]
+        }
+        lines.append("From the pending (staged) traces alone: what enforcing each staged policy would change.")
+        for impact in staged {
+            lines += ["", "### \(MarkdownText.code(impact.policy)) (\(impact.kind))", "", MarkdownText.cell(impact.sentence) + ".", ""]
+            lines.append("| would | source | destination | port | flows |")
+            lines.append("|---|---|---|---|---:|")
+            for (verb, flows) in [("deny", impact.wouldDeny), ("allow", impact.wouldAllow)] {
+                for flow in flows {
+                    lines.append("| \(verb) | \(MarkdownText.code(flow.source)) | \(MarkdownText.code(flow.destination)) | \(flow.port)/\(flow.proto.uppercased()) | \(flow.flows) |")
+                }
+            }
         }
         return lines
     }

@@ -15,11 +15,16 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         public var days: Int
         public var firstSeen: Int64
         public var lastSeen: Int64
+        /// What decided the flows, per side: "egress: CalicoNetworkPolicy shop/allow-api rule 0
+        /// (tier default): allow (12 flows)", or the profile's default allow when no policy
+        /// selects the source.
+        public var decidedBy: [String] = []
         /// Seen in one 15-second bucket only: a weekly or monthly job may not have run yet.
         public var seenOnce: Bool { flows == 1 }
 
         enum CodingKeys: String, CodingKey {
             case name, kind, port, flows, days
+            case decidedBy = "decided_by"
             case proto = "protocol"
             case firstSeen = "first_seen"
             case lastSeen = "last_seen"
@@ -37,6 +42,7 @@ public struct EgressReport: Sendable, Equatable, Encodable {
             try container.encode(UTCTime.rfc3339(firstSeen), forKey: .firstSeen)
             try container.encode(UTCTime.rfc3339(lastSeen), forKey: .lastSeen)
             try container.encode(seenOnce, forKey: .seenOnce)
+            try container.encode(decidedBy, forKey: .decidedBy)
         }
     }
 
@@ -86,16 +92,19 @@ public struct EgressReport: Sendable, Equatable, Encodable {
     }
 
     public var namespaces: [Namespace]
+    /// Staged policies that would change the verdict of flows from these namespaces.
+    public var staged: [StagedPolicyImpact]
     /// The span of the data the report read, and its coverage.
     public var coverage: WindowCoverage
     /// Days of data to collect before a list counts as complete (the runbook's caveat).
     public static let daysToTrust = 7
 
-    enum CodingKeys: String, CodingKey { case namespaces, coverage, daysToTrust = "days_to_trust" }
+    enum CodingKeys: String, CodingKey { case namespaces, staged, coverage, daysToTrust = "days_to_trust" }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(namespaces, forKey: .namespaces)
+        try container.encode(staged, forKey: .staged)
         try container.encode(coverage, forKey: .coverage)
         try container.encode(Self.daysToTrust, forKey: .daysToTrust)
     }
@@ -110,16 +119,21 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         let end = rows.map(\.lastSeen).max() ?? 0
         let coverage = WindowCoverage(start: start, end: end, clusters: try store.clusters(),
                                 ranges: end > start ? try store.coverage(from: start, to: end) : [])
-        return EgressReport(rows: rows, coverage: coverage)
+        let observations = rows.isEmpty ? [] : try store.policyObservations(from: start, to: end + 1, pending: true, sourceNamespace: namespace)
+        return EgressReport(rows: rows, coverage: coverage, observations: observations)
     }
 
-    public init(rows: [WideEdgeRow], coverage: WindowCoverage) {
+    public init(rows: [WideEdgeRow], coverage: WindowCoverage, observations: [PolicyObservation] = []) {
         self.coverage = coverage
         let bySource = Dictionary(grouping: rows, by: \.srcNs)
-        namespaces = bySource.keys.sorted().map { Self.namespace($0, bySource[$0] ?? []) }
+        let bySourceObserved = Dictionary(grouping: observations, by: \.identity.srcNs)
+        namespaces = bySource.keys.sorted().map {
+            Self.namespace($0, bySource[$0] ?? [], attribution: EgressAttribution(bySourceObserved[$0] ?? []))
+        }
+        staged = StagedPolicyImpact.build(observations.filter { $0.identity.srcNs != "-" })
     }
 
-    static func namespace(_ name: String, _ rows: [WideEdgeRow]) -> Namespace {
+    static func namespace(_ name: String, _ rows: [WideEdgeRow], attribution: EgressAttribution) -> Namespace {
         struct Key: Hashable { var kind: String; var name: String; var port: Int64; var proto: String; var action: String }
         func key(_ row: WideEdgeRow) -> Key {
             let kind = row.dstType == "workload" ? "namespace" : row.dstType
@@ -130,9 +144,10 @@ public struct EgressReport: Sendable, Equatable, Encodable {
             // Per reporter totals; the larger is the flow count (a flow seen from both ends counts once).
             let byReporter = Dictionary(grouping: group, by: \.reporter).mapValues { $0.reduce(0) { $0 + $1.flowCount } }
             let days = Set(group.flatMap(\.days))
-            destinations[key] = Destination(name: key.name, kind: key.kind, port: key.port, proto: key.proto,
-                                            flows: byReporter.values.max() ?? 0, days: days.count,
-                                            firstSeen: group.map(\.firstSeen).min() ?? 0, lastSeen: group.map(\.lastSeen).max() ?? 0)
+            destinations[key] = Destination(
+                name: key.name, kind: key.kind, port: key.port, proto: key.proto, flows: byReporter.values.max() ?? 0, days: days.count,
+                firstSeen: group.map(\.firstSeen).min() ?? 0, lastSeen: group.map(\.lastSeen).max() ?? 0,
+                decidedBy: attribution.decidedBy(EgressAttribution.Key(kind: key.kind, name: key.name, port: key.port, proto: key.proto, action: key.action)))
         }
         func list(_ include: (Key) -> Bool) -> [Destination] {
             destinations.filter { include($0.key) }.map(\.value).sorted {

@@ -18,3 +18,14 @@ public enum MarkdownText {
         return fence + pad + text + pad + fence
     }
 }
+
+extension MarkdownText {
+    /// Plain text for a table cell: pipes escaped, line breaks and control characters made
+    /// spaces, so a name from the archive cannot break the table.
+    public static func cell(_ text: String) -> String {
+        TextEscape.escape(text) { scalar in
+            if scalar == "|" { return "\\|" }
+            return scalar.properties.generalCategory == .control ? " " : nil
+        }
+    }
+}

@@ -50,4 +50,11 @@ struct Conversation {
     var dailyAt: Int64? = nil
     /// Every so often Goldmane re-exports a stale deny with zero counters (Calico #13608).
     var staleZeroCounters = false
+    /// The tier of the deciding policy: a tier other than `default` holds a GlobalNetworkPolicy
+    /// that decides before the Kubernetes policies are consulted.
+    var tier = "default"
+    /// No policy selects either end: the namespace profile's default allow decides.
+    var unselected = false
+    /// A staged policy of the reporter's namespace that would decide otherwise (pending trace).
+    var staged: [(reporter: Goldmane_Reporter, policy: String, action: Goldmane_Action)] = []
 }

@@ -63,7 +63,12 @@ enum HomeLabCluster {
     static let alertmanager = Endpoint.workload("monitoring", "alertmanager-0", identity: "alertmanager", app: "alertmanager")
     static let loki = Endpoint.workload("monitoring", "loki-0", identity: "loki", app: "loki")
     static let promtail = Endpoint.workload("monitoring", "promtail-*", identity: "promtail", app: "promtail")
-    static let coredns = Endpoint.workload("kube-system", "coredns-7db6d8ff4d-*", identity: "kube-dns", app: "coredns")
+    /// CoreDNS keeps the `k8s-app=kube-dns` label of the kube-dns it replaced (NetworkPolicies select it by that).
+    static let coredns: Endpoint = {
+        var endpoint = Endpoint.workload("kube-system", "coredns-7db6d8ff4d-*", identity: "kube-dns", app: "coredns")
+        endpoint.labels = (endpoint.labels + ["k8s-app=kube-dns"]).sorted()
+        return endpoint
+    }()
     static let postgres = Endpoint.workload("dbaas", "pg-cluster-1", identity: "postgres", app: "pg-cluster")
     static let postgresReplica = Endpoint.workload("dbaas", "pg-cluster-2", identity: "postgres", app: "pg-cluster")
     static let mysql = Endpoint.workload("dbaas", "mysql-0", identity: "mysql", app: "mysql")
@@ -88,12 +93,13 @@ enum HomeLabCluster {
         var all: [Conversation] = []
         func talk(_ source: Endpoint, _ destination: Endpoint, _ port: Int64, _ proto: String = "tcp",
                   service: (String, String)? = nil, rate: Double, both: Bool = true,
-                  action: Goldmane_Action = .allow, policy: String = "allow-same-purpose") {
+                  action: Goldmane_Action = .allow, policy: String = "allow-same-purpose", tier: String = "default",
+                  staged: [(reporter: Goldmane_Reporter, policy: String, action: Goldmane_Action)] = []) {
             var verdicts: [(Goldmane_Reporter, Goldmane_Action)] = [(.src, action)]
             if both && destination.type == .workloadEndpoint { verdicts.append((.dst, action)) }
             all.append(Conversation(source: source, destination: destination, port: port, proto: proto,
                                     service: service.map { (namespace: $0.0, name: $0.1) }, rate: rate,
-                                    verdicts: verdicts, policy: policy))
+                                    verdicts: verdicts, policy: policy, tier: tier, staged: staged))
         }
 
         for app in appSet {
@@ -120,7 +126,8 @@ enum HomeLabCluster {
         talk(promtail, loki, 3100, service: ("monitoring", "loki"), rate: 0.9, policy: "allow-monitoring")
         talk(grafana, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.2, policy: "allow-dbaas-clients")
         talk(grafana, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.3, policy: "allow-kube-dns")
-        talk(alertmanager, .network("pub"), 443, rate: 0.02, both: false, policy: "allow-internet-egress")
+        // Alerting egress is allowed by a platform-tier GlobalNetworkPolicy, above the Kubernetes policies.
+        talk(alertmanager, .network("pub"), 443, rate: 0.02, both: false, policy: "allow-alerting-egress", tier: "platform")
 
         // Same-namespace traffic in application namespaces.
         talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"),
@@ -133,7 +140,9 @@ enum HomeLabCluster {
         // Platform plumbing.
         talk(externalSecrets, vault, 8200, service: ("vault", "vault"), rate: 0.3, policy: "allow-vault-clients")
         talk(certManager, .network("pub"), 443, rate: 0.05, both: false, policy: "allow-internet-egress")
-        talk(.workload("technitium", "technitium-7f9b8d6c45-*", app: "technitium"), .network("pub"), 53, "udp", rate: 0.8, both: false, policy: "allow-dns-upstream")
+        // Staged (not yet enforced) default-deny egress policies would deny these two.
+        talk(.workload("technitium", "technitium-7f9b8d6c45-*", app: "technitium"), .network("pub"), 53, "udp", rate: 0.8, both: false, policy: "allow-dns-upstream",
+             staged: [(.src, "default-deny-egress", .deny)])
         talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"), .network("pvt"), 2049, rate: 0.4, both: false, policy: "allow-nas")
         talk(.workload("jellyfin", "jellyfin-5f7d8c9b62-*", app: "jellyfin"), .network("pvt"), 2049, rate: 0.3, both: false, policy: "allow-nas")
         talk(.workload("home-assistant", "home-assistant-6c8d5b7f49-*", app: "home-assistant"),
@@ -149,13 +158,15 @@ enum HomeLabCluster {
             talk(prometheus, .host(node), 9100, rate: 0.5, both: false, policy: "allow-prometheus-scrape")
         }
         talk(.networkSet("lan-clients", namespace: "traefik"), traefik, 443, service: ("traefik", "traefik"), rate: 0.8, policy: "allow-lan-ingress")
-        talk(.workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), .networkSet("blocklist-mirrors"), 443, rate: 0.1, both: false, policy: "allow-blocklists")
+        talk(.workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), .networkSet("blocklist-mirrors"), 443, rate: 0.1, both: false, policy: "allow-blocklists",
+             staged: [(.src, "default-deny-egress", .deny)])
 
-        // Denies: egress to SMTP, and a client the database's ingress policy refuses.
+        // Denies: egress to SMTP (an explicit deny of the security tier, above the Kubernetes
+        // policies), and a client the database's ingress policy refuses.
         all.append(Conversation(
             source: .workload("recruiter-responder", "recruiter-responder-6c9f7d8b54-*", app: "recruiter-responder"),
             destination: .network("pub"), port: 25, proto: "tcp", service: nil, rate: 0.08,
-            verdicts: [(.src, .deny)], policy: "default-deny-egress", staleZeroCounters: true))
+            verdicts: [(.src, .deny)], policy: "block-smtp", staleZeroCounters: true, tier: "security"))
         all.append(Conversation(
             source: .workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), destination: postgres,
             port: 5432, proto: "tcp", service: ("dbaas", "pg-cluster-rw"), rate: 0.1,
@@ -163,13 +174,14 @@ enum HomeLabCluster {
         all.append(Conversation(
             source: .workload("uptime-kuma", "uptime-kuma-9f8c6d7b52-*", app: "uptime-kuma"), destination: vault,
             port: 8200, proto: "tcp", service: ("vault", "vault"), rate: 0.05,
-            verdicts: [(.src, .deny)], policy: "default-deny-egress"))
+            verdicts: [(.src, .deny)], policy: "default-deny-egress",
+            staged: [(.src, "allow-status-probes", .allow)]))
 
         // A CronJob that runs once a day: seen in one bucket a day.
         all.append(Conversation(
             source: .workload("paperless", "fixer-tick-29804008-*", app: "fixer-tick"), destination: .workload("minio", "minio-5f9d8c7b46-*", app: "minio"),
             port: 9000, proto: "tcp", service: ("minio", "minio"), rate: 1.0,
-            verdicts: [(.src, .allow), (.dst, .allow)], policy: "allow-backups", dailyAt: 3 * 3600))
+            verdicts: [(.src, .allow), (.dst, .allow)], policy: "allow-backups", dailyAt: 3 * 3600, unselected: true))
         return all
     }
 }

@@ -156,29 +156,61 @@ final class FlowFactory {
         return (try? result.serializedBytes()) ?? []
     }
 
+    /// The trace as Felix reports it: the deciding hit (an allow, an explicit deny in a tier
+    /// above `default`, or the end of the `default` tier), a profile hit when no policy selects
+    /// the endpoint; the pending trace is the enforced one unless a staged policy decides.
     private func policyTrace(_ conversation: Conversation, reporter: Goldmane_Reporter, action: Goldmane_Action) -> Goldmane_PolicyTrace {
         let namespace = reporter == .src ? conversation.source.namespace : conversation.destination.namespace
         var hit = Goldmane_PolicyHit()
-        hit.kind = namespace == "-" ? .globalNetworkPolicy : .calicoNetworkPolicy
-        hit.namespace = namespace == "-" ? "" : namespace
-        hit.name = conversation.policy
-        hit.tier = "default"
-        hit.action = action
-        hit.policyIndex = 0
-        hit.ruleIndex = action == .deny ? -1 : 0
+        if conversation.unselected {
+            hit.kind = .profile
+            hit.name = "kns.\(namespace)"
+            hit.action = .allow
+            hit.ruleIndex = 0
+        } else if conversation.tier != "default" {
+            hit.kind = .globalNetworkPolicy
+            hit.name = conversation.policy
+            hit.tier = conversation.tier
+            hit.action = action
+            hit.ruleIndex = 0
+        } else {
+            hit.kind = namespace == "-" ? .globalNetworkPolicy : .calicoNetworkPolicy
+            hit.namespace = namespace == "-" ? "" : namespace
+            hit.name = conversation.policy
+            hit.tier = "default"
+            hit.action = action
+            hit.ruleIndex = action == .deny ? -1 : 0
+        }
         var trace = Goldmane_PolicyTrace()
-        if action == .deny {
-            var endOfTier = Goldmane_PolicyHit()
-            endOfTier.kind = .endOfTier
-            endOfTier.tier = "default"
-            endOfTier.action = .deny
-            endOfTier.policyIndex = 1
-            endOfTier.ruleIndex = -1
-            endOfTier.trigger = hit
-            trace.enforcedPolicies = [endOfTier]
+        if action == .deny && conversation.tier == "default" && !conversation.unselected {
+            trace.enforcedPolicies = [Self.endOfTier(trigger: hit)]
         } else {
             trace.enforcedPolicies = [hit]
         }
+        trace.pendingPolicies = trace.enforcedPolicies
+        if let staged = conversation.staged.first(where: { $0.reporter == reporter }) {
+            var stagedHit = Goldmane_PolicyHit()
+            stagedHit.kind = .stagedNetworkPolicy
+            stagedHit.namespace = namespace
+            stagedHit.name = staged.policy
+            stagedHit.tier = "default"
+            stagedHit.action = staged.action
+            stagedHit.ruleIndex = 0
+            trace.pendingPolicies = [staged.action == .deny ? Self.endOfTier(trigger: stagedHit) : stagedHit]
+        }
         return trace
+    }
+
+    private static func endOfTier(trigger: Goldmane_PolicyHit) -> Goldmane_PolicyHit {
+        var trigger = trigger
+        trigger.action = .unspecified
+        var endOfTier = Goldmane_PolicyHit()
+        endOfTier.kind = .endOfTier
+        endOfTier.tier = "default"
+        endOfTier.action = .deny
+        endOfTier.policyIndex = 1
+        endOfTier.ruleIndex = -1
+        endOfTier.trigger = trigger
+        return endOfTier
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 extension EdgeBatch {
     /// The batch as its file bytes: header line, then row lines.
     public func encoded() throws -> [UInt8] {
-        let rows = try Self.rowLines(edges: edges, wide: wide)
+        let rows = try Self.rowLines(edges: edges, wide: wide, policy: policy)
         var header = self.header
         header.rowsSha256 = Self.sha256Hex(rows)
         var bytes = try CanonicalJSON.encode(header)
@@ -14,7 +14,7 @@ extension EdgeBatch {
     }
 
     /// The row lines alone; their SHA-256 is `rowsSha256`.
-    public static func rowLines(edges: [EdgeRow], wide: [WideEdgeRow]) throws -> [UInt8] {
+    public static func rowLines(edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) throws -> [UInt8] {
         let encoder = CanonicalJSON.encoder()
         var bytes: [UInt8] = []
         for row in edges {
@@ -22,6 +22,10 @@ extension EdgeBatch {
             bytes.append(UInt8(ascii: "\n"))
         }
         for row in wide {
+            bytes += try encoder.encode(row)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        for row in policy {
             bytes += try encoder.encode(row)
             bytes.append(UInt8(ascii: "\n"))
         }
@@ -70,11 +74,11 @@ extension EdgeBatch {
             throw EdgeBatchError(path: path, line: 1, message: "not an edge batch header: \(error)")
         }
         guard header.kind == "batch", header.formatVersion == formatVersion else {
-            throw EdgeBatchError(path: path, line: 1, message: "unsupported batch kind \(header.kind) version \(header.formatVersion)")
+            throw EdgeBatchError(path: path, line: 1, message: "unsupported batch kind \(header.kind) version \(header.formatVersion) (this build reads version \(formatVersion)): transform the segments again with this build")
         }
         let rowLines = lines.dropFirst()
-        guard rowLines.count == header.edgeRows + header.wideRows else {
-            throw EdgeBatchError(path: path, line: nil, message: "holds \(rowLines.count) rows, its header says \(header.edgeRows) edge and \(header.wideRows) wide rows: truncated?")
+        guard rowLines.count == header.edgeRows + header.wideRows + header.policyRows else {
+            throw EdgeBatchError(path: path, line: nil, message: "holds \(rowLines.count) rows, its header says \(header.edgeRows) edge, \(header.wideRows) wide and \(header.policyRows) policy rows: truncated?")
         }
         // The rows as they are in the file must hash to the header's rows_sha256.
         guard sha256Hex(Array(bytes[min(first.upperBound + 1, bytes.count)...])) == header.rowsSha256 else {
@@ -82,31 +86,40 @@ extension EdgeBatch {
         }
         var edges: [EdgeRow] = []
         var wide: [WideEdgeRow] = []
+        var policy: [PolicyFlowRow] = []
         edges.reserveCapacity(header.edgeRows)
         wide.reserveCapacity(header.wideRows)
+        policy.reserveCapacity(header.policyRows)
+        let wideEnd = header.edgeRows + header.wideRows
         try bytes.withUnsafeBytes { raw in
             for (index, range) in rowLines.enumerated() {
                 let fields = FlatJSON.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
-                if index < header.edgeRows, let row = fields.flatMap(EdgeRow.init(fields:)) {
-                    edges.append(row)
-                } else if index >= header.edgeRows, let row = fields.flatMap(WideEdgeRow.init(fields:)) {
-                    wide.append(row)
-                } else {
-                    throw EdgeBatchError(path: path, line: index + 2, message: rowProblem(bytes[range], edge: index < header.edgeRows))
+                let section: RowSection = index < header.edgeRows ? .edge : index < wideEnd ? .wide : .policy
+                switch section {
+                case .edge: if let row = fields.flatMap(EdgeRow.init(fields:)) { edges.append(row); continue }
+                case .wide: if let row = fields.flatMap(WideEdgeRow.init(fields:)) { wide.append(row); continue }
+                case .policy: if let row = fields.flatMap(PolicyFlowRow.init(fields:)) { policy.append(row); continue }
                 }
+                throw EdgeBatchError(path: path, line: index + 2, message: rowProblem(bytes[range], section: section))
             }
         }
-        return EdgeBatch(header: header, edges: edges, wide: wide)
+        return EdgeBatch(header: header, edges: edges, wide: wide, policy: policy)
     }
 }
 
 extension EdgeBatch {
-    /// Why a row line is not the row it should be (edge rows first, then wide rows).
-    static func rowProblem(_ line: ArraySlice<UInt8>, edge: Bool) -> String {
-        let kind = edge ? "an edge" : "a wide"
+    enum RowSection { case edge, wide, policy }
+
+    /// Why a row line is not the row it should be (edge rows first, then wide, then policy rows).
+    static func rowProblem(_ line: ArraySlice<UInt8>, section: RowSection) -> String {
+        let kind = switch section { case .edge: "an edge"; case .wide: "a wide"; case .policy: "a policy" }
         do {
-            if edge { _ = try CanonicalJSON.decode(EdgeRow.self, from: line) } else { _ = try CanonicalJSON.decode(WideEdgeRow.self, from: line) }
-            return "not \(kind) row (edge rows come first, then wide rows, with exactly their fields)"
+            switch section {
+            case .edge: _ = try CanonicalJSON.decode(EdgeRow.self, from: line)
+            case .wide: _ = try CanonicalJSON.decode(WideEdgeRow.self, from: line)
+            case .policy: _ = try CanonicalJSON.decode(PolicyFlowRow.self, from: line)
+            }
+            return "not \(kind) row (edge rows come first, then wide rows, then policy rows, with exactly their fields)"
         } catch {
             return "not \(kind) row: \(error)"
         }

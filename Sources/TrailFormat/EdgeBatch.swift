@@ -1,17 +1,20 @@
 /// An edge batch: the transform's output and the load's input, one JSON object per line.
-/// Line 1 is the `BatchHeader` (provenance); then the `edge` rows, then the `wide` rows,
-/// each sorted by key. The same archived items always give the same rows, byte for byte.
+/// Line 1 is the `BatchHeader` (provenance); then the `edge` rows, the `wide` rows and the
+/// `policy` rows, each sorted by key. The same archived items always give the same rows, byte for byte.
 public struct EdgeBatch: Equatable, Sendable {
-    public static let formatVersion = 1
+    /// 2 added the policy rows (`policy_rows`).
+    public static let formatVersion = 2
 
     public var header: BatchHeader
     public var edges: [EdgeRow]
     public var wide: [WideEdgeRow]
+    public var policy: [PolicyFlowRow]
 
-    public init(header: BatchHeader, edges: [EdgeRow], wide: [WideEdgeRow]) {
+    public init(header: BatchHeader, edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) {
         self.header = header
         self.edges = edges
         self.wide = wide
+        self.policy = policy
     }
 }
 
@@ -28,6 +31,7 @@ public struct BatchHeader: Codable, Equatable, Sendable {
         case dropped
         case edgeRows = "edge_rows"
         case wideRows = "wide_rows"
+        case policyRows = "policy_rows"
         case rowsSha256 = "rows_sha256"
     }
 
@@ -45,13 +49,14 @@ public struct BatchHeader: Codable, Equatable, Sendable {
     public var dropped: DropCounts
     public var edgeRows: Int
     public var wideRows: Int
+    public var policyRows: Int
     /// SHA-256 of the row lines (everything after line 1): equal batches have equal hashes
     /// however their input was split into segments.
     public var rowsSha256: String
 
     public init(
         transformVersion: Int, settings: TransformSettingsRecord, inputs: [BatchInput], skippedInputs: [SkippedInput],
-        items: ItemCounts, dropped: DropCounts, edgeRows: Int, wideRows: Int, rowsSha256: String
+        items: ItemCounts, dropped: DropCounts, edgeRows: Int, wideRows: Int, policyRows: Int, rowsSha256: String
     ) {
         self.transformVersion = transformVersion
         self.settings = settings
@@ -61,6 +66,7 @@ public struct BatchHeader: Codable, Equatable, Sendable {
         self.dropped = dropped
         self.edgeRows = edgeRows
         self.wideRows = wideRows
+        self.policyRows = policyRows
         self.rowsSha256 = rowsSha256
     }
 }

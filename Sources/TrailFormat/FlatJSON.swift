@@ -174,6 +174,39 @@ extension WideEdgeRow {
     }
 }
 
+extension PolicyFlowRow {
+    /// Reads a row line quickly; nil when it is not exactly a policy row.
+    init?(fields: [String: FlatJSON.Value]) {
+        func text(_ key: String) -> String? {
+            if case .string(let value)? = fields[key] { return value }
+            return nil
+        }
+        func number(_ key: String) -> Int64? {
+            if case .integer(let value)? = fields[key] { return value }
+            return nil
+        }
+        func decision(_ prefix: String) -> PolicyDecision? {
+            guard let kind = text(prefix + "_kind"), let tier = text(prefix + "_tier"), let policy = text(prefix + "_policy"),
+                  let rule = number(prefix + "_rule"), let action = text(prefix + "_action"), let trigger = text(prefix + "_trigger") else { return nil }
+            return PolicyDecision(kind: kind, tier: tier, policy: policy, rule: rule, action: action, trigger: trigger)
+        }
+        guard fields.count == 30, text("kind") == "policy", let day = text("day"),
+              let srcType = text("src_type"), let srcNs = text("src_ns"), let srcWorkload = text("src_workload"),
+              case .strings(let srcLabels)? = fields["src_labels"],
+              let dstType = text("dst_type"), let dstNs = text("dst_ns"), let dstWorkload = text("dst_workload"),
+              case .strings(let dstLabels)? = fields["dst_labels"], let dstPort = number("dst_port"),
+              let proto = text("proto"), let reporter = text("reporter"), let action = text("action"),
+              let enforced = decision("enforced"), let pending = decision("pending"),
+              let firstSeen = number("first_seen"), let lastSeen = number("last_seen"),
+              let flowCount = number("flow_count"), let connections = number("connections") else { return nil }
+        let identity = PolicyFlowIdentity(
+            srcType: srcType, srcNs: srcNs, srcWorkload: srcWorkload, srcLabels: srcLabels, dstType: dstType, dstNs: dstNs,
+            dstWorkload: dstWorkload, dstLabels: dstLabels, dstPort: dstPort, proto: proto, reporter: reporter, action: action,
+            enforced: enforced, pending: pending)
+        self.init(day: day, identity: identity, firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections)
+    }
+}
+
 extension EdgeTotals {
     init?(fields: [String: FlatJSON.Value]) {
         func number(_ key: String) -> Int64? {

@@ -6,6 +6,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case failure = 1
     /// `health`: the trail is stale, or a segment failed to load.
     case stale = 2
+    /// `policy-check`: the policies would block flows observed as allowed.
+    case policyWouldBlock = 3
     /// A bad flag or argument.
     case usage = 64
     /// Corrupt, unsealed or refused input; settings that differ from the tables'.

@@ -1,8 +1,8 @@
 import TrailFormat
 
 extension EdgeFold {
-    /// Both projections, sorted, and the items each left out.
-    func projections() -> (edges: [EdgeRow], wide: [WideEdgeRow], dropped: DropCounts) {
+    /// The three projections, sorted, and the items each left out.
+    func projections() -> (edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow], dropped: DropCounts) {
         var order = (0..<wideKeys.count).filter { totals[$0].flowCount > 0 }
         order.sort { WideEdgeKey.precedes(wideKeys[$0], wideKeys[$1]) }
 
@@ -28,7 +28,7 @@ extension EdgeFold {
             .map { EdgeRow(srcNs: $0.key.srcNs, dstNs: $0.key.dstNs, action: $0.key.action, totals: $0.value) }
         var allDrops: [String: Int64] = [:]
         for (reason, count) in dropped { allDrops[reason.rawValue] = count }
-        return (edgeRows, wideRows, DropCounts(all: allDrops, edge: edgeDrops))
+        return (edgeRows, wideRows, policy.rows(), DropCounts(all: allDrops, edge: edgeDrops))
     }
 }
 

@@ -7,6 +7,7 @@ import TrailFormat
 final class EdgeFold {
     struct Staged {
         var wide: Int32
+        var policy: Int32
         var start: Int64
         var end: Int64
         var counters: Counters
@@ -83,6 +84,9 @@ final class EdgeFold {
     private let labelValues = ByteStringTable(capacity: 256)
     @exclusivity(unchecked) private var refined: [RefinedKey: Int32] = [:]
 
+    /// The third projection: which policy decided each flow identity.
+    let policy = PolicyProjection()
+
     private(set) var wideKeys: [WideEdgeKey] = []
     private var wideIndex: [WideEdgeKey: Int32] = [:]
     @exclusivity(unchecked) private(set) var totals: [EdgeTotals] = []
@@ -118,19 +122,24 @@ final class EdgeFold {
         guard view.endTime > view.startTime else { return drop(.badBucketTime) }
         guard Counters.areSane(view) else { return drop(.badCounters) }
         let (id, isNew) = keys.id(of: UnsafeRawBufferPointer(rebasing: record[view.keyRange]))
-        if isNew { register(id, key: FlowKeyView(record, range: view.keyRange)) }
+        if isNew {
+            let key = FlowKeyView(record, range: view.keyRange)
+            register(id, key: key)
+            policy.register(id, key: key, record: record, keyRange: view.keyRange)
+        }
         var wide = keyWide[Int(id)]
         if wide == Self.malformedKey { return drop(.malformed) }
         if wide == Self.needsLabels { wide = refine(id, record: record, view: view) }
+        let policyIdentity = policy.identity(id, record: record, view: view)
         let counters = Counters(view)
         if keyLastBucket[Int(id)] == bucket && keyLastCluster[Int(id)] == cluster {
-            mergeDuplicate(slot: Int(keyStagedSlot[Int(id)]), wide: wide, counters: counters)
+            mergeDuplicate(slot: Int(keyStagedSlot[Int(id)]), wide: wide, policy: policyIdentity, counters: counters)
             return
         }
         keyLastBucket[Int(id)] = bucket
         keyLastCluster[Int(id)] = cluster
         keyStagedSlot[Int(id)] = Int32(staged.count)
-        staged.append(Staged(wide: wide, start: view.startTime, end: view.endTime, counters: counters))
+        staged.append(Staged(wide: wide, policy: policyIdentity, start: view.startTime, end: view.endTime, counters: counters))
     }
 
     /// Folds the current bucket's distinct items into the edge totals.
@@ -152,13 +161,19 @@ final class EdgeFold {
             let day = Int32(truncatingIfNeeded: UTCTime.floorDivide(item.start, 86_400))
             // Buckets arrive in time order (BucketMerge), so days are appended in order.
             if days[index].last != day { days[index].append(day) }
+            policy.add(item.policy, start: item.start, end: item.end, connections: item.counters.started)
             items.folded += 1
         }
         staged.removeAll(keepingCapacity: true)
     }
 
-    private func mergeDuplicate(slot: Int, wide: Int32, counters: Counters) {
+    private func mergeDuplicate(slot: Int, wide: Int32, policy identity: Int32, counters: Counters) {
         var item = staged[slot]
+        if identity != item.policy {
+            // A copy with other labels: the identity kept does not depend on the order.
+            item.policy = policy.preferred(item.policy, identity)
+            staged[slot] = item
+        }
         if item.counters == counters && item.wide == wide {
             items.duplicates += 1
             return

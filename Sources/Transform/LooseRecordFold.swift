@@ -33,11 +33,11 @@ public enum LooseRecordFold {
             }
         }
         if bucket != nil { fold.endBucket() }
-        let (edges, wide, dropped) = fold.projections()
+        let (edges, wide, policy, dropped) = fold.projections()
         let header = BatchHeader(
             transformVersion: TransformVersion.current, settings: settings.record, inputs: [], skippedInputs: [],
-            items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, rowsSha256: "")
-        return EdgeBatch(header: header, edges: edges, wide: wide)
+            items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: "")
+        return EdgeBatch(header: header, edges: edges, wide: wide, policy: policy)
     }
 
     private static func location(_ index: Int) -> RecordLocation {

@@ -80,7 +80,7 @@ public struct TransformJob {
                 opened = opened.filter { $0.value.path != error.path }
                 continue
             }
-            let (edges, wide, dropped) = fold.projections()
+            let (edges, wide, policy, dropped) = fold.projections()
             warnings += fold.locatedDrops
             let located = Int64(fold.locatedDrops.count)
             let recordDrops = (dropped.all[DropReason.malformed.rawValue] ?? 0) + (dropped.all[DropReason.badBucketTime.rawValue] ?? 0)
@@ -98,18 +98,18 @@ public struct TransformJob {
                     return info
                 }.sorted { $0.sha256 < $1.sha256 },
                 skippedInputs: skipped.sorted { ($0.segment, $0.error) < ($1.segment, $1.error) },
-                items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, rowsSha256: "")
-            return Output(batch: EdgeBatch(header: header, edges: edges, wide: wide), warnings: warnings)
+                items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: "")
+            return Output(batch: EdgeBatch(header: header, edges: edges, wide: wide, policy: policy), warnings: warnings)
         }
     }
 
     /// The batch of no input (replaying an empty range empties the tables).
     public static func empty(settings: TransformSettings) -> EdgeBatch {
         let fold = EdgeFold(settings: settings)
-        let (edges, wide, dropped) = fold.projections()
+        let (edges, wide, policy, dropped) = fold.projections()
         return EdgeBatch(header: BatchHeader(
             transformVersion: TransformVersion.current, settings: settings.record, inputs: [], skippedInputs: [],
-            items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, rowsSha256: ""), edges: edges, wide: wide)
+            items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: ""), edges: edges, wide: wide, policy: policy)
     }
 
     private func refuseOrSkip(_ error: SegmentError, skipped: inout [SkippedInput], warnings: inout [String]) throws(TransformError) {

@@ -23,6 +23,7 @@ public struct TransformSettings: Sendable, Equatable {
 /// The version of the fold's meaning. Bump it whenever a change to the transform would
 /// give different rows for the same archive: the load ledger records it, and replay
 /// rebuilds what an older version made.
+/// 2: the policy projection (batch format 2).
 public enum TransformVersion {
-    public static let current = 1
+    public static let current = 2
 }

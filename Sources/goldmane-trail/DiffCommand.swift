@@ -38,9 +38,7 @@ struct DiffCommand: ParsableCommand {
             try WindowDiff.build(store: store, from: from.window, to: to.window)
         }
         if json {
-            let encoder = CanonicalJSON.encoder()
-            encoder.outputFormatting.insert(.prettyPrinted)
-            try ReportSupport.emit(String(decoding: try encoder.encode(diff), as: UTF8.self) + "\n", to: nil)
+            try ReportSupport.emitJSON(diff, to: nil)
         } else {
             try ReportSupport.emit(diff.text(), to: nil)
         }

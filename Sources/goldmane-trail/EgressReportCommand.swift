@@ -50,10 +50,7 @@ struct EgressReportCommand: AsyncParsableCommand {
         }
         switch format {
         case .md: try ReportSupport.emit(report.markdown(), to: output)
-        case .json:
-            let encoder = CanonicalJSON.encoder()
-            encoder.outputFormatting.insert(.prettyPrinted)
-            try ReportSupport.emit(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n", to: output)
+        case .json: try ReportSupport.emitJSON(report, to: output)
         }
         if let policies { try write(report, to: policies) }
     }

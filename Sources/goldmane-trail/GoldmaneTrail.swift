@@ -10,12 +10,14 @@ struct GoldmaneTrail: AsyncParsableCommand {
         discussion: """
             The jobs of the pipeline, each a separate process:
               capture -> archive of sealed segments -> transform -> edge batch
-                -> load -> PostgreSQL -> reports (digest, egress-report, query, graph)
+                -> load -> PostgreSQL -> reports (digest, egress-report, policy-check,
+                   query, graph)
 
             Exit codes (every command; `help COMMAND` adds its own details):
               0    success
               1    an unexpected error (a bug: please report it)
               2    health: the trail is stale, or a segment failed to load
+              3    policy-check: the policies would block observed flows
               64   usage error (a bad flag or argument)
               65   corrupt, unsealed or refused input, named with its byte offset
               66   an input path is missing or holds no sealed segments
@@ -34,7 +36,7 @@ struct GoldmaneTrail: AsyncParsableCommand {
         version: TrailVersion.current,
         subcommands: [
             CaptureCommand.self, TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
-            DigestCommand.self, EgressReportCommand.self, QueryCommand.self, GraphCommand.self, DiffCommand.self, HealthCommand.self,
+            DigestCommand.self, EgressReportCommand.self, PolicyCheckCommand.self, QueryCommand.self, GraphCommand.self, DiffCommand.self, HealthCommand.self,
             VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
         ]
     )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Report
 import TrailDatabase
+import TrailFormat
 
 /// What the report commands share: a read-only connection (reports never migrate or lock),
 /// exit codes for report failures, and writing output to stdout or a file.
@@ -25,8 +26,16 @@ enum ReportSupport {
             throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate)
         }
     }
+
+    /// `value` as pretty-printed canonical JSON (sorted keys), newline-terminated.
+    static func emitJSON(_ value: some Encodable, to path: String?) throws {
+        let encoder = CanonicalJSON.encoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
+        try emit(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n", to: path)
+    }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
+
 }

@@ -48,7 +48,7 @@ struct TransformCommand: AsyncParsableCommand {
             throw fail("cannot write \(output): \(error)", code: .cannotCreate)
         }
         let header = result.batch.header
-        print("wrote \(output): \(header.edgeRows) edge rows, \(header.wideRows) wide rows from \(header.inputs.count) segments (\(header.items.read) items read, \(header.items.duplicates + header.items.conflictingDuplicates) duplicates, \(header.dropped.all.values.reduce(0, +)) dropped)")
+        print("wrote \(output): \(header.edgeRows) edge rows, \(header.wideRows) wide rows, \(header.policyRows) policy rows from \(header.inputs.count) segments (\(header.items.read) items read, \(header.items.duplicates + header.items.conflictingDuplicates) duplicates, \(header.dropped.all.values.reduce(0, +)) dropped)")
     }
 }
 

@@ -82,9 +82,10 @@ import TrailDatabase
         #expect(try ReplayJob(archive: archive.path, settings: Self.settingsA).run(replay).segments == 6)
         let fromEtl = try etlDatabase.dump(etl)
         let fromReplay = try replayDatabase.dump(replay)
-        for table in ["edge", "edge_wide", "ledger", "coverage"] {
+        for table in ["edge", "edge_wide", "ledger", "coverage", "policy_flow"] {
             #expect(fromEtl[table] == fromReplay[table], "\(table) differs between etl and replay")
         }
+        #expect(fromReplay["policy_flow"]!.count > 0, "replay filled the policy projection")
         // Per-segment counts, not the whole replay's: they differ from segment to segment.
         let counts = Set(fromReplay["ledger"]!.map { $0[9] ?? "" })
         #expect(counts.count > 1)

@@ -42,6 +42,7 @@ final class TestDatabase {
                        batch_wide_rows, transform_version, settings, settings_fingerprint FROM load_ledger ORDER BY sha256
                 """).rows,
             "coverage": try connection.execute("SELECT * FROM coverage ORDER BY sha256, range_start, kind").rows,
+            "policy_flow": try connection.execute("SELECT * FROM policy_flow ORDER BY day, flow_id").rows,
             "load_failures": try connection.execute("SELECT segment, reason FROM load_failures ORDER BY segment").rows,
         ]
     }

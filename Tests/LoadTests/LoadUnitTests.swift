@@ -76,7 +76,7 @@ import TrailSupport
 
     @Test func theMigrationsShipInTheBuild() throws {
         let migrations = try Migrator.bundled()
-        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor", "0006_load_failures", "0007_ledger_settings"])
+        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor", "0006_load_failures", "0007_ledger_settings", "0008_policy_flow"])
         #expect(migrations[0].sql.contains("PRIMARY KEY (src_ns, dst_ns, action)"))
     }
 }

@@ -267,11 +267,13 @@ import TrailTestSupport
             return
         }
         #expect(named.contains { $0.contains("named port \"http\"") })
-        guard case .undecidable(let cidr) = policies.evaluate(Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pub"), 443)) else {
-            Issue.record("an ipBlock against pub was decided")
+        // 0.0.0.0/0 except 10.0.0.0/8 holds every public IPv4 address, but only part of RFC 1918.
+        #expect(Self.allowed(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pub"), 443)))
+        guard case .undecidable(let cidr) = policies.evaluate(Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pvt"), 443)) else {
+            Issue.record("an ipBlock covering part of pvt was decided")
             return
         }
-        #expect(cidr.contains { $0.contains("0.0.0.0/0") })
+        #expect(cidr.contains { $0.contains("0.0.0.0/0") && $0.contains("covers part of pvt") })
         let host = try Self.evaluator("""
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy
@@ -280,6 +282,35 @@ import TrailTestSupport
             """)
         #expect(host.evaluate(Self.flow(.other(kind: "host", name: "node-1"), Self.pod("x", "a"))) != .allowed)
         #expect(Self.blocked(host, Self.flow(.other(kind: "network", name: "pvt"), Self.pod("x", "a"))))
+    }
+
+    @Test func ipBlocksDecidePubAndPvtOnlyWhenTheyCoverAllOrNone() throws {
+        func egress(_ blocks: String) throws -> PolicyEvaluator {
+            try Self.evaluator("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: out, namespace: x}
+                spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [\(blocks)]}]}
+                """)
+        }
+        let pub = FlowEndpoint.other(kind: "network", name: "pub")
+        let pvt = FlowEndpoint.other(kind: "network", name: "pvt")
+        // The candidate writer's two rules: the internet without RFC 1918, and RFC 1918 as three blocks.
+        let internet = try egress("{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]}}")
+        #expect(Self.allowed(internet, Self.flow(Self.pod("x", "a"), pub, 443)))
+        #expect(Self.blocked(internet, Self.flow(Self.pod("x", "a"), pvt, 443)), "no RFC 1918 address is admitted")
+        let privateNets = try egress("{ipBlock: {cidr: 10.0.0.0/8}}, {ipBlock: {cidr: 172.16.0.0/12}}, {ipBlock: {cidr: 192.168.0.0/16}}")
+        #expect(Self.allowed(privateNets, Self.flow(Self.pod("x", "a"), pvt, 2049)), "the blocks cover RFC 1918 together")
+        #expect(Self.blocked(privateNets, Self.flow(Self.pod("x", "a"), pub, 2049)))
+        let one = try egress("{ipBlock: {cidr: 8.8.8.8/32}}")
+        guard case .undecidable(let reasons) = one.evaluate(Self.flow(Self.pod("x", "a"), pub, 53)) else {
+            Issue.record("one public address was taken to decide all of pub")
+            return
+        }
+        #expect(reasons.contains { $0.contains("8.8.8.8/32") })
+        #expect(Self.blocked(one, Self.flow(Self.pod("x", "a"), pvt, 53)))
+        #expect(Self.blocked(try egress("{ipBlock: {cidr: \"2001:db8::/32\"}}"), Self.flow(Self.pod("x", "a"), pub, 443)), "IPv6 blocks hold no IPv4 address")
+        #expect(throws: PolicyFileError.self) { try egress("{ipBlock: {cidr: 10.0.0.0/33}}") }
     }
 
     @Test func rulesThatAdmittedNothingAreListed() throws {

@@ -20,11 +20,19 @@ import TrailTestSupport
                         dstIdentity: "pub", dstWorkload: "pub", dstService: "-", dstPort: 443, proto: "tcp", action: "deny",
                         reporter: "src", totals: totals, days: ["2026-11-27", "2026-11-28"])
         }
+        let policy = names.map {
+            PolicyFlowRow(day: "2026-11-28", identity: PolicyFlowIdentity(
+                srcType: "workload", srcNs: $0, srcWorkload: $0, srcLabels: ["app=" + $0, "k=\"quoted\" \\ {x,y}"], dstType: "network", dstNs: "-",
+                dstWorkload: "pub", dstLabels: [], dstPort: 443, proto: "tcp", reporter: "src", action: "deny",
+                enforced: PolicyDecision(kind: "EndOfTier", tier: "default", policy: "", rule: -1, action: "deny", trigger: "NetworkPolicy \($0)/p"),
+                pending: PolicyDecision(kind: "StagedNetworkPolicy", tier: "default", policy: $0 + "/s", rule: 0, action: "allow")),
+                firstSeen: 1_795_744_800, lastSeen: 1_795_744_815, flowCount: 2, connections: 1)
+        }
         let header = BatchHeader(
             transformVersion: 1, settings: TransformSettingsRecord(serviceIdentityNamespaces: ["dbaas"], serviceIdentityLabel: "service-identity"),
             inputs: [], skippedInputs: [], items: ItemCounts(), dropped: DropCounts(all: [:], edge: [:]),
-            edgeRows: edges.count, wideRows: wide.count, rowsSha256: "")
-        return EdgeBatch(header: header, edges: edges, wide: wide)
+            edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: "")
+        return EdgeBatch(header: header, edges: edges, wide: wide, policy: policy)
     }
 
     @Test func hostileNamesRoundTripExactly() throws {
@@ -36,10 +44,12 @@ import TrailTestSupport
         let read = try EdgeBatch.read(path: path)
         #expect(read.edges == original.edges)
         #expect(read.wide == original.wide)
-        #expect(read.header.rowsSha256 == EdgeBatch.sha256Hex(try EdgeBatch.rowLines(edges: original.edges, wide: original.wide)))
+        #expect(read.policy == original.policy)
+        #expect(read.policy.map(\.flowID) == original.policy.map(\.flowID))
+        #expect(read.header.rowsSha256 == EdgeBatch.sha256Hex(try EdgeBatch.rowLines(edges: original.edges, wide: original.wide, policy: original.policy)))
         // One JSON object per line: names with newlines stay on their line.
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 1 + 2 * Self.hostile.count)
+        #expect(lines.count == 1 + 3 * Self.hostile.count)
     }
 
     @Test func anAlteredFileIsRefused() throws {
@@ -74,7 +84,8 @@ import TrailTestSupport
         swapped.edges = []
         swapped.header.edgeRows = 1
         swapped.header.wideRows = 0
-        let rows = try EdgeBatch.rowLines(edges: [], wide: original.wide)
+        swapped.header.policyRows = 0
+        let rows = try EdgeBatch.rowLines(edges: [], wide: original.wide, policy: [])
         swapped.header.rowsSha256 = EdgeBatch.sha256Hex(rows)
         var bytes = try CanonicalJSON.encode(swapped.header)
         bytes.append(UInt8(ascii: "\n"))

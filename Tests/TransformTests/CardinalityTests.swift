@@ -77,8 +77,9 @@ import TrailTestSupport
         let reference = ReferenceFold(settings: settings).rows(records)
         #expect(batch.edges.count == reference.edges.count)
         #expect(batch.wide.count == reference.wide.count)
-        let folded = try EdgeBatch.rowLines(edges: batch.edges, wide: batch.wide)
-        let expected = try EdgeBatch.rowLines(edges: reference.edges, wide: reference.wide)
+        #expect(batch.policy.count == reference.policy.count)
+        let folded = try EdgeBatch.rowLines(edges: batch.edges, wide: batch.wide, policy: batch.policy)
+        let expected = try EdgeBatch.rowLines(edges: reference.edges, wide: reference.wide, policy: reference.policy)
         #expect(folded == expected, "the fold's rows differ from the reference fold's")
     }
 
@@ -105,7 +106,7 @@ import TrailTestSupport
         let second = try transform(Self.write(items, split: [0.5], in: directory, name: "b").reversed())
         #expect(first.header.items.folded == 200_000)
         #expect(first.header.items.duplicates == 40_000)
-        #expect(try EdgeBatch.rowLines(edges: first.edges, wide: first.wide) == EdgeBatch.rowLines(edges: second.edges, wide: second.wide))
+        #expect(try EdgeBatch.rowLines(edges: first.edges, wide: first.wide, policy: first.policy) == EdgeBatch.rowLines(edges: second.edges, wide: second.wide, policy: second.policy))
         try Self.expectEqualToReference(first, items.map(\.bytes))
     }
 

@@ -55,7 +55,7 @@ import TrailTestSupport
         #expect(items.read == items.duplicates + items.conflictingDuplicates + items.folded + overlapped.header.dropped.all.values.reduce(0, +))
         #expect(overlapped.edges == whole.edges)
         #expect(overlapped.wide == whole.wide)
-        #expect(try EdgeBatch.rowLines(edges: overlapped.edges, wide: overlapped.wide) == EdgeBatch.rowLines(edges: whole.edges, wide: whole.wide))
+        #expect(try EdgeBatch.rowLines(edges: overlapped.edges, wide: overlapped.wide, policy: overlapped.policy) == EdgeBatch.rowLines(edges: whole.edges, wide: whole.wide, policy: whole.policy))
     }
 
     @Test func conflictingCopiesMergeTheSameWhateverTheOrder() throws {

@@ -39,7 +39,7 @@ import TrailTestSupport
         let batches = try [quarter, half, whole].map { try transform($0.segments) }
         #expect(batches[0].edges == batches[1].edges && batches[1].edges == batches[2].edges)
         #expect(batches[0].wide == batches[1].wide && batches[1].wide == batches[2].wide)
-        let rows = try batches.map { try EdgeBatch.rowLines(edges: $0.edges, wide: $0.wide) }
+        let rows = try batches.map { try EdgeBatch.rowLines(edges: $0.edges, wide: $0.wide, policy: $0.policy) }
         #expect(rows[0] == rows[1] && rows[1] == rows[2])
         let hashes = try batches.map { try EdgeBatch.read(path: write($0, directory)).header.rowsSha256 }
         #expect(Set(hashes).count == 1)

@@ -11,6 +11,7 @@ struct ReferenceFold {
 
     private struct Item {
         var wide: WideEdgeKey
+        var policy: PolicyFlowIdentity
         var start: Int64
         var end: Int64
         var counters: [Int64]  // packets in, out, bytes in, out, started, completed, live
@@ -22,7 +23,7 @@ struct ReferenceFold {
     }
 
     /// Rows for `records` (FlowResult bytes), in any order.
-    func rows(_ records: [[UInt8]]) -> (edges: [EdgeRow], wide: [WideEdgeRow]) {
+    func rows(_ records: [[UInt8]]) -> (edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) {
         var items: [ItemKey: Item] = [:]
         let labelName = settings.serviceIdentityLabel
         for record in records {
@@ -40,18 +41,26 @@ struct ReferenceFold {
             let wide = WideEdgeKey(key: key, srcLabel: label(false), dstLabel: label(true))
             let counters = [view.packetsIn, view.packetsOut, view.bytesIn, view.bytesOut,
                             view.connectionsStarted, view.connectionsCompleted, view.connectionsLive]
+            let policy = Self.policyIdentity(try! Goldmane_FlowResult(serializedBytes: record).flow)
             let itemKey = ItemKey(key: keyBytes, bucket: view.startTime)
             if var existing = items[itemKey] {
                 existing.counters = zip(existing.counters, counters).map { max($0, $1) }
                 if WideEdgeKey.precedes(wide, existing.wide) { existing.wide = wide }
+                if UTF8Order.precedes(policy.orderFields, existing.policy.orderFields) { existing.policy = policy }
                 items[itemKey] = existing
             } else {
-                items[itemKey] = Item(wide: wide, start: view.startTime, end: view.endTime, counters: counters)
+                items[itemKey] = Item(wide: wide, policy: policy, start: view.startTime, end: view.endTime, counters: counters)
             }
         }
         var totals: [WideEdgeKey: EdgeTotals] = [:]
         var days: [WideEdgeKey: Set<Int64>] = [:]
+        struct PolicyDay: Hashable { var identity: PolicyFlowIdentity; var day: Int64 }
+        var policyTotals: [PolicyDay: EdgeTotals] = [:]
         for item in items.values where item.counters.contains(where: { $0 != 0 }) {
+            var policyOne = EdgeTotals(firstSeen: item.start, lastSeen: item.end, flowCount: 1, connections: item.counters[4],
+                                       packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0)
+            policyOne.merge(policyTotals[PolicyDay(identity: item.policy, day: UTCTime.floorDivide(item.start, 86_400))] ?? EdgeTotals())
+            policyTotals[PolicyDay(identity: item.policy, day: UTCTime.floorDivide(item.start, 86_400))] = policyOne
             var total = totals[item.wide] ?? EdgeTotals()
             var one = EdgeTotals()
             one.firstSeen = item.start
@@ -79,6 +88,55 @@ struct ReferenceFold {
         }
         let edges = edgeTotals.sorted { UTF8Order.precedes($0.key, $1.key) }
             .map { EdgeRow(srcNs: $0.key[0], dstNs: $0.key[1], action: $0.key[2], totals: $0.value) }
-        return (edges, wide)
+        let policy = policyTotals.sorted {
+            $0.key.day != $1.key.day ? $0.key.day < $1.key.day : UTF8Order.precedes($0.key.identity.orderFields, $1.key.identity.orderFields)
+        }.map {
+            PolicyFlowRow(day: UTCTime.date(day: $0.key.day), identity: $0.key.identity, firstSeen: $0.value.firstSeen,
+                          lastSeen: $0.value.lastSeen, flowCount: $0.value.flowCount, connections: $0.value.connections)
+        }
+        return (edges, wide, policy)
+    }
+
+    /// The policy identity from the generated decoder's message (labels sorted and without
+    /// repeats; the deciding hit: the first allow or deny in policy_index order).
+    static func policyIdentity(_ flow: Goldmane_Flow) -> PolicyFlowIdentity {
+        let key = flow.key
+        func decision(_ hits: [Goldmane_PolicyHit]) -> PolicyDecision {
+            let ordered = hits.enumerated().sorted { ($0.element.policyIndex, $0.offset) < ($1.element.policyIndex, $1.offset) }.map(\.element)
+            guard let hit = ordered.first(where: { $0.action == .allow || $0.action == .deny }) else { return .none }
+            func name(_ hit: Goldmane_PolicyHit) -> String { hit.namespace.isEmpty ? hit.name : hit.namespace + "/" + hit.name }
+            return PolicyDecision(kind: PolicyDecision.kindName(hit.kind.rawValue), tier: hit.tier, policy: name(hit), rule: hit.ruleIndex,
+                                  action: hit.action == .allow ? "allow" : "deny",
+                                  trigger: hit.hasTrigger ? PolicyDecision.kindName(hit.trigger.kind.rawValue) + " " + name(hit.trigger) : "")
+        }
+        func labels(_ list: [String]) -> [String] { Set(list).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+        let wide = WideEdgeKey(key: FlowKeyView.from(key), srcLabel: nil, dstLabel: nil)
+        return PolicyFlowIdentity(
+            srcType: wide.srcType, srcNs: wide.srcNs, srcWorkload: wide.srcWorkload, srcLabels: labels(flow.sourceLabels),
+            dstType: wide.dstType, dstNs: wide.dstNs, dstWorkload: wide.dstWorkload, dstLabels: labels(flow.destLabels),
+            dstPort: key.destPort, proto: key.proto, reporter: wide.reporter, action: wide.action,
+            enforced: decision(key.policies.enforcedPolicies), pending: decision(key.policies.pendingPolicies))
+    }
+}
+
+extension FlowKeyView {
+    /// The view of a generated FlowKey (the reference's own path to the normalisation).
+    static func from(_ key: Goldmane_FlowKey) -> FlowKeyView {
+        var view = FlowKeyView()
+        view.sourceName = key.sourceName
+        view.sourceNamespace = key.sourceNamespace
+        view.sourceType = key.sourceType.rawValue
+        view.destName = key.destName
+        view.destNamespace = key.destNamespace
+        view.destType = key.destType.rawValue
+        view.destPort = key.destPort
+        view.destServiceName = key.destServiceName
+        view.destServiceNamespace = key.destServiceNamespace
+        view.destServicePortName = key.destServicePortName
+        view.destServicePort = key.destServicePort
+        view.proto = key.proto
+        view.reporter = key.reporter.rawValue
+        view.action = key.action.rawValue
+        return view
     }
 }

@@ -47,6 +47,7 @@ class Database:
             "ledger": self.psql("SELECT sha256, segment, cluster, window_start, window_end, data_start, data_end, items, "
                                 "transform_version FROM load_ledger ORDER BY sha256"),
             "coverage": self.psql("SELECT * FROM coverage ORDER BY sha256, range_start, kind"),
+            "policy_flow": self.psql("SELECT * FROM policy_flow ORDER BY day, flow_id"),
         }
 
 

@@ -1,0 +1,45 @@
+import TrailFormat
+
+extension PolicyCheck {
+    /// The check for people: what would be blocked first, then what the policies cannot
+    /// change, what flow data cannot decide, and the rules nothing used.
+    public func markdown() -> String {
+        var out = ["# Policy check", ""]
+        out.append("\(policies) NetworkPolicies against the \(evaluated) distinct flows observed as allowed from "
+                   + "\(WindowCoverage.time(from)) to \(WindowCoverage.time(to)).")
+        out += section("Would be blocked", empty: "None: every flow observed as allowed stays allowed.", column: "isolated by",
+                       blocked.map { ($0.flow, $0.isolatedBy) })
+        out += section("Decided by a Calico tier above the Kubernetes policies: not counted", column: "decided by",
+                       intro: "The policies would isolate these, but the archived trace shows a tier evaluated before theirs decided them: the new policies cannot change that.",
+                       decidedAbove.map { ($0.flow, $0.decidedBy) })
+        out += section("Undecidable from flow data", column: "why", undecidable.map { ($0.flow, $0.reasons) })
+        out += ["", "## Rules that matched no observed flow (\(unusedRules.count))", ""]
+        if unusedRules.isEmpty {
+            out.append("None.")
+        } else {
+            out += ["Candidates to remove, or traffic not seen in the window (a weekly job?):", ""]
+            for rule in unusedRules {
+                out.append("- \(MarkdownText.code(rule.rule))" + (rule.origin.isEmpty ? "" : " (\(MarkdownText.code(rule.origin)))"))
+            }
+        }
+        out += ["", "## Summary", ""]
+        out.append("\(evaluated) distinct flows: \(allowed) stay allowed, \(blocked.count) would be blocked, "
+                   + "\(decidedAbove.count) decided by a higher tier, \(undecidable.count) undecidable; "
+                   + "\(unusedRules.count) rule\(unusedRules.count == 1 ? "" : "s") matched nothing.")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// One section: a table of flows with a last column of explanations.
+    private func section(_ title: String, empty: String = "None.", column: String, intro: String? = nil, _ rows: [(Flow, [String])]) -> [String] {
+        var lines = ["", "## \(title) (\(rows.count))", ""]
+        guard !rows.isEmpty else { return lines + [empty] }
+        if let intro { lines += [intro, ""] }
+        lines.append("| source | destination | port | flows | days | last seen | \(column) |")
+        lines.append("|---|---|---|---:|---:|---|---|")
+        for (flow, notes) in rows {
+            lines.append("| \(MarkdownText.code(flow.source)) | \(MarkdownText.code(flow.destination)) | \(flow.port)/\(flow.proto.uppercased()) | "
+                         + "\(flow.flows) | \(flow.days) | \(WindowCoverage.time(flow.lastSeen)) | \(MarkdownText.cell(notes.joined(separator: "; "))) |")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,212 @@
+import Crypto
+
+/// A row of the policy projection: one observed flow identity on one UTC day, with its
+/// counts. In the batch file it is one flat JSON object (`kind: "policy"`).
+public struct PolicyFlowRow: Codable, Equatable, Sendable {
+    /// The UTC day (YYYY-MM-DD) the row counts.
+    public var day: String
+    public var identity: PolicyFlowIdentity
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+    public var flowCount: Int64
+    public var connections: Int64
+
+    public init(day: String, identity: PolicyFlowIdentity, firstSeen: Int64, lastSeen: Int64, flowCount: Int64, connections: Int64) {
+        self.day = day
+        self.identity = identity
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.flowCount = flowCount
+        self.connections = connections
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, day, connections
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case flowCount = "flow_count"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("policy", forKey: .kind)
+        try container.encode(day, forKey: .day)
+        try identity.encode(to: encoder)
+        try container.encode(firstSeen, forKey: .firstSeen)
+        try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(flowCount, forKey: .flowCount)
+        try container.encode(connections, forKey: .connections)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard try container.decode(String.self, forKey: .kind) == "policy" else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "not a policy row")
+        }
+        day = try container.decode(String.self, forKey: .day)
+        identity = try PolicyFlowIdentity(from: decoder)
+        firstSeen = try container.decode(Int64.self, forKey: .firstSeen)
+        lastSeen = try container.decode(Int64.self, forKey: .lastSeen)
+        flowCount = try container.decode(Int64.self, forKey: .flowCount)
+        connections = try container.decode(Int64.self, forKey: .connections)
+    }
+
+    /// 32 hex digits of the SHA-256 of the identity: the table's key with the day (labels can
+    /// be too long for an index entry).
+    public var flowID: String {
+        var bytes: [UInt8] = []
+        for field in identity.keyFields {
+            bytes += Array(String(field.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes += Array(field.utf8)
+        }
+        return SHA256.hash(data: bytes).prefix(16).map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// An observed flow identity: the ends (type, namespace, workload, labels as Goldmane gives
+/// them, sorted), the destination port, protocol, reporter and verdict, and the deciding hits
+/// of the enforced and the pending (staged) traces.
+public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
+    public var srcType: String
+    public var srcNs: String
+    public var srcWorkload: String
+    public var srcLabels: [String]
+    public var dstType: String
+    public var dstNs: String
+    public var dstWorkload: String
+    public var dstLabels: [String]
+    public var dstPort: Int64
+    public var proto: String
+    public var reporter: String
+    public var action: String
+    public var enforced: PolicyDecision
+    public var pending: PolicyDecision
+
+    public init(srcType: String, srcNs: String, srcWorkload: String, srcLabels: [String], dstType: String, dstNs: String,
+                dstWorkload: String, dstLabels: [String], dstPort: Int64, proto: String, reporter: String, action: String,
+                enforced: PolicyDecision, pending: PolicyDecision) {
+        self.srcType = srcType
+        self.srcNs = srcNs
+        self.srcWorkload = srcWorkload
+        self.srcLabels = srcLabels
+        self.dstType = dstType
+        self.dstNs = dstNs
+        self.dstWorkload = dstWorkload
+        self.dstLabels = dstLabels
+        self.dstPort = dstPort
+        self.proto = proto
+        self.reporter = reporter
+        self.action = action
+        self.enforced = enforced
+        self.pending = pending
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case proto, reporter, action
+        case srcType = "src_type"
+        case srcNs = "src_ns"
+        case srcWorkload = "src_workload"
+        case srcLabels = "src_labels"
+        case dstType = "dst_type"
+        case dstNs = "dst_ns"
+        case dstWorkload = "dst_workload"
+        case dstLabels = "dst_labels"
+        case dstPort = "dst_port"
+    }
+
+    /// Flat: the decisions' fields sit beside the others, prefixed `enforced_` and `pending_`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(srcType, forKey: .srcType)
+        try container.encode(srcNs, forKey: .srcNs)
+        try container.encode(srcWorkload, forKey: .srcWorkload)
+        try container.encode(srcLabels, forKey: .srcLabels)
+        try container.encode(dstType, forKey: .dstType)
+        try container.encode(dstNs, forKey: .dstNs)
+        try container.encode(dstWorkload, forKey: .dstWorkload)
+        try container.encode(dstLabels, forKey: .dstLabels)
+        try container.encode(dstPort, forKey: .dstPort)
+        try container.encode(proto, forKey: .proto)
+        try container.encode(reporter, forKey: .reporter)
+        try container.encode(action, forKey: .action)
+        try enforced.encode(to: encoder, prefix: "enforced")
+        try pending.encode(to: encoder, prefix: "pending")
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        srcType = try container.decode(String.self, forKey: .srcType)
+        srcNs = try container.decode(String.self, forKey: .srcNs)
+        srcWorkload = try container.decode(String.self, forKey: .srcWorkload)
+        srcLabels = try container.decode([String].self, forKey: .srcLabels)
+        dstType = try container.decode(String.self, forKey: .dstType)
+        dstNs = try container.decode(String.self, forKey: .dstNs)
+        dstWorkload = try container.decode(String.self, forKey: .dstWorkload)
+        dstLabels = try container.decode([String].self, forKey: .dstLabels)
+        dstPort = try container.decode(Int64.self, forKey: .dstPort)
+        proto = try container.decode(String.self, forKey: .proto)
+        reporter = try container.decode(String.self, forKey: .reporter)
+        action = try container.decode(String.self, forKey: .action)
+        enforced = try PolicyDecision(from: decoder, prefix: "enforced")
+        pending = try PolicyDecision(from: decoder, prefix: "pending")
+    }
+
+    /// The identity's fields in a fixed order: what `flowID` hashes.
+    public var keyFields: [String] {
+        [srcType, srcNs, srcWorkload, srcLabels.joined(separator: "\u{0}"), dstType, dstNs, dstWorkload, dstLabels.joined(separator: "\u{0}"),
+         String(dstPort), proto, reporter, action] + enforced.fields + pending.fields
+    }
+
+    /// The rows' sort key (byte-wise UTF-8): namespaces and verdict first.
+    public var orderFields: [String] {
+        [srcNs, dstNs, action, srcType, dstType, srcWorkload, dstWorkload, srcLabels.joined(separator: "\u{0}"),
+         dstLabels.joined(separator: "\u{0}"), Self.sortable(port: dstPort), proto, reporter] + enforced.fields + pending.fields
+    }
+
+    /// `namespace/workload` for pods, `kind name` for the rest (`network pub`, `host node-1`).
+    public var source: String { Self.name(srcType, srcNs, srcWorkload) }
+    public var destination: String { Self.name(dstType, dstNs, dstWorkload) }
+
+    static func name(_ type: String, _ namespace: String, _ workload: String) -> String {
+        type == "workload" ? "\(namespace)/\(workload)" : (namespace == "-" ? "\(type) \(workload)" : "\(type) \(namespace)/\(workload)")
+    }
+}
+
+extension PolicyFlowIdentity {
+    /// A port as text that sorts numerically among non-negative ports.
+    static func sortable(port: Int64) -> String {
+        let text = String(port)
+        return port < 0 ? text : String(repeating: "0", count: max(0, 20 - text.count)) + text
+    }
+}
+
+extension PolicyDecision {
+    struct PrefixedKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder, prefix: String) throws {
+        var container = encoder.container(keyedBy: PrefixedKey.self)
+        try container.encode(kind, forKey: PrefixedKey(stringValue: prefix + "_kind"))
+        try container.encode(tier, forKey: PrefixedKey(stringValue: prefix + "_tier"))
+        try container.encode(policy, forKey: PrefixedKey(stringValue: prefix + "_policy"))
+        try container.encode(rule, forKey: PrefixedKey(stringValue: prefix + "_rule"))
+        try container.encode(action, forKey: PrefixedKey(stringValue: prefix + "_action"))
+        try container.encode(trigger, forKey: PrefixedKey(stringValue: prefix + "_trigger"))
+    }
+
+    init(from decoder: any Decoder, prefix: String) throws {
+        let container = try decoder.container(keyedBy: PrefixedKey.self)
+        let key = { (name: String) in PrefixedKey(stringValue: prefix + "_" + name) }
+        self.init(kind: try container.decode(String.self, forKey: key("kind")), tier: try container.decode(String.self, forKey: key("tier")),
+                  policy: try container.decode(String.self, forKey: key("policy")), rule: try container.decode(Int64.self, forKey: key("rule")),
+                  action: try container.decode(String.self, forKey: key("action")), trigger: try container.decode(String.self, forKey: key("trigger")))
+    }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""`make bench`, policy-check (run inside scripts/with-postgres.sh, release build): a week of a
+busy cluster (672 15-minute windows at scale 5: over 30 million items), loaded by etl; then
+`policy-check` of candidate default-deny policies (egress-report --policies) and of one strict
+default-deny for every namespace, over the whole week, against `transform` of the same
+archive, measured in the same run (best of 3 each, interleaved). Also the rows the check read
+and its peak RSS. Writes <work>/policy-results.json.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from load_bench import measured  # noqa: E402
+
+START = "2026-11-23T00:00:00Z"
+END = "2026-11-30T00:00:00Z"
+WINDOWS = 7 * 96
+SCALE = 5
+MIN_ITEMS = 30_000_000
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    arguments = parser.parse_args()
+    binary = arguments.bin
+    os.makedirs(arguments.work, exist_ok=True)
+    directory = os.path.join(arguments.work, "archive-week")
+    if not os.path.isdir(directory):
+        subprocess.run([binary, "samples", "--out", directory, "--start", START, "--windows", str(WINDOWS),
+                        "--scale", str(SCALE), "--seed", "17"], check=True, stdout=subprocess.DEVNULL)
+    files = sorted(glob.glob(os.path.join(directory, "**/*.seg"), recursive=True))
+
+    name = "bench_" + uuid.uuid4().hex[:10]
+    subprocess.run(["createdb", name], check=True)
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgresql:///{name}?host={os.environ['PGHOST']}&port={os.environ['PGPORT']}&user={os.environ['PGUSER']}"
+    env["PGDATABASE"] = name
+    try:
+        etl_seconds, _, _ = measured([binary, "etl", "--archive", directory], env)
+        rows = int(subprocess.run(["psql", "-X", "-A", "-t", "-c", "SELECT count(*) FROM policy_flow"], env=env,
+                                  capture_output=True, text=True, check=True).stdout.strip())
+        policies = os.path.join(arguments.work, "week-policies")
+        subprocess.run([binary, "egress-report", "--policies", policies, "-o", os.devnull], env=env, check=True, capture_output=True)
+        strict = os.path.join(arguments.work, "week-strict.yaml")
+        namespaces = subprocess.run(["psql", "-X", "-A", "-t", "-c", "SELECT DISTINCT src_ns FROM policy_flow WHERE src_type = 'workload'"],
+                                    env=env, capture_output=True, text=True, check=True).stdout.split()
+        with open(strict, "w") as handle:
+            for namespace in namespaces:
+                handle.write(f"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: deny-all, namespace: {namespace}}}\n"
+                             "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")
+        batch = os.path.join(arguments.work, "week-batch.jsonl")
+        transforms, candidates, stricts = [], [], []
+        for _ in range(arguments.repeat):
+            transforms.append(measured([binary, "transform", directory, "-o", batch], env))
+            candidates.append(measured([binary, "policy-check", "--policies", policies, "--from", START, "--to", END, "--format", "json"], env))
+            stricts.append(measured([binary, "policy-check", "--policies", strict, "--from", START, "--to", END, "--format", "json"], env))
+        with open(batch) as handle:
+            header = json.loads(handle.readline())
+        items = header["items"]["read"]
+        if items < MIN_ITEMS:
+            sys.exit(f"bench: the week holds {items:,} items, fewer than {MIN_ITEMS:,}")
+        transform = min(transforms, key=lambda r: r[0])
+        candidate = min(candidates, key=lambda r: r[0])
+        strict_run = min(stricts, key=lambda r: r[0])
+        candidate_result = json.loads(candidate[2])
+        strict_result = json.loads(strict_run[2])
+        result = {
+            "items": items, "segments": len(files), "policy_flow_rows": rows, "etl_seconds": round(etl_seconds, 2),
+            "transform_seconds": round(transform[0], 3), "transform_peak_rss_mib": round(transform[1], 1),
+            "candidates": {"policies": candidate_result["policies"], "flows": candidate_result["evaluated"],
+                           "blocked": len(candidate_result["blocked"]), "seconds": round(candidate[0], 3),
+                           "peak_rss_mib": round(candidate[1], 1), "ratio_to_transform": round(candidate[0] / transform[0], 4)},
+            "strict": {"policies": strict_result["policies"], "flows": strict_result["evaluated"],
+                       "blocked": len(strict_result["blocked"]), "seconds": round(strict_run[0], 3),
+                       "peak_rss_mib": round(strict_run[1], 1), "ratio_to_transform": round(strict_run[0] / transform[0], 4)},
+        }
+        print(f"policy-check over a week: {items:,} items in {len(files)} segments, {rows:,} policy_flow rows (etl {etl_seconds:.1f}s); "
+              f"transform {transform[0]:.2f}s; policy-check of {result['candidates']['policies']} candidate policies over "
+              f"{result['candidates']['flows']:,} distinct flows {candidate[0]:.3f}s ({candidate[0] / transform[0]:.4f}x transform, "
+              f"{result['candidates']['blocked']} blocked); of {result['strict']['policies']} deny-all policies "
+              f"{strict_run[0]:.3f}s ({strict_run[0] / transform[0]:.4f}x transform, {result['strict']['blocked']:,} blocked)", flush=True)
+        with open(os.path.join(arguments.work, "policy-results.json"), "w") as handle:
+            json.dump(result, handle, indent=2)
+    finally:
+        subprocess.run(["dropdb", "--force", name], check=False)
+
+
+if __name__ == "__main__":
+    main()
