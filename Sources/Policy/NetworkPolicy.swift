@@ -75,17 +75,19 @@ public struct NetworkPolicy: Sendable, Equatable {
     public var egress: [Rule]
     public var origin: Origin?
 
+    /// `policyTypes` nil or empty takes Kubernetes' default (the API server's
+    /// SetDefaults_NetworkPolicySpec): Ingress, plus Egress when `egress` holds a rule.
     public init(name: String, namespace: String, podSelector: LabelSelector = .everything, policyTypes: [String]? = nil,
-                ingress: [Rule] = [], egress: [Rule] = [], hasEgressSection: Bool? = nil, origin: Origin? = nil) {
+                ingress: [Rule] = [], egress: [Rule] = [], origin: Origin? = nil) {
         self.name = name
         self.namespace = namespace
         self.podSelector = podSelector
-        if let policyTypes {
+        if let policyTypes, !policyTypes.isEmpty {
             isolatesIngress = policyTypes.contains("Ingress")
             isolatesEgress = policyTypes.contains("Egress")
         } else {
             isolatesIngress = true
-            isolatesEgress = hasEgressSection ?? !egress.isEmpty
+            isolatesEgress = !egress.isEmpty
         }
         self.ingress = ingress
         self.egress = egress

@@ -14,7 +14,10 @@ struct PolicyDecoder {
             throw error(object, "a NetworkPolicy with apiVersion \(object["apiVersion"]?.string ?? "missing"): expected networking.k8s.io/v1")
         }
         guard let name = object["metadata"]?["name"]?.string, !name.isEmpty else { throw error(object, "a NetworkPolicy without metadata.name") }
-        let namespace = object["metadata"]?["namespace"]?.string ?? "default"
+        // `kubectl apply -n` would supply it; here nothing does, and "default" would be a guess.
+        guard let namespace = object["metadata"]?["namespace"]?.string, !namespace.isEmpty else {
+            throw error(object, "\(name): metadata.namespace is missing: give each policy the namespace it will be applied to (as `kubectl get netpol -A -o yaml` prints it)")
+        }
         guard let spec = object["spec"], spec.mapping != nil else { throw error(object, "\(namespace)/\(name): no spec") }
         var policyTypes: [String]?
         if let types = spec["policyTypes"] {
@@ -31,7 +34,6 @@ struct PolicyDecoder {
             name: name, namespace: namespace, podSelector: try selector(podSelector, "spec.podSelector"), policyTypes: policyTypes,
             ingress: try rules(spec["ingress"], peersKey: "from", "spec.ingress"),
             egress: try rules(spec["egress"], peersKey: "to", "spec.egress"),
-            hasEgressSection: spec["egress"] != nil,
             origin: NetworkPolicy.Origin(file: file, line: object.mark?.line ?? 0))
     }
 
@@ -70,8 +72,8 @@ struct PolicyDecoder {
                 throw error(block, "\(path): ipBlock cannot be combined with podSelector or namespaceSelector")
             }
             let except = (block["except"]?.sequence.map { Array($0) } ?? []).compactMap(\.string)
-            for text in [cidr] + except where !text.contains(":") && NetworkSpace.parse(text) == nil {
-                throw error(block, "\(path).ipBlock: \"\(text)\" is not a CIDR (a.b.c.d/n, or an IPv6 prefix)")
+            for text in [cidr] + except where NetworkSpace.parse(text) == nil {
+                throw error(block, "\(path).ipBlock: \"\(text)\" is not a CIDR (a.b.c.d/n or an IPv6 prefix such as fd00::/8)")
             }
             peer.ipBlock = NetworkPolicy.IPBlock(cidr: cidr, except: except)
         }

@@ -55,13 +55,32 @@ public struct NamespaceLabels: Sendable {
         result["kubernetes.io/metadata.name"] = namespace
         return result
     }
+
+    /// Whether the namespace's labels are known (it was in `--namespaces`): otherwise only
+    /// `kubernetes.io/metadata.name` is.
+    public func knows(_ namespace: String) -> Bool { labels[namespace] != nil }
+}
+
+/// What one direction of a flow comes to under the policies.
+public enum DirectionOutcome: Sendable, Equatable {
+    /// No policy isolates the pod for this direction: allowed.
+    case notIsolated
+    /// Isolated, and a rule admits the flow.
+    case admitted
+    /// Isolated, and no rule admits it.
+    case isolated(Isolation)
+    /// Flow data cannot say (the reasons).
+    case unknown([String])
 }
 
 /// Evaluates flows against a set of NetworkPolicies exactly as Kubernetes defines them:
 /// a pod is isolated for a direction when any policy of its namespace selects it with that
 /// direction in its policy types; an isolated pod admits what the union of those policies'
 /// rules admits; a pod-to-pod flow needs egress admitted at the source and ingress at the
-/// destination. Ends that are not pods are not governed by NetworkPolicy.
+/// destination. Ends that are not pods are not governed by NetworkPolicy. What flow data
+/// cannot decide is unknown, never guessed: a pod Goldmane gave no labels for, a namespace
+/// whose labels were not given, named ports, ipBlocks against pods, host endpoints and network
+/// sets, ipBlocks that cover part of `pub` or `pvt` (see `NetworkSpace`).
 public final class PolicyEvaluator {
     public struct RuleID: Sendable, Hashable, CustomStringConvertible {
         public var policy: String
@@ -72,35 +91,34 @@ public final class PolicyEvaluator {
 
     private let byNamespace: [String: [NetworkPolicy]]
     private let namespaces: NamespaceLabels
+    private let families: IPFamilies
     /// Rules that admitted at least one evaluated flow.
     public private(set) var usedRules: Set<RuleID> = []
+    /// Rules that might have admitted a flow, had flow data said enough (a named port, say).
+    public private(set) var possiblyUsedRules: Set<RuleID> = []
 
-    public init(policies: [NetworkPolicy], namespaces: NamespaceLabels = NamespaceLabels()) {
+    public init(policies: [NetworkPolicy], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4) {
         byNamespace = Dictionary(grouping: policies, by: \.namespace)
         self.namespaces = namespaces
+        self.families = families
     }
 
-    /// Every rule of every policy that admitted none of the flows evaluated so far.
+    /// Every rule of every policy that admitted none of the flows evaluated so far, and could
+    /// not have (rules that were undecidable for some flow are not listed).
     public var unusedRules: [RuleID] {
         byNamespace.values.joined().flatMap { policy in
             policy.ingress.indices.map { RuleID(policy: policy.id, direction: .ingress, index: $0) }
                 + policy.egress.indices.map { RuleID(policy: policy.id, direction: .egress, index: $0) }
-        }.filter { !usedRules.contains($0) }.sorted { ($0.policy, $0.direction.rawValue, $0.index) < ($1.policy, $1.direction.rawValue, $1.index) }
+        }.filter { !usedRules.contains($0) && !possiblyUsedRules.contains($0) }
+            .sorted { ($0.policy, $0.direction.rawValue, $0.index) < ($1.policy, $1.direction.rawValue, $1.index) }
     }
 
     public func evaluate(_ flow: PolicyFlow) -> PolicyVerdict {
         var blocked: [Isolation] = []
         var undecidable: [String] = []
-        if case .pod(let namespace, let labels) = flow.source {
-            switch decide(.egress, namespace: namespace, labels: labels, peer: flow.destination, flow: flow) {
-            case .admitted: break
-            case .isolated(let isolation): blocked.append(isolation)
-            case .unknown(let reasons): undecidable += reasons
-            }
-        }
-        if case .pod(let namespace, let labels) = flow.destination {
-            switch decide(.ingress, namespace: namespace, labels: labels, peer: flow.source, flow: flow) {
-            case .admitted: break
+        for (_, outcome) in outcomes(flow) {
+            switch outcome {
+            case .notIsolated, .admitted: break
             case .isolated(let isolation): blocked.append(isolation)
             case .unknown(let reasons): undecidable += reasons
             }
@@ -110,36 +128,99 @@ public final class PolicyEvaluator {
         return .allowed
     }
 
+    /// Each direction that applies to the flow (egress when the source is a pod, ingress when
+    /// the destination is), with its outcome.
+    public func outcomes(_ flow: PolicyFlow) -> [(PolicyDirection, DirectionOutcome)] {
+        var result: [(PolicyDirection, DirectionOutcome)] = []
+        if case .pod(let namespace, let labels) = flow.source {
+            result.append((.egress, decide(.egress, namespace: namespace, labels: labels, peer: flow.destination, flow: flow)))
+        }
+        if case .pod(let namespace, let labels) = flow.destination {
+            result.append((.ingress, decide(.ingress, namespace: namespace, labels: labels, peer: flow.source, flow: flow)))
+        }
+        return result
+    }
+
     /// Ends that are neither pods nor Goldmane's pub/pvt networks.
     static let undecidableKinds: Set<String> = ["host", "networkset"]
 
-    private enum Decision {
-        case admitted
-        case isolated(Isolation)
-        case unknown([String])
-    }
-
-    private enum Match {
+    enum Match: Equatable {
         case yes, no
         case unknown(String)
     }
 
-    private func decide(_ direction: PolicyDirection, namespace: String, labels: [String: String], peer: FlowEndpoint, flow: PolicyFlow) -> Decision {
-        let selecting = (byNamespace[namespace] ?? []).filter { policy in
-            (direction == .ingress ? policy.isolatesIngress : policy.isolatesEgress) && policy.podSelector.matches(labels)
-        }
-        guard !selecting.isEmpty else { return .admitted }
+    /// Whether `selector` selects a pod with `labels`: a pod Goldmane gave no labels for is
+    /// selected by `{}` only, for certain.
+    static func selects(_ selector: LabelSelector, pod labels: [String: String], name: String) -> Match {
+        if selector == .everything { return .yes }
+        if labels.isEmpty { return .unknown("Goldmane gave no labels for \(name): whether a pod selector selects it is unknown") }
+        return selector.matches(labels) ? .yes : .no
+    }
+
+    /// Whether `selector` selects `namespace`: without its labels only requirements on
+    /// `kubernetes.io/metadata.name` can be decided.
+    func selects(_ selector: LabelSelector, namespace: String) -> Match {
+        let labels = namespaces.of(namespace)
+        if namespaces.knows(namespace) { return selector.matches(labels) ? .yes : .no }
+        let nameKey = "kubernetes.io/metadata.name"
+        let byName = LabelSelector(matchLabels: selector.matchLabels.filter { $0.key == nameKey },
+                                   matchExpressions: selector.matchExpressions.filter { $0.key == nameKey })
+        if !byName.matches(labels) { return .no }
+        if byName == selector { return .yes }
+        return .unknown("the labels of namespace \(namespace) are not known: give them with --namespaces (kubectl get ns -o yaml)")
+    }
+
+    private func decide(_ direction: PolicyDirection, namespace: String, labels: [String: String], peer: FlowEndpoint, flow: PolicyFlow) -> DirectionOutcome {
+        var selecting: [NetworkPolicy] = []
         var reasons: [String] = []
+        for policy in byNamespace[namespace] ?? [] where direction == .ingress ? policy.isolatesIngress : policy.isolatesEgress {
+            switch Self.selects(policy.podSelector, pod: labels, name: "a pod of \(namespace)") {
+            case .yes: selecting.append(policy)
+            case .no: break
+            case .unknown(let reason): reasons.append("\(policy.id): \(reason)")
+            }
+        }
+        // Whether any policy isolates the pod is unknown: so is the outcome.
+        if selecting.isEmpty { return reasons.isEmpty ? .notIsolated : .unknown(reasons) }
         var admitted = false
+        // ipBlocks against a pub/pvt end count together, across every rule whose ports match.
+        var blocks: [(RuleID, [NetworkPolicy.IPBlock])] = []
         for policy in selecting {
             for (index, rule) in (direction == .ingress ? policy.ingress : policy.egress).enumerated() {
-                switch match(rule, of: policy, peer: peer, flow: flow) {
-                case .yes:
-                    admitted = true
-                    usedRules.insert(RuleID(policy: policy.id, direction: direction, index: index))
-                case .no: break
-                case .unknown(let reason): reasons.append("\(policy.id) \(direction.rawValue)[\(index)]: \(reason)")
+                let id = RuleID(policy: policy.id, direction: direction, index: index)
+                let ports = matchPorts(rule.ports, flow: flow)
+                if case .no = ports { continue }
+                var peers = matchPeers(rule.peers, of: policy, endpoint: peer)
+                let ruleBlocks = rule.peers.compactMap(\.ipBlock)
+                if case .other(let kind, let name) = peer, kind == "network", NetworkSpace.space(of: name, families: families) != nil, !ruleBlocks.isEmpty {
+                    if case .yes = ports {
+                        blocks.append((id, ruleBlocks))
+                    } else if case .unknown(let reason) = ports {
+                        peers = .unknown(reason)
+                    }
                 }
+                switch (peers, ports) {
+                case (.no, _): continue
+                case (.yes, .yes):
+                    admitted = true
+                    usedRules.insert(id)
+                case (.unknown(let reason), _), (_, .unknown(let reason)):
+                    possiblyUsedRules.insert(id)
+                    reasons.append("\(id): \(reason)")
+                default: continue
+                }
+            }
+        }
+        if !admitted, case .other(let kind, let name) = peer, kind == "network", let space = NetworkSpace.space(of: name, families: families), !blocks.isEmpty {
+            switch NetworkSpace.coverage(of: space, by: blocks.flatMap(\.1)) {
+            case .all?:
+                admitted = true
+                usedRules.formUnion(blocks.map(\.0))
+            case .nothing?: break
+            case .part?, nil:
+                possiblyUsedRules.formUnion(blocks.map(\.0))
+                let cidrs = blocks.flatMap { $0.1.map(\.cidr) }.joined(separator: ", ")
+                reasons.append("ipBlock \(cidrs) covers part of \(name) (\(NetworkSpace.describe(name, families: families))): Goldmane does not say which addresses the flows went to")
             }
         }
         if admitted { return .admitted }
@@ -150,18 +231,6 @@ public final class PolicyEvaluator {
             return .unknown(["\(kind) \(name): NetworkPolicy cannot be evaluated for host endpoints and network sets from flow data"])
         }
         return .isolated(Isolation(direction: direction, namespace: namespace, policies: selecting.map(\.id).sorted()))
-    }
-
-    private func match(_ rule: NetworkPolicy.Rule, of policy: NetworkPolicy, peer: FlowEndpoint, flow: PolicyFlow) -> Match {
-        let ports = matchPorts(rule.ports, flow: flow)
-        if case .no = ports { return .no }
-        let peers = matchPeers(rule.peers, of: policy, endpoint: peer)
-        switch (peers, ports) {
-        case (.no, _): return .no
-        case (.yes, .yes): return .yes
-        case (.unknown(let reason), _), (_, .unknown(let reason)): return .unknown(reason)
-        default: return .no
-        }
     }
 
     private func matchPorts(_ ports: [NetworkPolicy.Port], flow: PolicyFlow) -> Match {
@@ -179,33 +248,30 @@ public final class PolicyEvaluator {
         return unknown.map { .unknown($0) } ?? .no
     }
 
+    /// The rule's peers against the other end. ipBlocks against `pub`/`pvt` are left to the
+    /// caller, which counts them across rules.
     private func matchPeers(_ peers: [NetworkPolicy.Peer], of policy: NetworkPolicy, endpoint: FlowEndpoint) -> Match {
         guard !peers.isEmpty else { return .yes }
         var unknown: String?
-        let blocks = peers.compactMap(\.ipBlock)
-        if !blocks.isEmpty {
-            switch endpoint {
-            case .pod:
-                unknown = "ipBlock \(blocks[0].cidr) against a pod: Goldmane gives no pod addresses"
-            case .other(let kind, let name):
-                if kind == "network", let space = NetworkSpace.space(of: name) {
-                    switch NetworkSpace.coverage(of: space, by: blocks) {
-                    case .all?: return .yes
-                    case .nothing?: break
-                    case .part?, nil:
-                        let cidrs = blocks.map(\.cidr).joined(separator: ", ")
-                        unknown = "ipBlock \(cidrs) covers part of \(name) (\(name == "pub" ? "IPv4 outside RFC 1918" : "RFC 1918")): Goldmane does not say which addresses the flows went to"
-                    }
-                } else {
-                    unknown = "ipBlock \(blocks[0].cidr) against \(kind) \(name): Goldmane gives no address for it"
+        for peer in peers {
+            if let block = peer.ipBlock {
+                switch endpoint {
+                case .pod:
+                    unknown = unknown ?? "ipBlock \(block.cidr) against a pod: Goldmane gives no pod addresses"
+                case .other(let kind, let name):
+                    if kind == "network" && NetworkSpace.space(of: name, families: families) != nil { continue }
+                    unknown = unknown ?? "ipBlock \(block.cidr) against \(kind) \(name): Goldmane gives no address for it"
                 }
+                continue
             }
-        }
-        for peer in peers where peer.ipBlock == nil {
             guard case .pod(let namespace, let labels) = endpoint else { continue }
-            let namespaceMatches = peer.namespaceSelector.map { $0.matches(namespaces.of(namespace)) } ?? (namespace == policy.namespace)
-            let podMatches = peer.podSelector?.matches(labels) ?? true
-            if namespaceMatches && podMatches { return .yes }
+            let namespaceMatch = peer.namespaceSelector.map { selects($0, namespace: namespace) } ?? (namespace == policy.namespace ? .yes : .no)
+            let podMatch = peer.podSelector.map { Self.selects($0, pod: labels, name: "\(namespace) pod") } ?? .yes
+            switch (namespaceMatch, podMatch) {
+            case (.yes, .yes): return .yes
+            case (.no, _), (_, .no): continue
+            case (.unknown(let reason), _), (_, .unknown(let reason)): unknown = unknown ?? reason
+            }
         }
         return unknown.map { .unknown($0) } ?? .no
     }

@@ -31,7 +31,13 @@ public enum PolicyFiles {
             for document in try documents(file) {
                 for object in objects(in: document) {
                     guard object["kind"]?.string == "NetworkPolicy" else { continue }
-                    policies.append(try PolicyDecoder(file: file).policy(object))
+                    let policy = try PolicyDecoder(file: file).policy(object)
+                    // Applying both would keep only one: which one is the change's to say.
+                    if let first = policies.first(where: { $0.id == policy.id }) {
+                        throw PolicyFileError(file: file, line: policy.origin?.line,
+                                              "\(policy.id) is also defined at \(first.origin?.description ?? "another file"): one policy per namespace and name")
+                    }
+                    policies.append(policy)
                 }
             }
         }

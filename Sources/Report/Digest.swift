@@ -8,7 +8,8 @@ public struct Digest: Sendable, Equatable {
     /// Denies first, then allows, each by first seen.
     public var edges: [EdgeRow]
     public var coverage: WindowCoverage
-    /// Staged policies that would change the verdict of flows observed in the window.
+    /// Staged policies that would change the verdict of flows observed in the UTC days the
+    /// window touches.
     public var staged: [StagedPolicyImpact]
 
     public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: WindowCoverage, staged: [StagedPolicyImpact] = []) {
@@ -25,7 +26,10 @@ public struct Digest: Sendable, Equatable {
         let start = at - window
         let edges = try store.edgesFirstSeen(after: start, upTo: at)
         let coverage = WindowCoverage(start: start, end: at, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: at))
-        let staged = StagedPolicyImpact.build(try store.policyObservations(from: start, to: at, pending: true))
+        // The projection counts per UTC day: the staged line covers the days the window touches.
+        let days = PolicyCheck.days(from: start, to: at)
+        let staged = try store.hasPolicyProjection()
+            ? StagedPolicyImpact.build(try store.policyObservations(from: days.from, to: days.to, pending: true)) : []
         return Digest(windowStart: start, windowEnd: at, edges: edges, coverage: coverage, staged: staged)
     }
 

@@ -57,7 +57,9 @@ public struct DigestMessage {
         if !digest.staged.isEmpty {
             // One line per staged policy: what enforcing it would change, from the pending traces.
             let lines = digest.staged.map { "• " + SlackMrkdwn.escape($0.sentence) }
-            blocks.append(.section(Self.clip("*Staged policies* (\(digest.staged.count))\n" + lines.joined(separator: "\n"))))
+            let days = PolicyCheck.days(from: digest.windowStart, to: digest.windowEnd)
+            let span = "UTC days \(UTCTime.date(day: days.from / 86_400)) to \(UTCTime.date(day: days.to / 86_400 - 1))"
+            blocks.append(.section(Self.clip("*Staged policies* (\(digest.staged.count), flows of \(span))\n" + lines.joined(separator: "\n"))))
         }
         if omitted > 0 {
             blocks.append(.context("…and \(omitted) more. All of them: `goldmane-trail query new --since \(UTCTime.rfc3339(digest.windowStart))`"))

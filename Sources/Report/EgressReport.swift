@@ -119,7 +119,8 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         let end = rows.map(\.lastSeen).max() ?? 0
         let coverage = WindowCoverage(start: start, end: end, clusters: try store.clusters(),
                                 ranges: end > start ? try store.coverage(from: start, to: end) : [])
-        let observations = rows.isEmpty ? [] : try store.policyObservations(from: start, to: end + 1, pending: true, sourceNamespace: namespace)
+        let hasProjection = rows.isEmpty ? false : try store.hasPolicyProjection()
+        let observations = hasProjection ? try store.policyObservations(from: start, to: end + 1, pending: true, sourceNamespace: namespace) : []
         return EgressReport(rows: rows, coverage: coverage, observations: observations)
     }
 

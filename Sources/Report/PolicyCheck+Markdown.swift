@@ -1,3 +1,4 @@
+import Foundation
 import TrailFormat
 
 extension PolicyCheck {
@@ -5,10 +6,15 @@ extension PolicyCheck {
     /// change, what flow data cannot decide, and the rules nothing used.
     public func markdown() -> String {
         var out = ["# Policy check", ""]
-        out.append("\(policies) NetworkPolicies against the \(evaluated) distinct flows observed as allowed from "
-                   + "\(WindowCoverage.time(from)) to \(WindowCoverage.time(to)).")
-        out += section("Would be blocked", empty: "None: every flow observed as allowed stays allowed.", column: "isolated by",
-                       blocked.map { ($0.flow, $0.isolatedBy) })
+        out.append("\(policies) NetworkPolic\(policies == 1 ? "y" : "ies") against the \(evaluated) distinct flows (ends with their labels) observed as allowed "
+                   + "from \(WindowCoverage.time(from)) to \(WindowCoverage.time(to)) (whole UTC days).")
+        if let coverage {
+            out += ["", "Coverage: \(coverage.statement(clusterNames: coverage.capturedSeconds.count > 1))."]
+        }
+        out += ["", "pub and pvt are taken to be IPv\(ipFamilies.replacingOccurrences(of: ",", with: " and IPv")) (`--ip-families`); "
+                + "tiers other than default are taken to come before it, except the baseline tiers (`--tiers-after-default`)."]
+        out += section("Would be blocked", empty: "None: every flow observed as allowed stays allowed.", column: "isolated by; decided today by",
+                       blocked.map { ($0.flow, $0.isolatedBy + $0.decidedToday.map { "today " + $0 }) })
         out += section("Decided by a Calico tier above the Kubernetes policies: not counted", column: "decided by",
                        intro: "The policies would isolate these, but the archived trace shows a tier evaluated before theirs decided them: the new policies cannot change that.",
                        decidedAbove.map { ($0.flow, $0.decidedBy) })

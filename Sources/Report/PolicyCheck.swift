@@ -3,9 +3,11 @@ import TrailFormat
 
 /// `policy-check`: Kubernetes NetworkPolicies evaluated against every distinct flow observed
 /// as allowed in a window. A distinct flow is its ends (with their labels), port and protocol;
-/// it was observed as allowed when every end that reported it reported an allow.
+/// it was observed as allowed when every end that reported it reported an allow. Results are
+/// listed per workload pair, port and protocol (label sets that differ, as after a rollout,
+/// are one line).
 public struct PolicyCheck: Sendable, Encodable {
-    /// One distinct flow of the window.
+    /// One line of the result: a workload pair on a port.
     public struct Flow: Sendable, Equatable, Encodable {
         public var source: String
         public var destination: String
@@ -34,15 +36,18 @@ public struct PolicyCheck: Sendable, Encodable {
         }
     }
 
-    /// A flow the policies would block, and the isolation that blocks it.
+    /// A flow the policies would block: the isolation that blocks it, and what decides it today.
     public struct Blocked: Sendable, Equatable, Encodable {
         public var flow: Flow
         /// "egress of namespace x, isolated by x/default-deny".
         public var isolatedBy: [String]
-        enum CodingKeys: String, CodingKey { case flow, isolatedBy = "isolated_by" }
+        /// The enforced decisions observed ("egress: CalicoNetworkPolicy x/allow-api rule 0
+        /// (tier default): allow"): a Calico policy in the same tier keeps allowing it in Calico.
+        public var decidedToday: [String]
+        enum CodingKeys: String, CodingKey { case flow, isolatedBy = "isolated_by", decidedToday = "decided_today" }
     }
 
-    /// A flow the policies would block but a Calico tier above theirs decided: they cannot change it.
+    /// A flow the policies would isolate, but a Calico tier evaluated before theirs decided it.
     public struct DecidedAbove: Sendable, Equatable, Encodable {
         public var flow: Flow
         public var isolatedBy: [String]
@@ -60,23 +65,29 @@ public struct PolicyCheck: Sendable, Encodable {
         public var origin: String
     }
 
+    /// The window, rounded out to whole UTC days (the projection counts per day).
     public var from: Int64
     public var to: Int64
     public var policies: Int
+    /// Distinct flows (label sets counted apart) observed as allowed and evaluated.
     public var evaluated: Int
     public var allowed: Int
     public var blocked: [Blocked]
     public var decidedAbove: [DecidedAbove]
     public var undecidable: [Undecidable]
     public var unusedRules: [UnusedRule]
+    /// The IP families `pub` and `pvt` are taken to span.
+    public var ipFamilies: String
+    public var coverage: WindowCoverage?
 
     /// True when some observed flow would be blocked (`policy-check` exits 3).
     public var wouldBlock: Bool { !blocked.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case from, to, policies, evaluated, allowed, blocked, undecidable
+        case from, to, policies, evaluated, allowed, blocked, undecidable, coverage
         case decidedAbove = "decided_above"
         case unusedRules = "unused_rules"
+        case ipFamilies = "ip_families"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,47 +101,95 @@ public struct PolicyCheck: Sendable, Encodable {
         try container.encode(decidedAbove, forKey: .decidedAbove)
         try container.encode(undecidable, forKey: .undecidable)
         try container.encode(unusedRules, forKey: .unusedRules)
+        try container.encode(ipFamilies, forKey: .ipFamilies)
+        try container.encodeIfPresent(coverage, forKey: .coverage)
     }
 
+    /// What the check assumes of the cluster: the IP families of pub and pvt, and the Calico
+    /// tiers evaluated after `default` (every other tier is taken to come before it).
+    public struct Assumptions: Sendable {
+        public var families: IPFamilies
+        public var tiersAfterDefault: Set<String>
+        public init(families: IPFamilies = .ipv4, tiersAfterDefault: Set<String> = PolicyDecision.tiersAfterDefault) {
+            self.families = families
+            self.tiersAfterDefault = tiersAfterDefault
+        }
+    }
+
+    /// The window rounded out to whole UTC days.
+    public static func days(from: Int64, to: Int64) -> (from: Int64, to: Int64) {
+        let start = UTCTime.floorDivide(from, 86_400) * 86_400
+        let end = UTCTime.floorDivide(to + 86_399, 86_400) * 86_400
+        return (start, max(end, start + 86_400))
+    }
+
+    /// Reads the window's observations and checks them. Refuses, rather than passing, a
+    /// database whose policy projection was never filled (65: replay) or a window with no
+    /// flow observed as allowed (66).
     public static func run(policies: [NetworkPolicy], namespaces: NamespaceLabels, store: ReportStore,
-                           from: Int64, to: Int64) throws(ReportError) -> PolicyCheck {
-        PolicyCheck(policies: policies, namespaces: namespaces, observations: try store.policyObservations(from: from, to: to), from: from, to: to)
+                           from: Int64, to: Int64, assumptions: Assumptions = Assumptions()) throws(ReportError) -> PolicyCheck {
+        let (start, end) = days(from: from, to: to)
+        let older = try store.rows("SELECT count(*) FROM load_ledger WHERE transform_version < 2 AND data_end > to_timestamp($1) AND data_start < to_timestamp($2)",
+                                   [String(start), String(end)])
+        if let count = older.first?[0].flatMap({ Int($0) }), count > 0 {
+            throw ReportError(.needsReplay, "\(count) loaded segment\(count == 1 ? "" : "s") of the window were folded by transform version 1, before the policy projection: run `goldmane-trail replay --archive …` to fill policy_flow from the archive, then check again")
+        }
+        var check = PolicyCheck(policies: policies, namespaces: namespaces, observations: try store.policyObservations(from: start, to: end),
+                                from: start, to: end, assumptions: assumptions)
+        check.coverage = WindowCoverage(start: start, end: end, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: end))
+        guard check.evaluated > 0 else {
+            throw ReportError(.noData, "no flow observed as allowed from \(UTCTime.rfc3339(start)) to \(UTCTime.rfc3339(end)) in policy_flow: a check over no data proves nothing (is the etl running? is the window right?)")
+        }
+        return check
     }
 
-    public init(policies: [NetworkPolicy], namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64) {
-        let evaluator = PolicyEvaluator(policies: policies, namespaces: namespaces)
+    public init(policies: [NetworkPolicy], namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64,
+                assumptions: Assumptions = Assumptions()) {
+        let evaluator = PolicyEvaluator(policies: policies, namespaces: namespaces, families: assumptions.families)
         self.from = from
         self.to = to
         self.policies = policies.count
-        var blocked: [Blocked] = []
-        var above: [DecidedAbove] = []
-        var undecidable: [Undecidable] = []
+        ipFamilies = assumptions.families.description
+        var blocked: [ResultLine] = []
+        var above: [ResultLine] = []
+        var undecidable: [ResultLine] = []
         var allowed = 0
         let flows = ObservedFlow.group(observations)
         for observed in flows {
-            switch evaluator.evaluate(observed.policyFlow) {
-            case .allowed:
-                allowed += 1
-            case .undecidable(let reasons):
-                undecidable.append(Undecidable(flow: observed.summary, reasons: reasons))
-            case .blocked(let isolations):
-                let described = isolations.map(Self.describe)
-                // A direction whose observed decision came from a tier above Kubernetes' is not
-                // the new policies' to change.
-                let remaining = isolations.filter { observed.decidedAbove($0.direction).isEmpty }
-                if remaining.isEmpty {
-                    let decisions = isolations.flatMap { observed.decidedAbove($0.direction) }
-                    above.append(DecidedAbove(flow: observed.summary, isolatedBy: described, decidedBy: Array(Set(decisions)).sorted()))
-                } else {
-                    blocked.append(Blocked(flow: observed.summary, isolatedBy: remaining.map(Self.describe)))
+            var isolations: [Isolation] = []
+            var aboveIsolations: [Isolation] = []
+            var decisions: [String] = []
+            var reasons: [String] = []
+            for (direction, outcome) in evaluator.outcomes(observed.policyFlow) {
+                switch outcome {
+                case .notIsolated, .admitted: break
+                case .unknown(let why): reasons += why
+                case .isolated(let isolation):
+                    // A direction a tier above Kubernetes' decided is not the policies' to change.
+                    let decidedAbove = observed.decidedAbove(direction, tiersAfterDefault: assumptions.tiersAfterDefault)
+                    if decidedAbove.isEmpty {
+                        isolations.append(isolation)
+                    } else {
+                        aboveIsolations.append(isolation)
+                        decisions += decidedAbove
+                    }
                 }
+            }
+            if !isolations.isEmpty {
+                blocked.append(ResultLine(observed, notes: isolations.map(Self.describe), extra: observed.enforcedDecisions))
+            } else if !reasons.isEmpty {
+                undecidable.append(ResultLine(observed, notes: reasons))
+            } else if !aboveIsolations.isEmpty {
+                above.append(ResultLine(observed, notes: decisions, extra: aboveIsolations.map(Self.describe)))
+            } else {
+                allowed += 1
             }
         }
         evaluated = flows.count
         self.allowed = allowed
-        self.blocked = blocked
-        decidedAbove = above
-        self.undecidable = undecidable
+        self.blocked = ResultLine.merge(blocked).map { Blocked(flow: $0.flow, isolatedBy: $0.notes, decidedToday: $0.extra) }
+        decidedAbove = ResultLine.merge(above).map { DecidedAbove(flow: $0.flow, isolatedBy: $0.extra, decidedBy: $0.notes) }
+        self.undecidable = ResultLine.merge(undecidable).map { Undecidable(flow: $0.flow, reasons: $0.notes) }
         let origins = Dictionary(policies.map { ($0.id, $0.origin?.description ?? "") }, uniquingKeysWith: { first, _ in first })
         unusedRules = evaluator.unusedRules.map { UnusedRule(rule: $0.description, origin: origins[$0.policy] ?? "") }
     }
@@ -140,76 +199,45 @@ public struct PolicyCheck: Sendable, Encodable {
     }
 }
 
-/// The observations of one distinct flow: every reporter's rows.
-struct ObservedFlow {
-    var rows: [PolicyObservation]
+/// One distinct flow's line before lines of the same workload pair and port are merged.
+struct ResultLine {
+    var key: [String]
+    var flow: PolicyCheck.Flow
+    var days: Set<String>
+    var notes: [String]
+    var extra: [String]
 
-    struct Key: Hashable {
-        var srcType, srcNs, srcWorkload: String
-        var srcLabels: [String]
-        var dstType, dstNs, dstWorkload: String
-        var dstLabels: [String]
-        var port: Int64
-        var proto: String
+    init(_ observed: ObservedFlow, notes: [String], extra: [String] = []) {
+        let summary = observed.summary
+        key = [summary.source, summary.destination, String(summary.port), summary.proto]
+        flow = summary
+        days = observed.allowedDays
+        self.notes = notes
+        self.extra = extra
     }
 
-    /// The distinct flows observed as allowed, sorted by source, destination, port, protocol.
-    static func group(_ observations: [PolicyObservation]) -> [ObservedFlow] {
-        let grouped = Dictionary(grouping: observations) { observation in
-            let id = observation.identity
-            return Key(srcType: id.srcType, srcNs: id.srcNs, srcWorkload: id.srcWorkload, srcLabels: id.srcLabels, dstType: id.dstType,
-                       dstNs: id.dstNs, dstWorkload: id.dstWorkload, dstLabels: id.dstLabels, port: id.dstPort, proto: id.proto)
-        }
-        return grouped.values.map { ObservedFlow(rows: $0) }.filter(\.wasAllowed).sorted {
-            let (a, b) = ($0.rows[0].identity, $1.rows[0].identity)
-            return (a.source, a.destination, a.dstPort, a.proto, a.srcLabels.joined(separator: ","), a.dstLabels.joined(separator: ","))
-                < (b.source, b.destination, b.dstPort, b.proto, b.srcLabels.joined(separator: ","), b.dstLabels.joined(separator: ","))
-        }
-    }
-
-    /// Every reporter that saw the flow saw it allowed at least once.
-    var wasAllowed: Bool {
-        Dictionary(grouping: rows, by: \.identity.reporter).values.allSatisfy { $0.contains { $0.identity.action == "allow" } }
-    }
-
-    private var allowedRows: [PolicyObservation] { rows.filter { $0.identity.action == "allow" } }
-
-    var summary: PolicyCheck.Flow {
-        let allowed = allowedRows
-        let perReporter = Dictionary(grouping: allowed, by: \.identity.reporter).mapValues { $0.reduce(0) { $0 + $1.flows } }
-        let first = rows[0].identity
-        return PolicyCheck.Flow(source: first.source, destination: first.destination, port: first.dstPort, proto: first.proto,
-                                flows: perReporter.values.max() ?? 0, days: Set(allowed.flatMap(\.days)).count,
-                                lastSeen: allowed.map(\.lastSeen).max() ?? 0)
-    }
-
-    var policyFlow: PolicyFlow {
-        let first = rows[0].identity
-        return PolicyFlow(source: Self.endpoint(first.srcType, first.srcNs, first.srcWorkload, first.srcLabels),
-                          destination: Self.endpoint(first.dstType, first.dstNs, first.dstWorkload, first.dstLabels),
-                          port: Int(clamping: first.dstPort), protocol: first.proto)
-    }
-
-    /// The decisions of a tier above Kubernetes' for one direction (egress: as the source
-    /// reported it; ingress: as the destination did), when every allowed row of that reporter
-    /// was decided there; empty otherwise.
-    func decidedAbove(_ direction: PolicyDirection) -> [String] {
-        let reporter = direction == .egress ? "src" : "dst"
-        let mine = allowedRows.filter { $0.identity.reporter == reporter }
-        guard !mine.isEmpty, mine.allSatisfy(\.identity.enforced.isDecidedAboveKubernetes) else { return [] }
-        return mine.map(\.identity.enforced.summary)
-    }
-
-    static func endpoint(_ type: String, _ namespace: String, _ workload: String, _ labels: [String]) -> FlowEndpoint {
-        guard type == "workload" else { return .other(kind: type, name: workload) }
-        var map: [String: String] = [:]
-        for label in labels {
-            if let equals = label.firstIndex(of: "=") {
-                map[String(label[..<equals])] = String(label[label.index(after: equals)...])
-            } else {
-                map[label] = ""
+    /// Lines of the same workload pair, port and protocol as one: flows summed, days united,
+    /// notes united (sorted); sorted by source, destination, port, protocol.
+    static func merge(_ lines: [ResultLine]) -> [ResultLine] {
+        var merged: [[String]: ResultLine] = [:]
+        for line in lines {
+            guard var existing = merged[line.key] else {
+                merged[line.key] = line
+                continue
             }
+            existing.flow.flows = EdgeTotals.add(existing.flow.flows, line.flow.flows)
+            existing.flow.lastSeen = max(existing.flow.lastSeen, line.flow.lastSeen)
+            existing.days.formUnion(line.days)
+            existing.notes += line.notes
+            existing.extra += line.extra
+            merged[line.key] = existing
         }
-        return .pod(namespace: namespace, labels: map)
+        return merged.values.map { line in
+            var line = line
+            line.flow.days = line.days.count
+            line.notes = Array(Set(line.notes)).sorted()
+            line.extra = Array(Set(line.extra)).sorted()
+            return line
+        }.sorted { ($0.flow.source, $0.flow.destination, $0.flow.port, $0.flow.proto) < ($1.flow.source, $1.flow.destination, $1.flow.port, $1.flow.proto) }
     }
 }

@@ -20,6 +20,12 @@ public struct PolicyObservation: Sendable, Equatable {
 }
 
 extension ReportStore {
+    /// Whether `policy_flow` exists (a database migrated before 0008 does not have it until the
+    /// next etl or migrate): reports that only add to what they say go on without it.
+    public func hasPolicyProjection() throws(ReportError) -> Bool {
+        try rows("SELECT to_regclass('policy_flow') IS NOT NULL").first?[0] == "t"
+    }
+
     static let observationColumns = """
         src_type, src_ns, src_workload, json_build_object('s', src_labels, 'd', dst_labels)::text,
         dst_type, dst_ns, dst_workload, dst_port, proto, reporter, action,

@@ -19,6 +19,10 @@ public struct ReportError: TrailError, Sendable {
         case graphviz
         /// An output file cannot be written.
         case output
+        /// Nothing to read in the window: a check over no data proves nothing.
+        case noData
+        /// The tables were built by a transform version without what this report reads: replay.
+        case needsReplay
     }
 
     public var code: Code
@@ -38,6 +42,8 @@ public struct ReportError: TrailError, Sendable {
         case .slackUnavailable, .graphviz: .unavailable
         case .badArgument: .usage
         case .output: .cannotCreate
+        case .noData: .noInput
+        case .needsReplay: .dataError
         }
     }
 

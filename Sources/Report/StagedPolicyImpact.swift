@@ -42,38 +42,51 @@ public struct StagedPolicyImpact: Sendable, Equatable, Encodable {
     public static func build(_ observations: [PolicyObservation]) -> [StagedPolicyImpact] {
         struct Key: Hashable { var policy: String; var kind: String }
         var impacts: [Key: StagedPolicyImpact] = [:]
+        var denied: [Key: [Reported]] = [:]
+        var allowed: [Key: [Reported]] = [:]
         for observation in observations {
             let identity = observation.identity
             guard let policy = identity.pending.stagedPolicy, identity.pending.action != identity.action,
                   identity.action == "allow" || identity.action == "deny" else { continue }
             let kind = identity.pending.kind == "EndOfTier" ? String(identity.pending.trigger.prefix { $0 != " " }) : identity.pending.kind
             let key = Key(policy: policy, kind: kind)
-            var impact = impacts[key] ?? StagedPolicyImpact(policy: policy, kind: kind, wouldDeny: [], wouldAllow: [])
+            let impact = impacts[key] ?? StagedPolicyImpact(policy: policy, kind: kind, wouldDeny: [], wouldAllow: [])
             let flow = Flow(source: identity.source, destination: identity.destination, port: identity.dstPort, proto: identity.proto, flows: observation.flows)
-            if identity.pending.action == "deny" { impact.wouldDeny.append(flow) } else { impact.wouldAllow.append(flow) }
+            let reported = Reported(flow: flow, reporter: identity.reporter)
+            if identity.pending.action == "deny" { denied[key, default: []].append(reported) } else { allowed[key, default: []].append(reported) }
             impacts[key] = impact
         }
-        return impacts.values.map { impact in
+        for (key, impact) in impacts {
             var merged = impact
-            merged.wouldDeny = Self.merge(impact.wouldDeny)
-            merged.wouldAllow = Self.merge(impact.wouldAllow)
-            return merged
-        }.sorted { ($0.policy, $0.kind) < ($1.policy, $1.kind) }
+            merged.wouldDeny = Self.merge(denied[key] ?? [])
+            merged.wouldAllow = Self.merge(allowed[key] ?? [])
+            impacts[key] = merged
+        }
+        return impacts.values.sorted { ($0.policy, $0.kind) < ($1.policy, $1.kind) }
     }
 
-    /// One line per distinct flow (rows that differ in labels or enforced decision summed), sorted.
-    static func merge(_ flows: [Flow]) -> [Flow] {
+    struct Reported {
+        var flow: Flow
+        var reporter: String
+    }
+
+    /// One line per workload pair and port: rows of one reporter that differ in labels or
+    /// enforced decision are summed; a flow both ends report (a staged global policy on both
+    /// pods) counts once, as the larger of the two.
+    static func merge(_ flows: [Reported]) -> [Flow] {
         struct Key: Hashable { var source, destination: String; var port: Int64; var proto: String }
-        var merged: [Key: Flow] = [:]
-        for flow in flows {
+        var perReporter: [Key: [String: Int64]] = [:]
+        var first: [Key: Flow] = [:]
+        for item in flows {
+            let flow = item.flow
             let key = Key(source: flow.source, destination: flow.destination, port: flow.port, proto: flow.proto)
-            if var existing = merged[key] {
-                existing.flows = EdgeTotals.add(existing.flows, flow.flows)
-                merged[key] = existing
-            } else {
-                merged[key] = flow
-            }
+            perReporter[key, default: [:]][item.reporter, default: 0] = EdgeTotals.add(perReporter[key]?[item.reporter] ?? 0, flow.flows)
+            if first[key] == nil { first[key] = flow }
         }
-        return merged.values.sorted { ($0.source, $0.destination, $0.port, $0.proto) < ($1.source, $1.destination, $1.port, $1.proto) }
+        return first.map { key, flow in
+            var merged = flow
+            merged.flows = perReporter[key]?.values.max() ?? 0
+            return merged
+        }.sorted { ($0.source, $0.destination, $0.port, $0.proto) < ($1.source, $1.destination, $1.port, $1.proto) }
     }
 }

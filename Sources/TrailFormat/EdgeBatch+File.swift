@@ -69,15 +69,33 @@ extension EdgeBatch {
         }
         if start < bytes.count { lines.append(start..<bytes.count) }
         guard let first = lines.first else { throw EdgeBatchError(path: path, line: 1, message: "the file is empty") }
+        // The kind and version first: an older batch lacks fields this build requires.
+        struct Version: Decodable {
+            var kind: String
+            var formatVersion: Int
+            enum CodingKeys: String, CodingKey { case kind, formatVersion = "format_version" }
+        }
+        guard let version = try? CanonicalJSON.decode(Version.self, from: bytes[first]), version.kind == "batch" else {
+            throw EdgeBatchError(path: path, line: 1, message: "not an edge batch header (no \"kind\": \"batch\" with a format_version)")
+        }
+        guard version.formatVersion == formatVersion else {
+            throw EdgeBatchError(path: path, line: 1, message: "batch format version \(version.formatVersion), this build reads version \(formatVersion): transform the segments again with this build")
+        }
         let header: BatchHeader
         do { header = try CanonicalJSON.decode(BatchHeader.self, from: bytes[first]) } catch {
             throw EdgeBatchError(path: path, line: 1, message: "not an edge batch header: \(error)")
         }
-        guard header.kind == "batch", header.formatVersion == formatVersion else {
-            throw EdgeBatchError(path: path, line: 1, message: "unsupported batch kind \(header.kind) version \(header.formatVersion) (this build reads version \(formatVersion)): transform the segments again with this build")
+        let counts = [header.edgeRows, header.wideRows, header.policyRows]
+        var total = 0
+        for count in counts {
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard count >= 0, !overflow else {
+                throw EdgeBatchError(path: path, line: 1, message: "row counts \(counts.map(String.init).joined(separator: ", ")) are not counts of a file's lines")
+            }
+            total = sum
         }
         let rowLines = lines.dropFirst()
-        guard rowLines.count == header.edgeRows + header.wideRows + header.policyRows else {
+        guard rowLines.count == total else {
             throw EdgeBatchError(path: path, line: nil, message: "holds \(rowLines.count) rows, its header says \(header.edgeRows) edge, \(header.wideRows) wide and \(header.policyRows) policy rows: truncated?")
         }
         // The rows as they are in the file must hash to the header's rows_sha256.

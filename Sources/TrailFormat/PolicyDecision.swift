@@ -65,11 +65,13 @@ public struct PolicyDecision: Sendable, Hashable {
     public static let tiersAfterDefault: Set<String> = ["baselineadminnetworkpolicy", "kube-baseline"]
 
     /// True when a tier evaluated before `default` decided the flow with an explicit allow or
-    /// deny: Kubernetes NetworkPolicies cannot change it.
-    public var isDecidedAboveKubernetes: Bool {
+    /// deny: Kubernetes NetworkPolicies cannot change it. The trace carries no tier order: every
+    /// tier but `default` and `tiersAfterDefault` is taken to come before it (Calico's own
+    /// admin tier does, and custom tiers usually do: their order is below default's 1,000,000).
+    public func isDecidedAboveKubernetes(tiersAfterDefault: Set<String> = Self.tiersAfterDefault) -> Bool {
         guard action == "allow" || action == "deny" else { return false }
         guard kind != "Profile", !tier.isEmpty, tier != "default" else { return false }
-        return !Self.tiersAfterDefault.contains(tier)
+        return !tiersAfterDefault.contains(tier)
     }
 
     /// For people: "NetworkPolicy shop/allow-api rule 0 (tier default)", "no policy selects

@@ -23,12 +23,16 @@ struct PolicyCheckCommand: AsyncParsableCommand {
             policies cannot change them); what flow data cannot decide (named ports, ipBlocks that \
             cover part of pub or pvt, host endpoints and network sets), with the reason; and the \
             rules no observed flow matched. pvt is taken to be RFC 1918 (10.0.0.0/8, \
-            172.16.0.0/12, 192.168.0.0/16) and pub every other IPv4 address.
+            172.16.0.0/12, 192.168.0.0/16) and, with --ip-families 4,6, fc00::/7; pub every \
+            other address. The window is rounded out to whole UTC days: the projection counts \
+            per day.
 
             Exit codes:
               0    nothing observed would be blocked
               3    some observed flows would be blocked (a CI gate)
-              65   invalid YAML or policy, named with file and line
+              65   invalid YAML or policy, named with file and line; tables built
+                   before the policy projection (run replay)
+              66   a policy path does not exist; no flow observed in the window
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case md, json }
@@ -47,6 +51,12 @@ struct PolicyCheckCommand: AsyncParsableCommand {
 
     @Option(help: "The window's end (default: now).")
     var to: TimeArgument?
+
+    @Option(help: ArgumentHelp("The IP families of the cluster's traffic, which pub and pvt are taken to span: 4, 6 or 4,6.", valueName: "families"))
+    var ipFamilies: IPFamiliesArgument = IPFamiliesArgument(.ipv4)
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Calico tiers evaluated after default (their order is above 1,000,000); every other tier is taken to come before it.", valueName: "tier"))
+    var tiersAfterDefault: [String] = Array(PolicyDecision.tiersAfterDefault).sorted()
 
     @Option(help: "md (for people) or json (for machines).")
     var format: Format = .md
@@ -70,25 +80,40 @@ struct PolicyCheckCommand: AsyncParsableCommand {
         return (now - (since ?? DurationArgument("14d")).seconds, now)
     }
 
-    func run() async throws {
-        var wouldBlock = false
-        try await job.run("policy-check") { _ in wouldBlock = try check() }
-        if wouldBlock { throw ExitCode(ExitStatus.policyWouldBlock.rawValue) }
+    /// `--ip-families`, parsed once.
+    struct IPFamiliesArgument: ExpressibleByArgument {
+        let families: IPFamilies
+        init(_ families: IPFamilies) { self.families = families }
+        init?(argument: String) {
+            guard let families = IPFamilies(argument) else { return nil }
+            self.families = families
+        }
+        var defaultValueDescription: String { families.description }
     }
 
-    func check() throws -> Bool {
+    func run() async throws {
+        try await job.run("policy-check") { _ in
+            let result = try check()
+            if result.wouldBlock {
+                throw fail("\(result.blocked.count) workload pair\(result.blocked.count == 1 ? "" : "s") observed as allowed would be blocked", code: .policyWouldBlock)
+            }
+        }
+    }
+
+    func check() throws -> PolicyCheck {
         let loaded = try PolicyFiles.load(policies)
         let labels = try namespaces.map { path throws(PolicyFileError) in try PolicyFiles.namespaces(path) } ?? NamespaceLabels()
         let store = try ReportSupport.store()
         let (start, end) = window
+        let assumptions = PolicyCheck.Assumptions(families: ipFamilies.families, tiersAfterDefault: Set(tiersAfterDefault))
         let result = try ReportSupport.run { () throws(ReportError) in
-            try PolicyCheck.run(policies: loaded, namespaces: labels, store: store, from: start, to: end)
+            try PolicyCheck.run(policies: loaded, namespaces: labels, store: store, from: start, to: end, assumptions: assumptions)
         }
         switch format {
         case .md: try ReportSupport.emit(result.markdown(), to: output)
         case .json: try ReportSupport.emitJSON(result, to: output)
         }
         Diagnostics.info("policy-check: \(result.evaluated) distinct flows, \(result.blocked.count) would be blocked, \(result.decidedAbove.count) decided by a higher tier, \(result.undecidable.count) undecidable")
-        return result.wouldBlock
+        return result
     }
 }

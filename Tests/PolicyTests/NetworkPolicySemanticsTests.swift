@@ -20,12 +20,17 @@ import TrailTestSupport
         PolicyFlow(source: source, destination: destination, port: port, protocol: proto)
     }
 
-    static func evaluator(_ yaml: String) throws -> PolicyEvaluator {
+    static func evaluator(_ yaml: String, namespaces: NamespaceLabels = namespaces, families: IPFamilies = .ipv4) throws -> PolicyEvaluator {
         let directory = try TemporaryDirectory("policies")
         defer { directory.remove() }
         let file = directory.file("policies.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        return PolicyEvaluator(policies: try PolicyFiles.load([file]), namespaces: namespaces)
+        return PolicyEvaluator(policies: try PolicyFiles.load([file]), namespaces: namespaces, families: families)
+    }
+
+    static func undecidable(_ evaluator: PolicyEvaluator, _ flow: PolicyFlow, _ word: String) -> Bool {
+        if case .undecidable(let reasons) = evaluator.evaluate(flow) { return reasons.contains { $0.contains(word) } }
+        return false
     }
 
     static func allowed(_ evaluator: PolicyEvaluator, _ flow: PolicyFlow) -> Bool {
@@ -313,6 +318,96 @@ import TrailTestSupport
         #expect(throws: PolicyFileError.self) { try egress("{ipBlock: {cidr: 10.0.0.0/33}}") }
     }
 
+    /// The API server's default: no (or empty) policyTypes means Ingress, plus Egress only when
+    /// `egress` holds a rule; an empty `egress: []` isolates nothing for egress.
+    @Test func defaultPolicyTypesFollowTheAPIServer() throws {
+        let emptyEgress = try Self.evaluator("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: p, namespace: x}
+            spec: {podSelector: {}, egress: []}
+            """)
+        #expect(Self.allowed(emptyEgress, Self.flow(Self.pod("x", "a"), Self.pod("y", "b"))), "egress: [] does not isolate egress")
+        #expect(Self.blocked(emptyEgress, Self.flow(Self.pod("y", "b"), Self.pod("x", "a"))), "ingress is isolated by default")
+        let emptyTypes = try Self.evaluator("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: p, namespace: x}
+            spec: {podSelector: {}, policyTypes: [], ingress: [{from: [{podSelector: {}}]}]}
+            """)
+        #expect(Self.blocked(emptyTypes, Self.flow(Self.pod("y", "b"), Self.pod("x", "a"))), "policyTypes: [] defaults to Ingress")
+        #expect(Self.allowed(emptyTypes, Self.flow(Self.pod("x", "b"), Self.pod("x", "a"))))
+    }
+
+    /// What the labels Goldmane or --namespaces give cannot say is undecidable, not a match
+    /// and not a miss; what `kubernetes.io/metadata.name` decides stays decided.
+    @Test func unknownLabelsAreUndecidable() throws {
+        let yaml = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: p, namespace: x}
+            spec:
+              podSelector: {matchLabels: {pod: a}}
+              ingress:
+              - from: [{namespaceSelector: {matchLabels: {team: blue}}}]
+              - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: z}}}]
+            """
+        let partial = try Self.evaluator(yaml, namespaces: NamespaceLabels(["y": ["team": "blue"]]))
+        #expect(Self.allowed(partial, Self.flow(Self.pod("y", "b"), Self.pod("x", "a"))), "y's labels are known")
+        #expect(Self.undecidable(partial, Self.flow(Self.pod("w", "b"), Self.pod("x", "a")), "labels of namespace w are not known"))
+        #expect(Self.allowed(partial, Self.flow(Self.pod("z", "b"), Self.pod("x", "a"))), "metadata.name needs no --namespaces")
+        let unlabelled = FlowEndpoint.pod(namespace: "x", labels: [:])
+        #expect(Self.undecidable(partial, Self.flow(Self.pod("w", "b"), unlabelled), "Goldmane gave no labels"))
+    }
+
+    @Test func ipBlocksCountTogetherAcrossRulesAndFamilies() throws {
+        let split = try Self.evaluator("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: out, namespace: x}
+            spec:
+              podSelector: {}
+              policyTypes: [Egress]
+              egress:
+              - to: [{ipBlock: {cidr: 0.0.0.0/1}}]
+              - to: [{ipBlock: {cidr: 128.0.0.0/1}}]
+                ports: [{port: 443}]
+            """)
+        let pub = FlowEndpoint.other(kind: "network", name: "pub")
+        #expect(Self.allowed(split, Self.flow(Self.pod("x", "a"), pub, 443)), "two halves admit all of pub together")
+        #expect(Self.undecidable(split, Self.flow(Self.pod("x", "a"), pub, 80), "0.0.0.0/1"), "on 80 only one half applies")
+        #expect(split.unusedRules.isEmpty)
+        let v4Only = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: out, namespace: x}
+            spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}]}]}
+            """
+        #expect(Self.allowed(try Self.evaluator(v4Only), Self.flow(Self.pod("x", "a"), pub, 443)))
+        let dual = try Self.evaluator(v4Only, families: .dualStack)
+        #expect(Self.undecidable(dual, Self.flow(Self.pod("x", "a"), pub, 443), "IPv6 outside fc00::/7"), "a dual-stack cluster's IPv6 internet is not admitted")
+        let both = try Self.evaluator("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: out, namespace: x}
+            spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}, {ipBlock: {cidr: "::/0", except: ["fc00::/7"]}}]}]}
+            """, families: .dualStack)
+        #expect(Self.allowed(both, Self.flow(Self.pod("x", "a"), pub, 443)))
+        #expect(Self.undecidable(both, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pvt"), 443), "covers part of pvt"))
+        #expect(IPFamilies("4,6") == .dualStack && IPFamilies("5") == nil)
+    }
+
+    @Test func aPolicyDefinedTwiceIsRefused() throws {
+        let directory = try TemporaryDirectory("twice")
+        defer { directory.remove() }
+        let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}}\n"
+        try text.write(toFile: directory.file("a.yaml"), atomically: true, encoding: .utf8)
+        try text.write(toFile: directory.file("b.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: PolicyFileError.self) { try PolicyFiles.load([directory.path]) }
+        #expect(error?.description.contains("x/p is also defined at \(directory.file("a.yaml")):1") == true, "\(String(describing: error))")
+        #expect(error?.file == directory.file("b.yaml"))
+    }
+
     @Test func rulesThatAdmittedNothingAreListed() throws {
         let policies = try Self.evaluator("""
             apiVersion: networking.k8s.io/v1
@@ -329,10 +424,11 @@ import TrailTestSupport
     }
 
     @Test(arguments: [
-        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  policyTypes: [Sideways]\n", 6, "Sideways"),
-        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n    - {port: 99999}\n", 8, "99999"),
-        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: a, operator: Near}\n", 7, "Near"),
-        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: 80, endPort: 70}]}]\n", 6, "endPort"),
+        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  podSelector: {}\n  policyTypes: [Sideways]\n", 6, "Sideways"),
+        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n    - {port: 99999}\n", 8, "99999"),
+        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: a, operator: Near}\n", 7, "Near"),
+        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: 80, endPort: 70}]}]\n", 6, "endPort"),
+        ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n", 1, "metadata.namespace is missing"),
         ("kind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}\n", 3, "invalid YAML"),
     ])
     func invalidPoliciesNameTheFileAndLine(yaml: String, line: Int, word: String) throws {

@@ -96,4 +96,21 @@ import TrailTestSupport
         #expect(error?.line == 2)
         #expect(error?.message.contains("not an edge row") == true)
     }
+
+    @Test func anOlderFormatOrImpossibleCountsAreNamedNotTrapped() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("b.jsonl")
+        let text = String(decoding: try batch(names: ["a"]).encoded(), as: UTF8.self)
+        // A batch of format 1 (before policy rows): no policy_rows in its header.
+        try text.replacingOccurrences(of: "\"format_version\":2", with: "\"format_version\":1")
+            .replacingOccurrences(of: "\"policy_rows\":1,", with: "").write(toFile: path, atomically: true, encoding: .utf8)
+        let old = #expect(throws: EdgeBatchError.self) { try EdgeBatch.read(path: path) }
+        #expect(old?.message.contains("transform the segments again") == true, "\(String(describing: old))")
+        // Counts that overflow when added.
+        try text.replacingOccurrences(of: "\"edge_rows\":1", with: "\"edge_rows\":9223372036854775807")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let huge = #expect(throws: EdgeBatchError.self) { try EdgeBatch.read(path: path) }
+        #expect(huge?.line == 1 && huge?.message.contains("not counts") == true, "\(String(describing: huge))")
+    }
 }

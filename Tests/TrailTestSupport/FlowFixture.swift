@@ -23,6 +23,8 @@ public struct FlowFixture: Sendable {
     public var connections: Int64 = 1
     public var live: Int64 = 0
     public var id: Int64 = 1
+    /// The whole policy trace; nil: one hit of `fixture-policy` with the item's verdict.
+    public var trace: Goldmane_PolicyTrace? = nil
 
     public init() {}
 
@@ -53,6 +55,7 @@ public struct FlowFixture: Sendable {
         hit.tier = "default"
         hit.action = action
         key.policies.enforcedPolicies = [hit]
+        if let trace { key.policies = trace }
         var flow = Goldmane_Flow()
         flow.key = key
         flow.startTime = start

@@ -93,7 +93,7 @@ def test_a_default_deny_blocks_reports_higher_tiers_and_exits_3(samples, tmp_pat
     # alertmanager's internet egress was allowed by the platform tier: not the policy's to change.
     above = {(item["flow"]["source"], item["flow"]["destination"], item["flow"]["port"]): item for item in result["decided_above"]}
     alerting = above[("monitoring/alertmanager-0", "network pub", 443)]
-    assert alerting["decided_by"] == ["GlobalNetworkPolicy allow-alerting-egress rule 0 (tier platform): allow"]
+    assert alerting["decided_by"] == ["egress: GlobalNetworkPolicy allow-alerting-egress rule 0 (tier platform): allow"]
     assert ("monitoring/alertmanager-0", "network pub", 443, "tcp") not in blocked
     # prometheus scraping nodes: a host endpoint, which flow data cannot place in a rule.
     undecidable = flows(result["undecidable"])
@@ -140,16 +140,19 @@ def test_ingress_by_namespace_labels_and_port_ranges(samples, tmp_path):
     blocked = flows(result["blocked"])
     assert ("gitea/gitea", "dbaas/pg-cluster-1", 5432, "tcp") not in blocked, "a labelled namespace, a port in 5000-5500"
     assert ("linkwarden/linkwarden", "dbaas/pg-cluster-1", 5432, "tcp") in blocked, "labelled, but not yes"
-    assert ("monitoring/grafana", "dbaas/pg-cluster-1", 5432, "tcp") in blocked, "no labels given: only metadata.name"
+    undecidable = {flow: item["reasons"] for item in result["undecidable"] for flow in flows([item])}
+    reasons = undecidable[("monitoring/grafana", "dbaas/pg-cluster-1", 5432, "tcp")]
+    assert any("labels of namespace monitoring are not known" in reason for reason in reasons), "not in --namespaces: undecidable"
     assert ("dbaas/pg-cluster-1", "dbaas/pg-cluster-2", 5432, "tcp") not in blocked, "the namespace's own pods"
     evaluated = {(item["flow"]["source"], item["flow"]["destination"]) for item in result["blocked"]}
     assert result["evaluated"] > len(evaluated) + 100
     for item in result["blocked"]:
         assert item["isolated_by"] == ["ingress of namespace dbaas, isolated by dbaas/clients"]
         assert item["flow"]["destination"] in ("dbaas/pg-cluster-1", "dbaas/pg-cluster-2")
-    # Without the namespace file, gitea is not labelled either.
+    # Without the namespace file no namespace label but the name is known: undecidable, never guessed.
     code, bare = check(samples, "--policies", policies, "--from", FROM, "--to", TO)
-    assert ("gitea/gitea", "dbaas/pg-cluster-1", 5432, "tcp") in flows(bare["blocked"]), "gitea does reach the database"
+    assert code == 0 and bare["blocked"] == []
+    assert ("gitea/gitea", "dbaas/pg-cluster-1", 5432, "tcp") in flows(bare["undecidable"]), "gitea does reach the database"
     # A port outside the range is not admitted even from a labelled namespace.
     narrow = write(tmp_path, "narrow.yaml", DBAAS_INGRESS.replace("port: 5000, endPort: 5500", "port: 5433, endPort: 5500"))
     code, result = check(samples, "--policies", narrow, "--namespaces", namespaces, "--from", FROM, "--to", TO)

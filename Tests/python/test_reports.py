@@ -88,8 +88,16 @@ def test_digest_dry_run_matches_the_golden_message_and_is_the_same_every_run(sam
     assert sections[0].startswith(":warning: Coverage: captured 3h of 24h; missing 2026-11-26T04:30Z to 2026-11-27T01:30Z")
     assert sections[1].startswith("*Denied* (2)")
     assert sections[2].startswith(f"*Allowed* ({total - 2})")
-    listed = sum(line.startswith("• ") for text in sections for line in text.split("\n"))
+    listed = sum(line.startswith("• ") for text in sections if not text.startswith("*Staged") for line in text.split("\n"))
     assert listed == 50
+    # The staged policies of the samples: what enforcing each would change, from the pending traces.
+    staged = [text for text in sections if text.startswith("*Staged policies* (3, flows of UTC days 2026-11-26 to 2026-11-27)")]
+    assert len(staged) == 1
+    assert staged[0].split("\n")[1:] == [
+        "• staged policy crowdsec/default-deny-egress would deny 23 flows now allowed (1 distinct)",
+        "• staged policy technitium/default-deny-egress would deny 298 flows now allowed (1 distinct)",
+        "• staged policy uptime-kuma/allow-status-probes would allow 16 flows now denied (1 distinct)",
+    ]
     assert payload["blocks"][-1]["elements"][0]["text"].startswith(f"…and {total - 50} more.")
 
 
@@ -105,7 +113,7 @@ def test_digest_posts_channel_text_and_blocks_to_the_webhook(samples):
     assert set(payload) == {"channel", "text", "blocks"}
     assert payload["channel"] == "#alerts"
     assert payload["text"].startswith("129 new edges in last 24h: 2 denied, 127 allowed")
-    assert [block["type"] for block in payload["blocks"]] == ["header", "context", "section", "section", "section", "context"]
+    assert [block["type"] for block in payload["blocks"]] == ["header", "context", "section", "section", "section", "section", "context"]
     assert "…and 124 more" in payload["blocks"][-1]["elements"][0]["text"]
     assert slack.TOKEN not in result.stderr + result.stdout
 
