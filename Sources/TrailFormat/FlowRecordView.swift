@@ -23,6 +23,10 @@ public struct FlowRecordView {
     public var connectionsStarted: Int64 = 0
     public var connectionsCompleted: Int64 = 0
     public var connectionsLive: Int64 = 0
+    /// Where the `source_labels` and `dest_labels` fields are (tags included), and whether
+    /// other fields sit between them (Go's encoder writes them together: they do not).
+    public var labelsRange: Range<Int> = 0..<0
+    public var labelsSplit = false
 
     public init() {}
 
@@ -52,7 +56,10 @@ public struct FlowRecordView {
         flowRange = flow
         position = flow.lowerBound
         let flowEnd = flow.upperBound
+        var labelStart = -1
+        var labelEnd = -1
         while position < flowEnd {
+            let fieldStart = position
             guard let tag = WireBytes.varint(base, &position, flowEnd) else { return nil }
             switch tag & 7 {
             case 0:
@@ -72,15 +79,20 @@ public struct FlowRecordView {
                 }
             case 2:
                 guard let length = WireBytes.varint(base, &position, flowEnd), length <= UInt64(flowEnd - position) else { return nil }
-                if tag >> 3 == 1 {
+                let field = tag >> 3
+                if field == 1 {
                     keyRange = position..<position + Int(length)
                     hasKey = true
+                } else if field == 4 || field == 5 {
+                    if labelStart < 0 { labelStart = fieldStart } else if fieldStart != labelEnd { labelsSplit = true }
+                    labelEnd = position + Int(length)
                 }
                 position += Int(length)
             default:
                 guard WireBytes.skipFixed(tag, &position, flowEnd) else { return nil }
             }
         }
+        if labelStart >= 0 { labelsRange = labelStart..<labelEnd }
     }
 
     /// True when every counter is zero: Goldmane can re-export a stale verdict with no traffic.

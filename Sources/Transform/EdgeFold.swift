@@ -125,12 +125,12 @@ final class EdgeFold {
         if isNew {
             let key = FlowKeyView(record, range: view.keyRange)
             register(id, key: key)
-            policy.register(id, key: key, record: record, keyRange: view.keyRange)
+            policy.register(id, record: record, keyRange: view.keyRange)
         }
         var wide = keyWide[Int(id)]
         if wide == Self.malformedKey { return drop(.malformed) }
         if wide == Self.needsLabels { wide = refine(id, record: record, view: view) }
-        let policyIdentity = policy.identity(id, record: record, view: view)
+        let policyIdentity = policy.identity(id, wide: wide, wideKey: wideKeys[Int(wide)], record: record, view: view)
         let counters = Counters(view)
         if keyLastBucket[Int(id)] == bucket && keyLastCluster[Int(id)] == cluster {
             mergeDuplicate(slot: Int(keyStagedSlot[Int(id)]), wide: wide, policy: policyIdentity, counters: counters)

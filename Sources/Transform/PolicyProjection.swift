@@ -3,79 +3,111 @@ import TrailFormat
 /// The policy projection, built alongside the edge projections by the same fold: one row per
 /// observed flow identity (ends with their labels, port, protocol, reporter, verdict, and the
 /// deciding hits of the enforced and pending traces) and UTC day. Memory grows with distinct
-/// identities and days, never with items.
+/// identities, traces and label sets (4 bytes and 8 per distinct FlowKey), never with items:
+/// an identity is three ids (its ends, its decisions, its labels), made text only for the rows.
 final class PolicyProjection {
-    /// Per distinct FlowKey (by the fold's key id): everything of the identity but the labels.
-    private var bases: [PolicyFlowIdentity?] = []
-    /// Per key id, the last label set seen with it and the identity that gave (labels rarely change).
-    @exclusivity(unchecked) private var lastLabels: [(labels: Int32, identity: Int32)] = []
+    /// An identity as ids into the tables below.
+    struct IdentityKey: Hashable {
+        var endpoints: Int32
+        var decisions: Int32
+        var labels: Int32
+    }
 
+    /// Everything of an identity that its wide row also knows.
+    struct Endpoints: Hashable {
+        var srcType, srcNs, srcWorkload, dstType, dstNs, dstWorkload: String
+        var dstPort: Int64
+        var proto, reporter, action: String
+    }
+
+    struct DecisionPair: Hashable {
+        var enforced: PolicyDecision
+        var pending: PolicyDecision
+    }
+
+    struct LabelPair: Hashable {
+        var source: [String]
+        var destination: [String]
+    }
+
+    // Traces: raw bytes (field 15 of the FlowKey) -> the decisions they come to.
+    private let traces = ByteStringTable(capacity: 1 << 10)
+    @exclusivity(unchecked) private var traceDecisions: [Int32] = []
+    private var decisionPairs: [DecisionPair] = []
+    private var decisionIndex: [DecisionPair: Int32] = [:]
+    /// Per FlowKey (by the fold's key id): its decisions.
+    @exclusivity(unchecked) private var keyDecisions: [Int32] = []
+    /// Per key id, the last raw label set seen with it and the identity it gave (labels rarely change).
+    @exclusivity(unchecked) private var lastLabels: [(raw: Int32, identity: Int32)] = []
+
+    // Labels: raw bytes (the label fields as sent) -> the sorted label sets they hold.
     private let labelSets = ByteStringTable(capacity: 1 << 10)
-    private var labelTexts: [(source: [String], destination: [String])] = []
-    /// Scratch bytes for the label fields of one record.
+    @exclusivity(unchecked) private var rawLabels: [Int32] = []
+    private var labelPairs: [LabelPair] = [LabelPair(source: [], destination: [])]
+    private var labelIndex: [LabelPair: Int32] = [LabelPair(source: [], destination: []): 0]
+    /// Scratch bytes for label fields that other fields split (never from Goldmane's encoder).
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
-    private(set) var identities: [PolicyFlowIdentity] = []
-    private var identityIndex: [PolicyFlowIdentity: Int32] = [:]
-    private var byKeyAndLabels: [Int64: Int32] = [:]
+    // Ends: per wide row of the fold, the ends it has (computed once per wide row).
+    @exclusivity(unchecked) private var wideEndpoints: [Int32] = []
+    private var endpoints: [Endpoints] = []
+    private var endpointIndex: [Endpoints: Int32] = [:]
+
+    private(set) var identities: [IdentityKey] = []
+    private var identityIndex: [IdentityKey: Int32] = [:]
 
     // Rows: one per identity and day.
     @exclusivity(unchecked) private var identityLastRow: [(day: Int32, row: Int32)] = []
     private var rowIndex: [Int64: Int32] = [:]
-    @exclusivity(unchecked) private(set) var rowIdentity: [Int32] = []
-    @exclusivity(unchecked) private(set) var rowDay: [Int32] = []
-    @exclusivity(unchecked) private(set) var rowTotals: [EdgeTotals] = []
+    @exclusivity(unchecked) private var rowIdentity: [Int32] = []
+    @exclusivity(unchecked) private var rowDay: [Int32] = []
+    @exclusivity(unchecked) private var rowTotals: [EdgeTotals] = []
 
-    /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...).
-    func register(_ id: Int32, key: FlowKeyView?, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {
-        precondition(Int(id) == bases.count)
-        lastLabels.append((-1, -1))
-        guard let key else {
-            bases.append(nil)
+    /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...): its trace.
+    func register(_ id: Int32, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {
+        lastLabels.append((.min, -1))
+        var trace = keyRange.upperBound..<keyRange.upperBound
+        var scanner = ProtoWire.Scanner(record, in: keyRange)
+        while let field = scanner.next() {
+            if field.number == 15 && field.wireType == .lengthDelimited { trace = field.payload }
+        }
+        guard !scanner.isMalformed else {
+            keyDecisions.append(intern(DecisionPair(enforced: .malformed, pending: .malformed)))
             return
         }
-        let (enforced, pending) = PolicyTraceReader.decisions(record, key: keyRange)
-        bases.append(PolicyFlowIdentity(
-            srcType: EndpointNormalizer.endpointType(key.sourceType), srcNs: EndpointNormalizer.namespace(key.sourceNamespace) ?? "-",
-            srcWorkload: key.sourceType == 1 ? EndpointNormalizer.workloadName(key.sourceName) : key.sourceName, srcLabels: [],
-            dstType: EndpointNormalizer.endpointType(key.destType), dstNs: EndpointNormalizer.namespace(key.destNamespace) ?? "-",
-            dstWorkload: key.destType == 1 ? EndpointNormalizer.workloadName(key.destName) : key.destName, dstLabels: [],
-            dstPort: key.destPort, proto: key.proto, reporter: EndpointNormalizer.reporter(key.reporter),
-            action: EndpointNormalizer.action(key.action), enforced: enforced, pending: pending))
+        let (raw, isNew) = traces.id(of: UnsafeRawBufferPointer(rebasing: record[trace]))
+        if isNew {
+            let (enforced, pending) = PolicyTraceReader.decisions(record, key: keyRange)
+            traceDecisions.append(intern(DecisionPair(enforced: enforced, pending: pending)))
+        }
+        keyDecisions.append(traceDecisions[Int(raw)])
     }
 
-    /// The identity of one item of key id `id`: its FlowKey's base with the item's labels.
+    /// The identity of one item of key id `id`, whose wide row is `wide`.
     @inline(__always)
-    func identity(_ id: Int32, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        let labels = labelSet(record, view: view)
+    func identity(_ id: Int32, wide: Int32, wideKey: @autoclosure () -> WideEdgeKey, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
+        let raw = rawLabelSet(record, view: view)
         let last = lastLabels[Int(id)]
-        if last.labels == labels { return last.identity }
-        let cacheKey = Int64(id) << 32 | Int64(labels)
-        if let known = byKeyAndLabels[cacheKey] {
-            lastLabels[Int(id)] = (labels, known)
-            return known
-        }
-        var identity = bases[Int(id)]!
-        identity.srcLabels = labelTexts[Int(labels)].source
-        identity.dstLabels = labelTexts[Int(labels)].destination
+        if last.raw == raw { return last.identity }
+        let key = IdentityKey(endpoints: endpointsID(wide: wide, key: wideKey()), decisions: keyDecisions[Int(id)],
+                              labels: raw < 0 ? 0 : rawLabels[Int(raw)])
         let index: Int32
-        if let existing = identityIndex[identity] {
+        if let existing = identityIndex[key] {
             index = existing
         } else {
             index = Int32(identities.count)
-            identities.append(identity)
-            identityIndex[identity] = index
+            identities.append(key)
+            identityIndex[key] = index
             identityLastRow.append((.min, -1))
         }
-        byKeyAndLabels[cacheKey] = index
-        lastLabels[Int(id)] = (labels, index)
+        lastLabels[Int(id)] = (raw, index)
         return index
     }
 
     /// Of two identities one item could have (a copy of it with other labels), the one the
     /// fold keeps: the same whichever came first.
     func preferred(_ a: Int32, _ b: Int32) -> Int32 {
-        a == b ? a : (UTF8Order.precedes(identities[Int(a)].orderFields, identities[Int(b)].orderFields) ? a : b)
+        a == b ? a : (UTF8Order.precedes(identity(at: a).orderFields, identity(at: b).orderFields) ? a : b)
     }
 
     /// Counts one distinct item of `identity` in its day.
@@ -107,51 +139,118 @@ final class PolicyProjection {
 
     /// The rows, sorted by day, then identity (byte-wise UTF-8).
     func rows() -> [PolicyFlowRow] {
-        let order = identities.indices.sorted { UTF8Order.precedes(identities[$0].orderFields, identities[$1].orderFields) }
-        var rank = [Int](repeating: 0, count: identities.count)
+        let texts = identities.indices.map { identity(at: Int32($0)) }
+        // The sort keys once per identity, not once per comparison.
+        let keys = texts.map(\.orderFields)
+        let order = texts.indices.sorted { UTF8Order.precedes(keys[$0], keys[$1]) }
+        var rank = [Int](repeating: 0, count: texts.count)
         for (position, index) in order.enumerated() { rank[index] = position }
         let rowOrder = rowIdentity.indices.sorted {
             rowDay[$0] != rowDay[$1] ? rowDay[$0] < rowDay[$1] : rank[Int(rowIdentity[$0])] < rank[Int(rowIdentity[$1])]
         }
         return rowOrder.map { row in
             let totals = rowTotals[row]
-            return PolicyFlowRow(day: UTCTime.date(day: Int64(rowDay[row])), identity: identities[Int(rowIdentity[row])],
+            return PolicyFlowRow(day: UTCTime.date(day: Int64(rowDay[row])), identity: texts[Int(rowIdentity[row])],
                                  firstSeen: totals.firstSeen, lastSeen: totals.lastSeen, flowCount: totals.flowCount,
                                  connections: totals.connections)
         }
     }
 
-    /// The id of the item's label set: its `source_labels` and `dest_labels` fields, in order.
-    @inline(__always)
-    private func labelSet(_ record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        scratch.removeAll(keepingCapacity: true)
-        var scanner = ProtoWire.Scanner(record, in: view.flowRange)
-        while let field = scanner.next() {
-            guard field.wireType == .lengthDelimited, field.number == 4 || field.number == 5 else { continue }
-            let count = field.payload.count
-            scratch.append(UInt8(field.number))
-            scratch.append(UInt8(truncatingIfNeeded: count)); scratch.append(UInt8(truncatingIfNeeded: count >> 8))
-            scratch.append(UInt8(truncatingIfNeeded: count >> 16)); scratch.append(UInt8(truncatingIfNeeded: count >> 24))
-            scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[field.payload]))
-        }
-        let (id, isNew) = scratch.withUnsafeBytes { labelSets.id(of: $0) }
-        if isNew { labelTexts.append(Self.decode(scratch)) }
-        return id
+    /// An identity as text.
+    func identity(at index: Int32) -> PolicyFlowIdentity {
+        let key = identities[Int(index)]
+        let ends = endpoints[Int(key.endpoints)]
+        let decisions = decisionPairs[Int(key.decisions)]
+        let labels = labelPairs[Int(key.labels)]
+        return PolicyFlowIdentity(
+            srcType: ends.srcType, srcNs: ends.srcNs, srcWorkload: ends.srcWorkload, srcLabels: labels.source,
+            dstType: ends.dstType, dstNs: ends.dstNs, dstWorkload: ends.dstWorkload, dstLabels: labels.destination,
+            dstPort: ends.dstPort, proto: ends.proto, reporter: ends.reporter, action: ends.action,
+            enforced: decisions.enforced, pending: decisions.pending)
     }
 
-    /// The label set's texts, each list sorted (byte-wise) and without repeats.
-    private static func decode(_ bytes: [UInt8]) -> (source: [String], destination: [String]) {
+    private func intern(_ pair: DecisionPair) -> Int32 {
+        if let known = decisionIndex[pair] { return known }
+        let index = Int32(decisionPairs.count)
+        decisionPairs.append(pair)
+        decisionIndex[pair] = index
+        return index
+    }
+
+    /// The ends of wide row `wide` (its identity and service are not the policy row's).
+    @inline(__always)
+    private func endpointsID(wide: Int32, key: @autoclosure () -> WideEdgeKey) -> Int32 {
+        while wideEndpoints.count <= Int(wide) { wideEndpoints.append(-1) }
+        let known = wideEndpoints[Int(wide)]
+        if known >= 0 { return known }
+        let wideKey = key()
+        let ends = Endpoints(srcType: wideKey.srcType, srcNs: wideKey.srcNs, srcWorkload: wideKey.srcWorkload, dstType: wideKey.dstType,
+                             dstNs: wideKey.dstNs, dstWorkload: wideKey.dstWorkload, dstPort: wideKey.dstPort, proto: wideKey.proto,
+                             reporter: wideKey.reporter, action: wideKey.action)
+        let index: Int32
+        if let existing = endpointIndex[ends] {
+            index = existing
+        } else {
+            index = Int32(endpoints.count)
+            endpoints.append(ends)
+            endpointIndex[ends] = index
+        }
+        wideEndpoints[Int(wide)] = index
+        return index
+    }
+
+    /// The raw id of the item's label fields (-1: none), interned as sent: the reader found
+    /// them in one run of bytes; split by other fields, they are gathered first.
+    @inline(__always)
+    private func rawLabelSet(_ record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
+        if view.labelsRange.isEmpty { return -1 }
+        let raw: Int32
+        let isNew: Bool
+        if !view.labelsSplit {
+            (raw, isNew) = labelSets.id(of: UnsafeRawBufferPointer(rebasing: record[view.labelsRange]))
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            var scanner = ProtoWire.Scanner(record, in: view.flowRange)
+            while let field = scanner.next() {
+                guard field.wireType == .lengthDelimited, field.number == 4 || field.number == 5 else { continue }
+                // Re-encoded as the field it was: tag, length, bytes.
+                scratch.append(UInt8(field.number << 3 | 2))
+                var length = UInt64(field.payload.count)
+                while length >= 0x80 {
+                    scratch.append(UInt8(truncatingIfNeeded: length) | 0x80)
+                    length >>= 7
+                }
+                scratch.append(UInt8(length))
+                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[field.payload]))
+            }
+            (raw, isNew) = scratch.withUnsafeBytes { labelSets.id(of: $0) }
+        }
+        if isNew {
+            let bytes = !view.labelsSplit ? UnsafeRawBufferPointer(rebasing: record[view.labelsRange]) : nil
+            let pair = bytes.map(Self.decode) ?? scratch.withUnsafeBytes(Self.decode)
+            if let known = labelIndex[pair] {
+                rawLabels.append(known)
+            } else {
+                let index = Int32(labelPairs.count)
+                labelPairs.append(pair)
+                labelIndex[pair] = index
+                rawLabels.append(index)
+            }
+        }
+        return raw
+    }
+
+    /// The label fields' texts, each list sorted (byte-wise) and without repeats.
+    private static func decode(_ bytes: UnsafeRawBufferPointer) -> LabelPair {
         var source: Set<String> = []
         var destination: Set<String> = []
-        var position = 0
-        while position + 5 <= bytes.count {
-            let field = bytes[position]
-            let count = Int(bytes[position + 1]) | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3]) << 16 | Int(bytes[position + 4]) << 24
-            let text = String(decoding: bytes[(position + 5)..<(position + 5 + count)], as: UTF8.self)
-            if field == 4 { source.insert(text) } else { destination.insert(text) }
-            position += 5 + count
+        var scanner = ProtoWire.Scanner(bytes, in: 0..<bytes.count)
+        while let field = scanner.next() {
+            guard field.wireType == .lengthDelimited, field.number == 4 || field.number == 5 else { continue }
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.payload]), as: UTF8.self)
+            if field.number == 4 { source.insert(text) } else { destination.insert(text) }
         }
         let sorted = { (set: Set<String>) in set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
-        return (sorted(source), sorted(destination))
+        return LabelPair(source: sorted(source), destination: sorted(destination))
     }
 }

@@ -88,12 +88,7 @@ import TrailTestSupport
     }
 
     @Test func aTraceThatIsNotATraceIsMarkedAndTheItemStillCounts() throws {
-        func varint(_ value: Int) -> [UInt8] {
-            var bytes: [UInt8] = []
-            var rest = value
-            while rest >= 0x80 { bytes.append(UInt8(rest & 0x7F) | 0x80); rest >>= 7 }
-            return bytes + [UInt8(rest)]
-        }
+        let varint = Self.varint
         var message = FlowFixture().message
         message.flow.key.clearPolicies()
         // Field 15 holding bytes that are not a PolicyTrace: a hit whose length runs past the end.
@@ -120,6 +115,30 @@ import TrailTestSupport
         // Labels are sorted and without repeats, whatever order Goldmane lists them in.
         let shuffled = Self.fold([FlowFixture { $0.sourceLabels = ["z=1", "a=2", "z=1"] }])
         #expect(shuffled.policy[0].identity.srcLabels == ["a=2", "z=1"])
+    }
+
+    /// Label fields that other fields split (not what Goldmane's encoder writes, but valid
+    /// protobuf) give the same identity as the same labels written together.
+    @Test func splitLabelFieldsGiveTheSameIdentity() throws {
+        let fixture = FlowFixture { $0.sourceLabels = ["app=client", "tier=web"]; $0.destLabels = ["app=server"] }
+        var flow = fixture.message.flow
+        let together: [UInt8] = try fixture.message.serializedBytes()
+        // The Flow again, with one source label repeated after the counters (field 12).
+        let label = Array("app=client".utf8)
+        flow.sourceLabels = ["tier=web"]
+        let split: [UInt8] = try flow.serializedBytes() + [0x22, UInt8(label.count)] + label
+        let record: [UInt8] = [0x08, 0x01, 0x12] + Self.varint(split.count) + split
+        let a = LooseRecordFold.fold([together], windowEnd: 1_795_745_700)
+        let b = LooseRecordFold.fold([record], windowEnd: 1_795_745_700)
+        #expect(b.policy == a.policy)
+        #expect(b.policy.first?.identity.srcLabels == ["app=client", "tier=web"])
+    }
+
+    static func varint(_ value: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var rest = value
+        while rest >= 0x80 { bytes.append(UInt8(rest & 0x7F) | 0x80); rest >>= 7 }
+        return bytes + [UInt8(rest)]
     }
 
     @Test func rowsAreOnePerIdentityAndDay() {
