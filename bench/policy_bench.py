@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`make bench`, policy-check (run inside scripts/with-postgres.sh, release build): a week of a
-busy cluster (672 15-minute windows at scale 5: over 30 million items), loaded by etl; then
+busy cluster (672 15-minute windows at scale 6: over 30 million items), loaded by etl; then
 `policy-check` of candidate default-deny policies (egress-report --policies) and of one strict
 default-deny for every namespace, over the whole week, against `transform` of the same
 archive, measured in the same run (best of 3 each, interleaved). Also the rows the check read
@@ -14,13 +14,22 @@ import subprocess
 import sys
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load_bench import measured  # noqa: E402
+import time
+
+
+def measured(command, env, allowed=(0,)):
+    """Wall seconds, peak RSS (MiB, GNU time), stdout and exit status of one run."""
+    started = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in allowed:
+        sys.exit(f"bench: {' '.join(command[:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return elapsed, int(result.stderr.strip().splitlines()[-1]) / 1024, result.stdout, result.returncode
 
 START = "2026-11-23T00:00:00Z"
 END = "2026-11-30T00:00:00Z"
 WINDOWS = 7 * 96
-SCALE = 5
+SCALE = 6
 MIN_ITEMS = 30_000_000
 
 
@@ -44,7 +53,7 @@ def main():
     env["DATABASE_URL"] = f"postgresql:///{name}?host={os.environ['PGHOST']}&port={os.environ['PGPORT']}&user={os.environ['PGUSER']}"
     env["PGDATABASE"] = name
     try:
-        etl_seconds, _, _ = measured([binary, "etl", "--archive", directory], env)
+        etl_seconds = measured([binary, "etl", "--archive", directory], env)[0]
         rows = int(subprocess.run(["psql", "-X", "-A", "-t", "-c", "SELECT count(*) FROM policy_flow"], env=env,
                                   capture_output=True, text=True, check=True).stdout.strip())
         policies = os.path.join(arguments.work, "week-policies")
@@ -60,8 +69,8 @@ def main():
         transforms, candidates, stricts = [], [], []
         for _ in range(arguments.repeat):
             transforms.append(measured([binary, "transform", directory, "-o", batch], env))
-            candidates.append(measured([binary, "policy-check", "--policies", policies, "--from", START, "--to", END, "--format", "json"], env))
-            stricts.append(measured([binary, "policy-check", "--policies", strict, "--from", START, "--to", END, "--format", "json"], env))
+            candidates.append(measured([binary, "policy-check", "--policies", policies, "--from", START, "--to", END, "--format", "json"], env, (0, 3)))
+            stricts.append(measured([binary, "policy-check", "--policies", strict, "--from", START, "--to", END, "--format", "json"], env, (0, 3)))
         with open(batch) as handle:
             header = json.loads(handle.readline())
         items = header["items"]["read"]
@@ -75,18 +84,18 @@ def main():
         result = {
             "items": items, "segments": len(files), "policy_flow_rows": rows, "etl_seconds": round(etl_seconds, 2),
             "transform_seconds": round(transform[0], 3), "transform_peak_rss_mib": round(transform[1], 1),
-            "candidates": {"policies": candidate_result["policies"], "flows": candidate_result["evaluated"],
+            "candidates": {"policies": candidate_result["policies"], "flows": candidate_result["evaluated"], "exit": candidate[3],
                            "blocked": len(candidate_result["blocked"]), "seconds": round(candidate[0], 3),
                            "peak_rss_mib": round(candidate[1], 1), "ratio_to_transform": round(candidate[0] / transform[0], 4)},
-            "strict": {"policies": strict_result["policies"], "flows": strict_result["evaluated"],
+            "strict": {"policies": strict_result["policies"], "flows": strict_result["evaluated"], "exit": strict_run[3],
                        "blocked": len(strict_result["blocked"]), "seconds": round(strict_run[0], 3),
                        "peak_rss_mib": round(strict_run[1], 1), "ratio_to_transform": round(strict_run[0] / transform[0], 4)},
         }
         print(f"policy-check over a week: {items:,} items in {len(files)} segments, {rows:,} policy_flow rows (etl {etl_seconds:.1f}s); "
               f"transform {transform[0]:.2f}s; policy-check of {result['candidates']['policies']} candidate policies over "
               f"{result['candidates']['flows']:,} distinct flows {candidate[0]:.3f}s ({candidate[0] / transform[0]:.4f}x transform, "
-              f"{result['candidates']['blocked']} blocked); of {result['strict']['policies']} deny-all policies "
-              f"{strict_run[0]:.3f}s ({strict_run[0] / transform[0]:.4f}x transform, {result['strict']['blocked']:,} blocked)", flush=True)
+              f"{result['candidates']['blocked']} blocked, exit {candidate[3]}); of {result['strict']['policies']} deny-all policies "
+              f"{strict_run[0]:.3f}s ({strict_run[0] / transform[0]:.4f}x transform, {result['strict']['blocked']:,} blocked, exit {strict_run[3]})", flush=True)
         with open(os.path.join(arguments.work, "policy-results.json"), "w") as handle:
             json.dump(result, handle, indent=2)
     finally:

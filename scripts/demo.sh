@@ -53,6 +53,12 @@ echo "== egress report: $out/egress-report.md, $out/egress-report.json, policies
 "$bin" egress-report --format json -o "$out/egress-report.json"
 sed -n '/^## `crowdsec`/,/^## `dbaas`/p' "$out/egress-report.md" | head -n -1
 echo
+echo "== policy-check: the candidate policies against every flow observed as allowed in the samples"
+status=0
+"$bin" policy-check --policies "$out/policies" --from 2026-11-27T00:00:00Z --to 2026-11-28T00:00:00Z -o "$out/policy-check.md" || status=$?
+sed -n '/^## Summary/,$p' "$out/policy-check.md" | tail -n +3
+echo "  exit $status (0: nothing observed would be blocked; 3: some would). The whole check: $out/policy-check.md"
+echo
 echo "== the namespace map: $out/map.dot$(command -v dot >/dev/null && echo " and $out/map.svg")"
 "$bin" graph -o "$out/map.dot"
 if command -v dot >/dev/null; then "$bin" graph --format svg -o "$out/map.svg"; else echo "  (install Graphviz for the SVG)"; fi
@@ -61,7 +67,7 @@ cat <<NEXT
 == what next
   The outputs are in $out/: demo-batch.jsonl (the edge batch) and demo-summary.txt,
   demo-digest.json (the Slack payload), egress-report.md and .json, policies/ (candidate
-  NetworkPolicies, never applied), map.dot$(command -v dot >/dev/null && echo " and map.svg").
+  NetworkPolicies, never applied), policy-check.md (what they would block), map.dot$(command -v dot >/dev/null && echo " and map.svg").
   The throwaway PostgreSQL is removed when the demo ends; samples/archive is untouched.
 
   The real path, as the CronJobs run it (release build: make release):
@@ -72,6 +78,8 @@ cat <<NEXT
     make etl ARCHIVE=archive
     make health ARCHIVE=archive     # exit 2 when the trail is stale
     make digest DRY_RUN=1           # the Slack digest, printed (SLACK_WEBHOOK_URL posts it)
+    # before merging a NetworkPolicy change: what would it block of the last 14 days?
+    .build/release/goldmane-trail policy-check --policies k8s/netpol/ --namespaces namespaces.yaml
   In Kubernetes: kubectl apply -k deploy/ (create the Secrets first: docs/operations.md#kubernetes).
   Every command: .build/debug/goldmane-trail --help; every target: make help.
 NEXT

@@ -39,9 +39,16 @@ extension EdgeBatch {
         }.joined()
     }
 
-    /// Writes the batch durably: a temporary file, fsync, rename, directory fsync.
+    /// Writes the batch durably: a temporary file, fsync, rename, directory fsync. A device or
+    /// pipe (/dev/stdout, a FIFO) is written to, never replaced.
     public func write(to path: String) throws {
         let bytes = try encoded()
+        var status = stat()
+        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
+            let file = try FileHandleIO(path: path, flags: O_WRONLY)
+            try file.write(bytes)
+            return
+        }
         let temporary = path + ".tmp"
         do {
             let file = try FileHandleIO(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)

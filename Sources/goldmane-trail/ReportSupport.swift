@@ -16,13 +16,24 @@ enum ReportSupport {
         try body()
     }
 
-    /// Writes `text` to `path` (replaced atomically), or to standard output when nil or `-`.
+    /// Writes `text` to `path` (a regular file is replaced atomically; a device or pipe such as
+    /// /dev/null or /dev/stdout is written to, never replaced), or to standard output when nil
+    /// or `-`.
     static func emit(_ text: String, to path: String?) throws {
         guard let path, path != "-" else {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        do {
+            var status = stat()
+            if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                defer { try? handle.close() }
+                try handle.write(contentsOf: Data(text.utf8))
+            } else {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
+        } catch {
             throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate)
         }
     }

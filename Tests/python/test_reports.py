@@ -304,3 +304,23 @@ def test_reports_on_a_database_never_loaded_say_what_to_do(database):
     result = database.trail("query", "denied", check=False)
     assert result.returncode == 78
     assert "no goldmane-trail tables" in result.stderr and "etl" in result.stderr
+
+
+def test_outputs_to_a_pipe_or_device_are_written_not_replaced(samples, tmp_path):
+    """`-o /dev/stdout` or `-o /dev/null` must not swap the device for a file (as root, an
+    atomic rename over /dev/null would replace it for the whole machine): a FIFO stands in."""
+    import stat
+    import threading
+    for arguments in (["egress-report", "--format", "json"], ["policy-check", "--policies", os.path.join(ROOT, "Tests/Fixtures/policies"),
+                                                              "--from", "2026-11-27T00:00:00Z", "--to", "2026-11-28T00:00:00Z"],
+                      ["transform", SAMPLES]):
+        fifo = str(tmp_path / f"out-{arguments[0]}")
+        os.mkfifo(fifo)
+        received = []
+        reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+        reader.start()
+        result = samples.trail(*arguments, "-o", fifo, check=False)
+        reader.join(timeout=60)
+        assert result.returncode in (0, 3), result.stderr
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode), f"{arguments[0]} replaced the FIFO with a file"
+        assert received and len(received[0]) > 100, f"{arguments[0]} wrote nothing to the FIFO"
