@@ -142,7 +142,7 @@ public final class PolicyEvaluator {
     }
 
     /// Ends that are neither pods nor Goldmane's pub/pvt networks.
-    static let undecidableKinds: Set<String> = ["host", "networkset"]
+    static let undecidableKinds: Set<String> = ["host", "networkset", "unknown"]
 
     enum Match: Equatable {
         case yes, no
@@ -196,6 +196,9 @@ public final class PolicyEvaluator {
                     if case .yes = ports {
                         blocks.append((id, ruleBlocks))
                     } else if case .unknown(let reason) = ports {
+                        // A rule whose ipBlocks hold none of the end admits nothing, whatever the port.
+                        if NetworkSpace.coverage(of: NetworkSpace.space(of: name, families: families) ?? [], by: ruleBlocks) == .nothing,
+                           case .no = peers { continue }
                         peers = .unknown(reason)
                     }
                 }

@@ -12,7 +12,8 @@ extension PolicyCheck {
             out += ["", "Coverage: \(coverage.statement(clusterNames: coverage.capturedSeconds.count > 1))."]
         }
         out += ["", "pub and pvt are taken to be IPv\(ipFamilies.replacingOccurrences(of: ",", with: " and IPv")) (`--ip-families`); "
-                + "tiers other than default are taken to come before it, except the baseline tiers (`--tiers-after-default`)."]
+                + "Calico tiers other than default are taken to come before it, except \(tiersAfterDefault.map(MarkdownText.code).joined(separator: ", ")) "
+                + "(`--tiers-after-default`)."]
         out += section("Would be blocked", empty: "None: every flow observed as allowed stays allowed.", column: "isolated by; decided today by",
                        blocked.map { ($0.flow, $0.isolatedBy + $0.decidedToday.map { "today " + $0 }) })
         out += section("Decided by a Calico tier above the Kubernetes policies: not counted", column: "decided by",
@@ -29,8 +30,8 @@ extension PolicyCheck {
             }
         }
         out += ["", "## Summary", ""]
-        out.append("\(evaluated) distinct flows: \(allowed) stay allowed, \(blocked.count) would be blocked, "
-                   + "\(decidedAbove.count) decided by a higher tier, \(undecidable.count) undecidable; "
+        out.append("\(evaluated) distinct flows: \(allowed) stay allowed, \(counts.blocked) would be blocked (\(blocked.count) lines above), "
+                   + "\(counts.decidedAbove) decided by a higher tier, \(counts.undecidable) undecidable; "
                    + "\(unusedRules.count) rule\(unusedRules.count == 1 ? "" : "s") matched nothing.")
         return out.joined(separator: "\n") + "\n"
     }

@@ -76,18 +76,30 @@ public struct PolicyCheck: Sendable, Encodable {
     public var decidedAbove: [DecidedAbove]
     public var undecidable: [Undecidable]
     public var unusedRules: [UnusedRule]
+    /// Distinct flows (label sets apart) per outcome; the lists merge them per workload pair.
+    public struct Counts: Sendable, Equatable, Encodable {
+        public var blocked = 0
+        public var decidedAbove = 0
+        public var undecidable = 0
+        enum CodingKeys: String, CodingKey { case blocked, undecidable, decidedAbove = "decided_above" }
+    }
+
+    public var counts = Counts()
     /// The IP families `pub` and `pvt` are taken to span.
     public var ipFamilies: String
+    /// The Calico tiers taken to come after `default`.
+    public var tiersAfterDefault: [String]
     public var coverage: WindowCoverage?
 
     /// True when some observed flow would be blocked (`policy-check` exits 3).
     public var wouldBlock: Bool { !blocked.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case from, to, policies, evaluated, allowed, blocked, undecidable, coverage
+        case from, to, policies, evaluated, allowed, blocked, undecidable, coverage, counts
         case decidedAbove = "decided_above"
         case unusedRules = "unused_rules"
         case ipFamilies = "ip_families"
+        case tiersAfterDefault = "tiers_after_default"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -101,7 +113,9 @@ public struct PolicyCheck: Sendable, Encodable {
         try container.encode(decidedAbove, forKey: .decidedAbove)
         try container.encode(undecidable, forKey: .undecidable)
         try container.encode(unusedRules, forKey: .unusedRules)
+        try container.encode(counts, forKey: .counts)
         try container.encode(ipFamilies, forKey: .ipFamilies)
+        try container.encode(tiersAfterDefault, forKey: .tiersAfterDefault)
         try container.encodeIfPresent(coverage, forKey: .coverage)
     }
 
@@ -119,8 +133,10 @@ public struct PolicyCheck: Sendable, Encodable {
     /// The window rounded out to whole UTC days.
     public static func days(from: Int64, to: Int64) -> (from: Int64, to: Int64) {
         let start = UTCTime.floorDivide(from, 86_400) * 86_400
-        let end = UTCTime.floorDivide(to + 86_399, 86_400) * 86_400
-        return (start, max(end, start + 86_400))
+        let ceiling = to.addingReportingOverflow(86_399)
+        let end = ceiling.overflow ? to : UTCTime.floorDivide(ceiling.partialValue, 86_400) * 86_400
+        let oneDay = start.addingReportingOverflow(86_400)
+        return (start, oneDay.overflow ? end : max(end, oneDay.partialValue))
     }
 
     /// Reads the window's observations and checks them. Refuses, rather than passing, a
@@ -150,6 +166,7 @@ public struct PolicyCheck: Sendable, Encodable {
         self.to = to
         self.policies = policies.count
         ipFamilies = assumptions.families.description
+        tiersAfterDefault = assumptions.tiersAfterDefault.sorted()
         var blocked: [ResultLine] = []
         var above: [ResultLine] = []
         var undecidable: [ResultLine] = []
@@ -187,6 +204,7 @@ public struct PolicyCheck: Sendable, Encodable {
         }
         evaluated = flows.count
         self.allowed = allowed
+        counts = Counts(blocked: blocked.count, decidedAbove: above.count, undecidable: undecidable.count)
         self.blocked = ResultLine.merge(blocked).map { Blocked(flow: $0.flow, isolatedBy: $0.notes, decidedToday: $0.extra) }
         decidedAbove = ResultLine.merge(above).map { DecidedAbove(flow: $0.flow, isolatedBy: $0.extra, decidedBy: $0.notes) }
         self.undecidable = ResultLine.merge(undecidable).map { Undecidable(flow: $0.flow, reasons: $0.notes) }

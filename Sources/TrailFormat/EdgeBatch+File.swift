@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TrailSupport
 
 extension EdgeBatch {
     /// The batch as its file bytes: header line, then row lines.
@@ -43,12 +44,13 @@ extension EdgeBatch {
     /// pipe (/dev/stdout, a FIFO) is written to, never replaced.
     public func write(to path: String) throws {
         let bytes = try encoded()
-        var status = stat()
-        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
-            let file = try FileHandleIO(path: path, flags: O_WRONLY)
+        let target = OutputPath.resolve(path)
+        guard target.replaceable else {
+            let file = try FileHandleIO(path: target.path, flags: O_WRONLY)
             try file.write(bytes)
             return
         }
+        let path = target.path
         let temporary = path + ".tmp"
         do {
             let file = try FileHandleIO(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)

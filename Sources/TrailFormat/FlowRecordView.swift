@@ -39,7 +39,8 @@ public struct FlowRecordView {
         let end = bytes.count
         var flow: Range<Int>? = nil
         while position < end {
-            guard let tag = WireBytes.varint(base, &position, end) else { return nil }
+            // Field number 0 is not protobuf (the generated decoder refuses it too).
+            guard let tag = WireBytes.varint(base, &position, end), tag >> 3 != 0 else { return nil }
             switch tag & 7 {
             case 0:
                 guard let value = WireBytes.varint(base, &position, end) else { return nil }
@@ -60,7 +61,7 @@ public struct FlowRecordView {
         var labelEnd = -1
         while position < flowEnd {
             let fieldStart = position
-            guard let tag = WireBytes.varint(base, &position, flowEnd) else { return nil }
+            guard let tag = WireBytes.varint(base, &position, flowEnd), tag >> 3 != 0 else { return nil }
             switch tag & 7 {
             case 0:
                 guard let raw = WireBytes.varint(base, &position, flowEnd) else { return nil }

@@ -161,6 +161,15 @@ public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
          String(dstPort), proto, reporter, action] + enforced.fields + pending.fields
     }
 
+    /// Of two identities one item could have (copies of it with other labels), whether the
+    /// fold keeps `a`: the one with more labels (a copy without labels says less), then the one
+    /// that sorts first. The same whichever copy came first.
+    public static func keeps(_ a: PolicyFlowIdentity, over b: PolicyFlowIdentity) -> Bool {
+        let (left, right) = (a.srcLabels.count + a.dstLabels.count, b.srcLabels.count + b.dstLabels.count)
+        if left != right { return left > right }
+        return PolicyOrder.precedes(a.orderFields, b.orderFields)
+    }
+
     /// The rows' sort key (byte-wise UTF-8): namespaces and verdict first.
     public var orderFields: [String] {
         [srcNs, dstNs, action, srcType, dstType, srcWorkload, dstWorkload, srcLabels.joined(separator: "\u{0}"),
@@ -208,5 +217,15 @@ extension PolicyDecision {
         self.init(kind: try container.decode(String.self, forKey: key("kind")), tier: try container.decode(String.self, forKey: key("tier")),
                   policy: try container.decode(String.self, forKey: key("policy")), rule: try container.decode(Int64.self, forKey: key("rule")),
                   action: try container.decode(String.self, forKey: key("action")), trigger: try container.decode(String.self, forKey: key("trigger")))
+    }
+}
+
+/// Byte-wise UTF-8 ordering of field lists (PostgreSQL's "C" collation).
+enum PolicyOrder {
+    static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
+        for (left, right) in zip(lhs, rhs) where left != right {
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        }
+        return lhs.count < rhs.count
     }
 }

@@ -83,7 +83,9 @@ final class PolicyProjection {
         keyDecisions.append(traceDecisions[Int(raw)])
     }
 
-    /// The identity of one item of key id `id`, whose wide row is `wide`.
+    /// The identity of one item of key id `id`, whose wide row is `wide`. Equal key ids and
+    /// raw label bytes give equal identities: the wide row depends on nothing else, and the
+    /// ends taken from it leave out what labels refine (identity, service).
     @inline(__always)
     func identity(_ id: Int32, wide: Int32, wideKey: @autoclosure () -> WideEdgeKey, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
         let raw = rawLabelSet(record, view: view)
@@ -107,7 +109,7 @@ final class PolicyProjection {
     /// Of two identities one item could have (a copy of it with other labels), the one the
     /// fold keeps: the same whichever came first.
     func preferred(_ a: Int32, _ b: Int32) -> Int32 {
-        a == b ? a : (UTF8Order.precedes(identity(at: a).orderFields, identity(at: b).orderFields) ? a : b)
+        a == b ? a : (PolicyFlowIdentity.keeps(identity(at: a), over: identity(at: b)) ? a : b)
     }
 
     /// Counts one distinct item of `identity` in its day.

@@ -55,8 +55,8 @@ struct PolicyCheckCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The IP families of the cluster's traffic, which pub and pvt are taken to span: 4, 6 or 4,6.", valueName: "families"))
     var ipFamilies: IPFamiliesArgument = IPFamiliesArgument(.ipv4)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Calico tiers evaluated after default (their order is above 1,000,000); every other tier is taken to come before it.", valueName: "tier"))
-    var tiersAfterDefault: [String] = Array(PolicyDecision.tiersAfterDefault).sorted()
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("More Calico tiers evaluated after default (their order is above 1,000,000), besides baselineadminnetworkpolicy and kube-baseline; every other tier is taken to come before it.", valueName: "tier"))
+    var tiersAfterDefault: [String] = []
 
     @Option(help: "md (for people) or json (for machines).")
     var format: Format = .md
@@ -71,6 +71,9 @@ struct PolicyCheckCommand: AsyncParsableCommand {
         if since != nil && (from != nil || to != nil) { throw ValidationError("give --since or --from/--to, not both") }
         if to != nil && from == nil { throw ValidationError("--to needs --from") }
         if let from, let to, to.seconds <= from.seconds { throw ValidationError("--to must be after --from") }
+        for time in [from, to].compactMap({ $0 }) where !(0...BucketTime.latest).contains(time.seconds) {
+            throw ValidationError("\(time.seconds): a window must lie between 1970 and 9999")
+        }
     }
 
     /// The window as Unix seconds.
@@ -105,7 +108,7 @@ struct PolicyCheckCommand: AsyncParsableCommand {
         let labels = try namespaces.map { path throws(PolicyFileError) in try PolicyFiles.namespaces(path) } ?? NamespaceLabels()
         let store = try ReportSupport.store()
         let (start, end) = window
-        let assumptions = PolicyCheck.Assumptions(families: ipFamilies.families, tiersAfterDefault: Set(tiersAfterDefault))
+        let assumptions = PolicyCheck.Assumptions(families: ipFamilies.families, tiersAfterDefault: PolicyDecision.tiersAfterDefault.union(tiersAfterDefault))
         let result = try ReportSupport.run { () throws(ReportError) in
             try PolicyCheck.run(policies: loaded, namespaces: labels, store: store, from: start, to: end, assumptions: assumptions)
         }

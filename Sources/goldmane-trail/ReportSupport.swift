@@ -3,6 +3,7 @@ import Foundation
 import Report
 import TrailDatabase
 import TrailFormat
+import TrailSupport
 
 /// What the report commands share: a read-only connection (reports never migrate or lock),
 /// exit codes for report failures, and writing output to stdout or a file.
@@ -25,13 +26,13 @@ enum ReportSupport {
             return
         }
         do {
-            var status = stat()
-            if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            let target = OutputPath.resolve(path)
+            if target.replaceable {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: target.path), options: .atomic)
+            } else {
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target.path))
                 defer { try? handle.close() }
                 try handle.write(contentsOf: Data(text.utf8))
-            } else {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             }
         } catch {
             throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate)

@@ -397,6 +397,24 @@ import TrailTestSupport
         #expect(IPFamilies("4,6") == .dualStack && IPFamilies("5") == nil)
     }
 
+    @Test func unknownEndsAndDisjointBlocksAreNotGuessed() throws {
+        let policies = try Self.evaluator("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: p, namespace: x}
+            spec:
+              podSelector: {}
+              policyTypes: [Ingress, Egress]
+              ingress: [{from: [{podSelector: {}}]}]
+              egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: [{port: https}]}]
+            """)
+        // An end Goldmane could not type is not taken for a non-pod.
+        #expect(Self.undecidable(policies, Self.flow(.other(kind: "unknown", name: "?"), Self.pod("x", "a")), "unknown ?"))
+        // A rule whose blocks hold none of pub admits nothing, whatever its named port means.
+        #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pub"), 443)))
+        #expect(Self.undecidable(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pvt"), 443), "named port"))
+    }
+
     @Test func aPolicyDefinedTwiceIsRefused() throws {
         let directory = try TemporaryDirectory("twice")
         defer { directory.remove() }

@@ -112,6 +112,7 @@ import TrailTestSupport
         let ba = Self.fold([b, a])
         #expect(ab.policy == ba.policy)
         #expect(ab.policy.count == 1 && ab.policy[0].flowCount == 1)
+        #expect(ab.policy[0].identity.srcLabels.count == 2, "the copy with more labels is kept")
         // Labels are sorted and without repeats, whatever order Goldmane lists them in.
         let shuffled = Self.fold([FlowFixture { $0.sourceLabels = ["z=1", "a=2", "z=1"] }])
         #expect(shuffled.policy[0].identity.srcLabels == ["a=2", "z=1"])

@@ -46,7 +46,7 @@ struct ReferenceFold {
             if var existing = items[itemKey] {
                 existing.counters = zip(existing.counters, counters).map { max($0, $1) }
                 if WideEdgeKey.precedes(wide, existing.wide) { existing.wide = wide }
-                if UTF8Order.precedes(policy.orderFields, existing.policy.orderFields) { existing.policy = policy }
+                if PolicyFlowIdentity.keeps(policy, over: existing.policy) { existing.policy = policy }
                 items[itemKey] = existing
             } else {
                 items[itemKey] = Item(wide: wide, policy: policy, start: view.startTime, end: view.endTime, counters: counters)

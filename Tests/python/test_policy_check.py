@@ -102,6 +102,11 @@ def test_a_default_deny_blocks_reports_higher_tiers_and_exits_3(samples, tmp_pat
     assert result["unused_rules"][0]["origin"].endswith("monitoring.yaml:2")
     # Flows of other namespaces are evaluated and stay allowed (nothing isolates them).
     assert result["allowed"] > 100
+    assert result["counts"]["blocked"] == len(result["blocked"]) and result["tiers_after_default"] == ["baselineadminnetworkpolicy", "kube-baseline"]
+    # Told that the platform tier comes after default, the alerting egress is the policy's to block.
+    code, later = check(samples, "--policies", path, "--from", FROM, "--to", TO, "--tiers-after-default", "platform")
+    assert ("monitoring/alertmanager-0", "network pub", 443, "tcp") in flows(later["blocked"]) and later["decided_above"] == []
+    assert later["tiers_after_default"] == ["baselineadminnetworkpolicy", "kube-baseline", "platform"]
 
 
 DBAAS_INGRESS = """\

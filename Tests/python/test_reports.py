@@ -316,11 +316,16 @@ def test_outputs_to_a_pipe_or_device_are_written_not_replaced(samples, tmp_path)
                       ["transform", SAMPLES]):
         fifo = str(tmp_path / f"out-{arguments[0]}")
         os.mkfifo(fifo)
-        received = []
-        reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
-        reader.start()
-        result = samples.trail(*arguments, "-o", fifo, check=False)
-        reader.join(timeout=60)
-        assert result.returncode in (0, 3), result.stderr
-        assert stat.S_ISFIFO(os.stat(fifo).st_mode), f"{arguments[0]} replaced the FIFO with a file"
-        assert received and len(received[0]) > 100, f"{arguments[0]} wrote nothing to the FIFO"
+        # /dev/stdout is a link to the descriptor: a link to the FIFO stands in for it too.
+        link = str(tmp_path / f"link-{arguments[0]}")
+        os.symlink(fifo, link)
+        for target in (fifo, link):
+            received = []
+            reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+            reader.start()
+            result = samples.trail(*arguments, "-o", target, check=False)
+            reader.join(timeout=60)
+            assert result.returncode in (0, 3), result.stderr
+            assert stat.S_ISFIFO(os.stat(fifo).st_mode), f"{arguments[0]} replaced the FIFO with a file"
+            assert os.path.islink(link), f"{arguments[0]} replaced the link with a file"
+            assert received and len(received[0]) > 100, f"{arguments[0]} wrote nothing to the FIFO through {target}"
