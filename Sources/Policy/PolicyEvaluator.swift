@@ -183,21 +183,24 @@ public final class PolicyEvaluator {
         // Whether any policy isolates the pod is unknown: so is the outcome.
         if selecting.isEmpty { return reasons.isEmpty ? .notIsolated : .unknown(reasons) }
         var admitted = false
-        // ipBlocks against a pub/pvt end count together, across every rule whose ports match.
+        // A pub/pvt end's address space, once: ipBlocks against it count together, across
+        // every rule whose ports match.
+        var network: (name: String, space: [NetworkSpace.Family])? = nil
+        if case .other("network", let name) = peer, let space = NetworkSpace.space(of: name, families: families) { network = (name, space) }
         var blocks: [(RuleID, [NetworkPolicy.IPBlock])] = []
         for policy in selecting {
             for (index, rule) in (direction == .ingress ? policy.ingress : policy.egress).enumerated() {
                 let id = RuleID(policy: policy.id, direction: direction, index: index)
                 let ports = matchPorts(rule.ports, flow: flow)
                 if case .no = ports { continue }
-                var peers = matchPeers(rule.peers, of: policy, endpoint: peer)
+                var peers = matchPeers(rule.peers, of: policy, endpoint: peer, blocksCountedApart: network != nil)
                 let ruleBlocks = rule.peers.compactMap(\.ipBlock)
-                if case .other(let kind, let name) = peer, kind == "network", NetworkSpace.space(of: name, families: families) != nil, !ruleBlocks.isEmpty {
+                if let network, !ruleBlocks.isEmpty {
                     if case .yes = ports {
                         blocks.append((id, ruleBlocks))
                     } else if case .unknown(let reason) = ports {
                         // A rule whose ipBlocks hold none of the end admits nothing, whatever the port.
-                        if NetworkSpace.coverage(of: NetworkSpace.space(of: name, families: families) ?? [], by: ruleBlocks) == .nothing,
+                        if NetworkSpace.coverage(of: network.space, by: ruleBlocks) == .nothing,
                            case .no = peers { continue }
                         peers = .unknown(reason)
                     }
@@ -214,8 +217,9 @@ public final class PolicyEvaluator {
                 }
             }
         }
-        if !admitted, case .other(let kind, let name) = peer, kind == "network", let space = NetworkSpace.space(of: name, families: families), !blocks.isEmpty {
-            switch NetworkSpace.coverage(of: space, by: blocks.flatMap(\.1)) {
+        if !admitted, let network, !blocks.isEmpty {
+            let name = network.name
+            switch NetworkSpace.coverage(of: network.space, by: blocks.flatMap(\.1)) {
             case .all?:
                 admitted = true
                 usedRules.formUnion(blocks.map(\.0))
@@ -253,7 +257,7 @@ public final class PolicyEvaluator {
 
     /// The rule's peers against the other end. ipBlocks against `pub`/`pvt` are left to the
     /// caller, which counts them across rules.
-    private func matchPeers(_ peers: [NetworkPolicy.Peer], of policy: NetworkPolicy, endpoint: FlowEndpoint) -> Match {
+    private func matchPeers(_ peers: [NetworkPolicy.Peer], of policy: NetworkPolicy, endpoint: FlowEndpoint, blocksCountedApart: Bool) -> Match {
         guard !peers.isEmpty else { return .yes }
         var unknown: String?
         for peer in peers {
@@ -262,7 +266,7 @@ public final class PolicyEvaluator {
                 case .pod:
                     unknown = unknown ?? "ipBlock \(block.cidr) against a pod: Goldmane gives no pod addresses"
                 case .other(let kind, let name):
-                    if kind == "network" && NetworkSpace.space(of: name, families: families) != nil { continue }
+                    if blocksCountedApart { continue }
                     unknown = unknown ?? "ipBlock \(block.cidr) against \(kind) \(name): Goldmane gives no address for it"
                 }
                 continue

@@ -41,7 +41,6 @@ public struct StagedPolicyImpact: Sendable, Equatable, Encodable {
     /// enforced verdict, by policy name. `observations` must carry the pending decision.
     public static func build(_ observations: [PolicyObservation]) -> [StagedPolicyImpact] {
         struct Key: Hashable { var policy: String; var kind: String }
-        var impacts: [Key: StagedPolicyImpact] = [:]
         var denied: [Key: [Reported]] = [:]
         var allowed: [Key: [Reported]] = [:]
         for observation in observations {
@@ -50,19 +49,13 @@ public struct StagedPolicyImpact: Sendable, Equatable, Encodable {
                   identity.action == "allow" || identity.action == "deny" else { continue }
             let kind = identity.pending.kind == "EndOfTier" ? String(identity.pending.trigger.prefix { $0 != " " }) : identity.pending.kind
             let key = Key(policy: policy, kind: kind)
-            let impact = impacts[key] ?? StagedPolicyImpact(policy: policy, kind: kind, wouldDeny: [], wouldAllow: [])
             let flow = Flow(source: identity.source, destination: identity.destination, port: identity.dstPort, proto: identity.proto, flows: observation.flows)
             let reported = Reported(flow: flow, reporter: identity.reporter)
             if identity.pending.action == "deny" { denied[key, default: []].append(reported) } else { allowed[key, default: []].append(reported) }
-            impacts[key] = impact
         }
-        for (key, impact) in impacts {
-            var merged = impact
-            merged.wouldDeny = Self.merge(denied[key] ?? [])
-            merged.wouldAllow = Self.merge(allowed[key] ?? [])
-            impacts[key] = merged
-        }
-        return impacts.values.sorted { ($0.policy, $0.kind) < ($1.policy, $1.kind) }
+        return Set(denied.keys).union(allowed.keys).map { key in
+            StagedPolicyImpact(policy: key.policy, kind: key.kind, wouldDeny: Self.merge(denied[key] ?? []), wouldAllow: Self.merge(allowed[key] ?? []))
+        }.sorted { ($0.policy, $0.kind) < ($1.policy, $1.kind) }
     }
 
     struct Reported {

@@ -50,9 +50,6 @@ public struct PolicyDecision: Sendable, Hashable {
         }
     }
 
-    /// A staged policy decided: its own hit, or the end of a tier it selected the endpoint in.
-    public var isStaged: Bool { kind.hasPrefix("Staged") || trigger.hasPrefix("Staged") }
-
     /// The staged policy that decided (`namespace/name`), if one did.
     public var stagedPolicy: String? {
         if kind.hasPrefix("Staged") { return policy }

@@ -1,5 +1,3 @@
-import Crypto
-
 /// A row of the policy projection: one observed flow identity on one UTC day, with its
 /// counts. In the batch file it is one flat JSON object (`kind: "policy"`).
 public struct PolicyFlowRow: Codable, Equatable, Sendable {
@@ -60,10 +58,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
             bytes.append(UInt8(ascii: ":"))
             bytes += Array(field.utf8)
         }
-        return SHA256.hash(data: bytes).prefix(16).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return String(ContentHash.sha256(bytes: bytes).prefix(32))
     }
 }
 
@@ -167,7 +162,7 @@ public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
     public static func keeps(_ a: PolicyFlowIdentity, over b: PolicyFlowIdentity) -> Bool {
         let (left, right) = (a.srcLabels.count + a.dstLabels.count, b.srcLabels.count + b.dstLabels.count)
         if left != right { return left > right }
-        return PolicyOrder.precedes(a.orderFields, b.orderFields)
+        return UTF8Order.precedes(a.orderFields, b.orderFields)
     }
 
     /// The rows' sort key (byte-wise UTF-8): namespaces and verdict first.
@@ -220,9 +215,10 @@ extension PolicyDecision {
     }
 }
 
-/// Byte-wise UTF-8 ordering of field lists (PostgreSQL's "C" collation).
-enum PolicyOrder {
-    static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
+/// Byte-wise UTF-8 ordering of field lists: the same in every locale, and the same as
+/// PostgreSQL's "C" collation.
+package enum UTF8Order {
+    package static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
         for (left, right) in zip(lhs, rhs) where left != right {
             return left.utf8.lexicographicallyPrecedes(right.utf8)
         }

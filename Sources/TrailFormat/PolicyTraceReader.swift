@@ -2,16 +2,20 @@
 /// bytes: the enforced trace (what the dataplane did) and the pending one (what staged
 /// policies would do).
 public enum PolicyTraceReader {
-    /// Both deciding hits of the FlowKey in `range` of `bytes`. A FlowKey without a trace has
-    /// `.none` for both; a trace that is not a well-formed message, `.malformed`.
-    package static func decisions(_ bytes: UnsafeRawBufferPointer, key range: Range<Int>) -> (enforced: PolicyDecision, pending: PolicyDecision) {
-        var trace: Range<Int>? = nil
+    /// Where the trace (field 15) of the FlowKey in `range` of `bytes` is: an empty range at
+    /// the key's end when it has none; nil when the key is not a well-formed message.
+    package static func traceRange(_ bytes: UnsafeRawBufferPointer, key range: Range<Int>) -> Range<Int>? {
+        var trace = range.upperBound..<range.upperBound
         var scanner = ProtoWire.Scanner(bytes, in: range)
         while let field = scanner.next() {
             if field.number == 15 && field.wireType == .lengthDelimited { trace = field.payload }
         }
-        if scanner.isMalformed { return (.malformed, .malformed) }
-        guard let trace else { return (.none, .none) }
+        return scanner.isMalformed ? nil : trace
+    }
+
+    /// Both deciding hits of the PolicyTrace in `trace` of `bytes` (`.none` for an empty
+    /// trace); `.malformed` when it is not a well-formed message.
+    package static func decisions(_ bytes: UnsafeRawBufferPointer, trace: Range<Int>) -> (enforced: PolicyDecision, pending: PolicyDecision) {
         var enforced: [Hit] = []
         var pending: [Hit] = []
         var traceScanner = ProtoWire.Scanner(bytes, in: trace)

@@ -66,18 +66,13 @@ final class PolicyProjection {
     /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...): its trace.
     func register(_ id: Int32, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {
         lastLabels.append((.min, -1))
-        var trace = keyRange.upperBound..<keyRange.upperBound
-        var scanner = ProtoWire.Scanner(record, in: keyRange)
-        while let field = scanner.next() {
-            if field.number == 15 && field.wireType == .lengthDelimited { trace = field.payload }
-        }
-        guard !scanner.isMalformed else {
+        guard let trace = PolicyTraceReader.traceRange(record, key: keyRange) else {
             keyDecisions.append(intern(DecisionPair(enforced: .malformed, pending: .malformed)))
             return
         }
         let (raw, isNew) = traces.id(of: UnsafeRawBufferPointer(rebasing: record[trace]))
         if isNew {
-            let (enforced, pending) = PolicyTraceReader.decisions(record, key: keyRange)
+            let (enforced, pending) = PolicyTraceReader.decisions(record, trace: trace)
             traceDecisions.append(intern(DecisionPair(enforced: enforced, pending: pending)))
         }
         keyDecisions.append(traceDecisions[Int(raw)])

@@ -69,12 +69,3 @@ struct WideEdgeKey: Hashable, Sendable {
     }
 }
 
-/// Byte-wise UTF-8 ordering: the same in every locale, and the same as PostgreSQL's "C" collation.
-enum UTF8Order {
-    static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
-        for (left, right) in zip(lhs, rhs) where left != right {
-            return left.utf8.lexicographicallyPrecedes(right.utf8)
-        }
-        return lhs.count < rhs.count
-    }
-}
