@@ -73,13 +73,12 @@ public struct EtlJob {
         let archive = try ArchiveScan(directory: archive)
         for path in archive.listing.unsealed { emit(.unsealed(path: path)) }
         let requested = RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current)
-        if let mismatch = try SettingsMismatch.check(connection, requested: requested) {
+        let ledger = Ledger(connection)
+        if let mismatch = try ledger.settingsMismatch(requested) {
             throw JobFailure(.dataError, "etl stopped before loading anything: \(mismatch.description)")
         }
-        let ledger = try connection.execute("SELECT segment, sha256 FROM load_ledger").rows
-        let loadedNames = Set(ledger.compactMap { $0[0] })
-        let loadedHashes = Set(ledger.compactMap { $0[1] })
-        let failures = LoadFailures(connection: connection, archiveNames: archive.sealedNames)
+        let (loadedNames, loadedHashes) = try ledger.loadedIdentities()
+        let failures = LoadFailures(ledger: ledger, archiveNames: archive.sealedNames)
         func fail(_ path: String, _ reason: String) {
             failures.record(path, reason) { emit(.warning($0)) }
             emit(.failed(path: path, reason: reason))
@@ -90,9 +89,14 @@ public struct EtlJob {
         for error in scanned.failed { fail(error.path, error.description) }
         var pending: [ScannedSegment] = []
         var taken: [String: String] = [:]
+        // Segments a day segment of the archive replaces (a compaction that has not removed
+        // them yet): the day segment stands for them.
+        let replacedByPresent = Set(scanned.segments.flatMap(\.replaces))
         for segment in scanned.segments {
             if loadedHashes.contains(segment.sha256) {
                 summary.alreadyLoaded += 1
+            } else if replacedByPresent.contains(segment.sha256) {
+                emit(.skipped(path: segment.path, reason: "a compacted day segment of the archive replaces it"))
             } else if let first = taken[segment.sha256] {
                 emit(.skipped(path: segment.path, reason: "same content as \(first), loaded once"))
             } else {
@@ -105,6 +109,20 @@ public struct EtlJob {
 
         for (index, segment) in pending.enumerated() {
             events(.progress(done: index, total: pending.count))
+            if !segment.replaces.isEmpty {
+                // A compacted day segment: loaded already when its parts are.
+                let loadedParts = segment.replaces.filter(loadedHashes.contains)
+                if loadedParts.count == segment.replaces.count {
+                    try ledger.recordCompacted(segment, settings: requested)
+                    emit(.skipped(path: segment.path, reason: "a compaction of \(loadedParts.count) loaded segments: recorded in the ledger, nothing to merge"))
+                    continue
+                }
+                if !loadedParts.isEmpty {
+                    let day = DayRange.day(segment.header.windowStart)
+                    fail(segment.path, "a compaction of \(segment.replaces.count) segments, \(loadedParts.count) of them loaded and \(segment.replaces.count - loadedParts.count) not: its rows cannot be split. Run `goldmane-trail replay --archive \(self.archive) --from \(DayRange.date(day))T00:00:00Z --to \(DayRange.date(day + 1))T00:00:00Z` to rebuild that day from it")
+                    continue
+                }
+            }
             let output: TransformJob.Output
             do { output = try TransformJob(segments: [segment], settings: settings).run() } catch {
                 fail(segment.path, error.description)

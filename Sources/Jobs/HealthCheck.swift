@@ -69,33 +69,31 @@ public struct HealthCheck {
     /// settings the tables were built with (more than one set of settings is a failure).
     public func database(_ connection: PostgresConnection) throws(DatabaseError) -> DatabaseState {
         var state = DatabaseState()
-        let rows: [[String?]]
+        let ledger = Ledger(connection)
+        let rows: [(cluster: String, dataEnd: Int64?, loadedAt: Int64?)]
         do {
-            rows = try connection.execute("""
-                SELECT cluster, extract(epoch FROM max(least(data_end, loaded_at)))::bigint, extract(epoch FROM max(loaded_at))::bigint
-                FROM load_ledger GROUP BY cluster ORDER BY cluster
-                """).rows
+            rows = try ledger.freshness()
         } catch where error.sqlState == "42P01" {
             state.findings = [Finding(stale: true, text: "database STALE: no goldmane-trail tables: nothing was ever loaded (run the etl)")]
             return state
         }
-        let failed = (try? connection.execute("SELECT segment, reason, attempts FROM load_failures ORDER BY segment").rows) ?? []
+        let failed = (try? ledger.failures()) ?? []
         state.failedSegments = failed.count
-        state.findings += failed.map { row in
-            Finding(stale: true, text: "database FAILING: segment \(row[0] ?? "?") could not be loaded (\(row[2] ?? "1") attempts): \(row[1] ?? "")")
+        state.findings += failed.map { failure in
+            Finding(stale: true, text: "database FAILING: segment \(failure.segment) could not be loaded (\(failure.attempts) attempts): \(failure.reason)")
         }
-        state.findings += settingsFindings(connection)
+        state.findings += settingsFindings(ledger)
         guard !rows.isEmpty else {
             state.findings.append(Finding(stale: true, text: "database STALE: nothing loaded yet (the load ledger is empty)"))
             return state
         }
-        state.newestData = rows.compactMap { $0[1].flatMap { Int64($0) } }.max()
+        state.newestData = rows.compactMap(\.dataEnd).max()
         state.findings += rows.map { row in
-            let cluster = row[0] ?? ""
-            guard let end = row[1].flatMap({ Int64($0) }) else {
+            let cluster = row.cluster
+            guard let end = row.dataEnd else {
                 return Finding(stale: true, text: "database STALE: cluster \(cluster): loaded segments hold no data")
             }
-            let loadedAt = row[2].flatMap { Int64($0) }.map { ", last load \(UTCTime.rfc3339($0))" } ?? ""
+            let loadedAt = row.loadedAt.map { ", last load \(UTCTime.rfc3339($0))" } ?? ""
             let age = now - end
             if age > maxAge {
                 return Finding(stale: true, text: "database STALE: cluster \(cluster): the newest loaded data ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(limit))\(loadedAt): the etl has loaded nothing newer since")
@@ -106,9 +104,9 @@ public struct HealthCheck {
     }
 
     /// The settings of the loaded rows: one line when they agree, a failure when they do not.
-    func settingsFindings(_ connection: PostgresConnection) -> [Finding] {
+    func settingsFindings(_ ledger: Ledger) -> [Finding] {
         // A schema from before settings were recorded (health does not migrate) has no column.
-        guard let loaded = try? RecordedSettings.loaded(connection) else { return [] }
+        guard let loaded = try? ledger.settings() else { return [] }
         var findings: [Finding] = []
         switch loaded.settings.count {
         case 0: break

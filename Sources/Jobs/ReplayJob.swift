@@ -5,27 +5,39 @@ import TrailFormat
 import TrailSupport
 import Transform
 
-/// `goldmane-trail replay`: rebuilds the tables from the archive with the current code and
-/// settings. Shadow tables are filled with what a clean `etl` would give: each segment's
-/// ledger rows with its own batch's counts, and the rows of all segments folded together,
-/// which equal the merge of their separate batches (the fold keeps clusters apart). Then, in one transaction, their
-/// rows replace the live rows (`ProjectionSwap`): a reader sees the old tables or the new
-/// ones, whatever its isolation level, and a failure or a kill before that transaction
-/// commits leaves the live tables as they were. Segments whose data overlap (a window
-/// captured twice) are folded together, so an item they share counts once.
+/// `goldmane-trail replay`: rebuilds history from the archive with the current code and
+/// settings, and replaces exactly what it rebuilt.
+///
+/// History is kept in pieces, one cluster's UTC day each (`HistoryRebuild`). A replay
+/// rebuilds the pieces of the days it is asked for (every day, or the whole UTC days that
+/// `--from`/`--to` touch), of every cluster whose segments it finds (or the `--cluster` ones),
+/// from every segment whose data touch those days, folded together (segments that overlap a
+/// window captured twice count an item once). Then, in one transaction, the rebuilt pieces
+/// replace theirs, the all-time rows of every key they touch are recomputed from the pieces,
+/// and the replayed segments' ledger rows replace theirs; every other piece stays as it was.
+///
+/// What it refuses, before anything changes: no segment selected (66); history it cannot
+/// rebuild without loss. A day that a loaded segment no longer in the archive (pruned, lost,
+/// a wrong path) contributed to is kept as loaded, and said; a replay with other settings
+/// than the rows it keeps were built with is refused (65), as is a range replay while some
+/// history predates days (migration 0009: a full replay splits it).
 public struct ReplayJob {
     public var archive: String
     public var settings: TransformSettings
-    /// Keep the segments whose window starts in [from, to).
+    /// Rebuild the whole UTC days that `[from, to)` touches.
     public var from: Int64?
     public var to: Int64?
+    /// Rebuild these clusters only (empty: every cluster the archive holds).
+    public var clusters: [String]
     public var skipCorrupt: Bool
 
-    public init(archive: String, settings: TransformSettings, from: Int64? = nil, to: Int64? = nil, skipCorrupt: Bool = false) {
+    public init(archive: String, settings: TransformSettings, from: Int64? = nil, to: Int64? = nil, clusters: [String] = [],
+                skipCorrupt: Bool = false) {
         self.archive = archive
         self.settings = settings
         self.from = from
         self.to = to
+        self.clusters = clusters
         self.skipCorrupt = skipCorrupt
     }
 
@@ -38,77 +50,84 @@ public struct ReplayJob {
         public var segments = 0
         public var skippedCorrupt = 0
         public var items: Int64 = 0
-        /// Rows of the rebuilt tables.
+        /// Rows of the all-time tables after the replay.
         public var edgeRows = 0
         public var wideRows = 0
         public var settings: RecordedSettings
+        /// What was rebuilt, for people (clusters and days).
+        public var rebuilt: [String] = []
+        /// Loaded segments no longer in the archive, and the days kept for them.
+        public var missingSegments = 0
+        public var keptDays = 0
+        public var kept: [String] = []
+    }
+
+    /// The days to rebuild: nil bounds for every day.
+    var dayRange: (first: Int64?, last: Int64?) {
+        (from.map(DayRange.day), to.map { DayRange.day($0 - 1) })
+    }
+
+    /// No --from/--to: every day.
+    var isWholeHistory: Bool { from == nil && to == nil }
+
+    func inRange(_ days: ClosedRange<Int64>) -> Bool {
+        let (first, last) = dayRange
+        return days.upperBound >= (first ?? .min) && days.lowerBound <= (last ?? .max)
     }
 
     /// Runs on `connection`, which holds the writer lock on a migrated schema.
     public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
+        if let from, let to, from >= to {
+            throw JobFailure(.usage, "--from \(UTCTime.rfc3339(from)) is not before --to \(UTCTime.rfc3339(to)): nothing replayed, the tables are unchanged")
+        }
+        let requested = RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current)
+        var summary = Summary(settings: requested)
         let archive = try ArchiveScan(directory: archive)
         let scanned = archive.scan()
-        var summary = Summary(settings: RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current))
         for error in scanned.failed {
-            guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to replay without it") }
+            guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to replay without it (the days it holds are kept as loaded)") }
             events(.warning("skipped \(error.description)"))
             summary.skippedCorrupt += 1
         }
-        let lower = from ?? .min
-        let upper = to ?? .max
-        var selected: [ScannedSegment] = []
-        var taken: [String: String] = [:]
-        for segment in scanned.segments where segment.header.windowStart >= lower && segment.header.windowStart < upper {
-            if let first = taken[segment.sha256] {
-                events(.warning("\(segment.path): same content as \(first); folded once"))
-                continue
-            }
-            taken[segment.sha256] = segment.path
-            selected.append(segment)
-        }
-        let groups = Self.overlapping(selected)
+        let plan = try ReplayPlan(job: self, segments: scanned.segments, ledger: Ledger(connection).entries(), requested: requested)
+        for warning in plan.warnings { events(.warning(warning)) }
+        summary.rebuilt = plan.rebuilt
+        summary.kept = plan.kept
+        summary.missingSegments = plan.missing
+        summary.keptDays = plan.targets.map(\.kept.count).reduce(0, +)
 
-        // Two folds. Each group of segments is folded on its own for its ledger rows, which
-        // carry that batch's row counts exactly as etl's do; all segments are folded together
-        // once for the rows (the fold keeps clusters apart), which take one merge instead of
-        // one per segment (merging
-        // segment by segment in one transaction kept every superseded row version alive:
-        // 14 s for the benchmark's day of archive, against 6.6 s this way). Readers never look
-        // at the shadow tables; the swap is one transaction of its own.
+        let groups = Self.overlapping(plan.selected)
+        let rebuild = HistoryRebuild(connection: connection)
+        // Each group of segments is folded on its own for its ledger rows, which carry that
+        // batch's row counts exactly as etl's do; all segments are folded together once for
+        // the rows (the fold keeps clusters and days apart). Readers never look at the
+        // tables aside; the swap is one transaction of its own.
         do {
-            try ProjectionSwap.prepareShadow(connection)
-            let loader = BatchLoader(connection: connection, tables: .shadow, checkLedger: false)
+            try rebuild.prepare()
             try connection.execute("BEGIN")
-            var corrupt: Set<String> = []
             for (index, group) in groups.enumerated() {
                 events(.progress(done: index, total: groups.count + 1))
-                let output = try TransformJob(segments: group, settings: settings, skipCorrupt: skipCorrupt).run()
-                for skipped in output.batch.header.skippedInputs {
-                    corrupt.insert(skipped.segment)
-                    events(.warning("skipped \(skipped.error)"))
-                }
-                try loader.recordInputs(output.batch)
+                let output = try TransformJob(segments: group, settings: settings).run()
+                try rebuild.addLedgerRows(output.batch)
                 summary.segments += output.batch.header.inputs.count
-                summary.skippedCorrupt += output.batch.header.skippedInputs.count
                 summary.items += output.batch.header.items.read
             }
             events(.progress(done: groups.count, total: groups.count + 1))
-            let all = try TransformJob(segments: selected.filter { !corrupt.contains($0.name) }, settings: settings).run()
+            let all = try TransformJob(segments: plan.selected, settings: settings).run()
             for warning in all.warnings { events(.warning(warning)) }
-            try loader.mergeRows(all.batch)
+            try rebuild.addRows(all.batch)
+            try rebuild.setTargets(plan.targets, dropLedger: plan.dropLedger)
             try connection.execute("COMMIT")
             events(.progress(done: groups.count + 1, total: groups.count + 1))
             PausePoint.replayBuilt.reach()
             try connection.execute("BEGIN")
-            try ProjectionSwap.swap(connection)
-            let counts = try connection.execute("SELECT (SELECT count(*) FROM edge), (SELECT count(*) FROM edge_wide)").rows.first
-            summary.edgeRows = counts?[0].flatMap { Int($0) } ?? 0
-            summary.wideRows = counts?[1].flatMap { Int($0) } ?? 0
+            try rebuild.swap()
+            (summary.edgeRows, summary.wideRows) = try rebuild.allTimeCounts()
             try connection.execute("COMMIT")
         } catch {
-            // The live tables are untouched; the shadow tables go (the next replay would drop them anyway).
+            // The live tables are untouched; the tables aside go (the next replay would drop them anyway).
             _ = try? connection.execute("ROLLBACK")
-            ProjectionSwap.dropShadow(connection)
+            rebuild.drop()
             throw error
         }
         return summary

@@ -5,7 +5,7 @@ extension CopyText {
         var copy = CopyText()
         for row in rows {
             let identity = row.identity
-            copy.field(row.day); copy.field(row.flowID)
+            copy.field(row.cluster); copy.field(row.day); copy.field(row.flowID)
             copy.field(identity.srcType); copy.field(identity.srcNs); copy.field(identity.srcWorkload); copy.textArray(identity.srcLabels)
             copy.field(identity.dstType); copy.field(identity.dstNs); copy.field(identity.dstWorkload); copy.textArray(identity.dstLabels)
             copy.field(identity.dstPort); copy.field(identity.proto); copy.field(identity.reporter); copy.field(identity.action)

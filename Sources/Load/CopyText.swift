@@ -23,11 +23,6 @@ struct CopyText {
         bytes.append(UInt8(ascii: "\t"))
     }
 
-    /// A PostgreSQL array literal of plain values (dates: no quoting needed).
-    mutating func array(_ values: [String]) {
-        field("{" + values.joined(separator: ",") + "}")
-    }
-
     mutating func endRow() {
         if bytes.last == UInt8(ascii: "\t") { bytes.removeLast() }
         bytes.append(UInt8(ascii: "\n"))
@@ -36,7 +31,7 @@ struct CopyText {
     static func edges(_ rows: [EdgeRow]) -> [UInt8] {
         var copy = CopyText()
         for row in rows {
-            copy.field(row.srcNs); copy.field(row.dstNs); copy.field(row.action)
+            copy.field(row.cluster); copy.field(row.day ?? ""); copy.field(row.srcNs); copy.field(row.dstNs); copy.field(row.action)
             copy.totals(row.totals)
             copy.endRow()
         }
@@ -46,11 +41,10 @@ struct CopyText {
     static func wide(_ rows: [WideEdgeRow]) -> [UInt8] {
         var copy = CopyText()
         for row in rows {
-            copy.field(row.srcType); copy.field(row.srcNs); copy.field(row.srcIdentity); copy.field(row.srcWorkload)
+            copy.field(row.cluster); copy.field(row.days.first ?? ""); copy.field(row.srcType); copy.field(row.srcNs); copy.field(row.srcIdentity); copy.field(row.srcWorkload)
             copy.field(row.dstType); copy.field(row.dstNs); copy.field(row.dstIdentity); copy.field(row.dstWorkload)
             copy.field(row.dstService); copy.field(row.dstPort); copy.field(row.proto); copy.field(row.action); copy.field(row.reporter)
             copy.totals(row.totals)
-            copy.array(row.days)
             copy.endRow()
         }
         return copy.bytes

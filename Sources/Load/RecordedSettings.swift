@@ -1,11 +1,10 @@
 import Foundation
-import TrailDatabase
 import TrailFormat
 
 /// How a batch was folded, as the load ledger records it with every segment: the
 /// normalisation settings and the transform version. Two loads agree when their fingerprints
 /// are equal; the tables hold one model of identity only while every ledger row agrees.
-public struct RecordedSettings: Equatable, Sendable, CustomStringConvertible {
+public struct RecordedSettings: Hashable, Sendable, CustomStringConvertible {
     public let settings: TransformSettingsRecord
     public let transformVersion: Int
 
@@ -47,24 +46,6 @@ public struct RecordedSettings: Equatable, Sendable, CustomStringConvertible {
             + "--service-identity-label \(settings.serviceIdentityLabel), transform version \(transformVersion) "
             + "(fingerprint \(fingerprint))"
     }
-
-    /// The settings the ledger's rows were loaded with (distinct, in `tables`), and how many
-    /// rows predate recorded settings.
-    public static func loaded(_ connection: PostgresConnection, tables: ProjectionTables = .live) throws(DatabaseError) -> (settings: [RecordedSettings], unrecorded: Int) {
-        let rows = try connection.execute("""
-            SELECT settings, count(*) FROM \(tables.ledger) GROUP BY settings ORDER BY min(loaded_at), settings
-            """).rows
-        var found: [RecordedSettings] = []
-        var unrecorded = 0
-        for row in rows {
-            if let json = row[0], let settings = RecordedSettings(json: json) {
-                if !found.contains(settings) { found.append(settings) }
-            } else {
-                unrecorded += Int(row[1] ?? "0") ?? 0
-            }
-        }
-        return (found, unrecorded)
-    }
 }
 
 /// The tables were built with other settings than a load would add rows with.
@@ -77,13 +58,5 @@ public struct SettingsMismatch: Error, Sendable, CustomStringConvertible {
             + "this run folds with \(requested.description). Loading would mix two models of service identity in edge_wide. "
             + "Run `goldmane-trail replay --archive DIR` with the new settings to rebuild the tables with them, "
             + "or run this job with the settings the tables were built with."
-    }
-
-    /// Nil when `requested` agrees with every recorded row (rows without recorded settings
-    /// are not held against it).
-    public static func check(_ connection: PostgresConnection, requested: RecordedSettings, tables: ProjectionTables = .live) throws(DatabaseError) -> SettingsMismatch? {
-        let loaded = try RecordedSettings.loaded(connection, tables: tables).settings
-        guard loaded.contains(where: { $0 != requested }) else { return nil }
-        return SettingsMismatch(loaded: loaded, requested: requested)
     }
 }

@@ -31,11 +31,13 @@ public struct DigestMessage {
         // Room left: keep blocks for the staged policies, the "more" line and a spare.
         var listed = 0
         var omitted = 0
+        // Edges of several clusters: each line names its cluster.
+        let namesCluster = Set(digest.edges.map(\.cluster)).count > 1
         for (title, edges) in [("Denied", digest.denied), ("Allowed", digest.others)] where !edges.isEmpty {
             var lines: [String] = []
             var pending = "*\(title)* (\(edges.count))"
             for edge in edges {
-                let line = "• \(SlackMrkdwn.code(edge.srcNs)) → \(SlackMrkdwn.code(edge.dstNs))"
+                let line = "• " + (namesCluster ? "\(SlackMrkdwn.code(edge.cluster)) " : "") + "\(SlackMrkdwn.code(edge.srcNs)) → \(SlackMrkdwn.code(edge.dstNs))"
                     + (title == "Allowed" && edge.action != "allow" ? " (\(SlackMrkdwn.escape(edge.action)))" : "")
                     + "  first seen \(WindowCoverage.time(edge.firstSeen)), \(edge.flowCount) flow\(edge.flowCount == 1 ? "" : "s")"
                 guard listed < maxEdges, blocks.count + lines.count + 1 < Self.blockLimit - 3,

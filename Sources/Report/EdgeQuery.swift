@@ -22,25 +22,28 @@ public enum EdgeQuery: Sendable, Equatable {
         }
     }
 
-    var statement: (sql: String, parameters: [String?]) {
-        let select = columns.map { $0.kind == .time ? "extract(epoch FROM \($0.name))::bigint" : $0.name }.joined(separator: ", ")
+    /// The query's condition and order, with its parameters.
+    var parts: (condition: String, order: String, parameters: [String?]) {
         switch self {
-        case .inbound(let namespace):
-            return ("SELECT \(select) FROM edge WHERE dst_ns = $1 ORDER BY flow_count DESC, src_ns COLLATE \"C\", action", [namespace])
-        case .outbound(let namespace):
-            return ("SELECT \(select) FROM edge WHERE src_ns = $1 ORDER BY last_seen DESC, dst_ns COLLATE \"C\", action", [namespace])
-        case .new(let since):
-            return ("SELECT \(select) FROM edge WHERE first_seen > to_timestamp($1) ORDER BY first_seen DESC, src_ns COLLATE \"C\", dst_ns COLLATE \"C\", action",
-                    [String(since)])
-        case .denied:
-            return ("SELECT \(select) FROM edge WHERE action = 'deny' ORDER BY last_seen DESC, src_ns COLLATE \"C\", dst_ns COLLATE \"C\"", [])
-        case .adjacency:
-            return ("SELECT \(select) FROM edge ORDER BY src_ns COLLATE \"C\", dst_ns COLLATE \"C\", action", [])
+        case .inbound(let namespace): ("dst_ns = $1", "flow_count DESC, src_ns COLLATE \"C\", action", [namespace])
+        case .outbound(let namespace): ("src_ns = $1", "last_seen DESC, dst_ns COLLATE \"C\", action", [namespace])
+        case .new(let since): ("first_seen > to_timestamp($1)", "first_seen DESC, src_ns COLLATE \"C\", dst_ns COLLATE \"C\", action", [String(since)])
+        case .denied: ("action = 'deny'", "last_seen DESC, src_ns COLLATE \"C\", dst_ns COLLATE \"C\"", [])
+        case .adjacency: ("TRUE", "src_ns COLLATE \"C\", dst_ns COLLATE \"C\", action", [])
         }
     }
 
+    /// The statement, with `scope` (a condition on parameters after the query's own: the
+    /// cluster filter) in its WHERE. Rows of several clusters come in cluster order within ties.
+    func statement(scope: ([String?]) -> (condition: String, parameters: [String?]) = { ("TRUE", $0) }) -> (sql: String, parameters: [String?]) {
+        let select = columns.map { $0.kind == .time ? "extract(epoch FROM \($0.name))::bigint" : $0.name }.joined(separator: ", ")
+        let (condition, order, parameters) = parts
+        let (clusters, bound) = scope(parameters)
+        return ("SELECT \(select) FROM edge WHERE \(condition) AND \(clusters) ORDER BY \(order), cluster COLLATE \"C\"", bound)
+    }
+
     public func run(_ store: ReportStore) throws(ReportError) -> QueryTable {
-        let (sql, parameters) = statement
+        let (sql, parameters) = statement { store.scoped($0) }
         let rows = try store.rows(sql, parameters)
         return QueryTable(columns: columns.map { ($0.name, $0.kind) }, rows: rows.map { $0.map { $0 ?? "" } })
     }

@@ -6,12 +6,12 @@ extension EdgeRow {
     /// The `edge` columns, in the order `init(databaseRow:)` reads them.
     static let selectList = """
         src_ns, dst_ns, action, extract(epoch FROM first_seen)::bigint, extract(epoch FROM last_seen)::bigint,
-        flow_count, connections, packets_in, packets_out, bytes_in, bytes_out
+        flow_count, connections, packets_in, packets_out, bytes_in, bytes_out, cluster
         """
 
     init(databaseRow row: [String?]) {
         let number = { (index: Int) in Int64(row[index] ?? "") ?? 0 }
-        self.init(srcNs: row[0] ?? "", dstNs: row[1] ?? "", action: row[2] ?? "",
+        self.init(cluster: row[11] ?? "", srcNs: row[0] ?? "", dstNs: row[1] ?? "", action: row[2] ?? "",
                   totals: EdgeTotals(firstSeen: number(3), lastSeen: number(4), flowCount: number(5), connections: number(6),
                                      packetsIn: number(7), packetsOut: number(8), bytesIn: number(9), bytesOut: number(10)))
     }
@@ -20,7 +20,7 @@ extension EdgeRow {
     static func digestOrder(_ a: EdgeRow, _ b: EdgeRow) -> Bool {
         let rankA = a.action == "deny" ? 0 : 1, rankB = b.action == "deny" ? 0 : 1
         if rankA != rankB { return rankA < rankB }
-        return (a.firstSeen, a.srcNs, a.dstNs, a.action) < (b.firstSeen, b.srcNs, b.dstNs, b.action)
+        return (a.firstSeen, a.srcNs, a.dstNs, a.action, a.cluster) < (b.firstSeen, b.srcNs, b.dstNs, b.action, b.cluster)
     }
 }
 
@@ -31,13 +31,13 @@ extension WideEdgeRow {
         src_type, src_ns, src_identity, src_workload, dst_type, dst_ns, dst_identity, dst_workload, dst_service, dst_port,
         proto, action, reporter, extract(epoch FROM first_seen)::bigint, extract(epoch FROM last_seen)::bigint,
         flow_count, connections, packets_in, packets_out, bytes_in, bytes_out,
-        array_to_string(ARRAY(SELECT to_char(day, 'YYYY-MM-DD') FROM unnest(days) AS day ORDER BY day), ',')
+        array_to_string(ARRAY(SELECT to_char(day, 'YYYY-MM-DD') FROM unnest(days) AS day ORDER BY day), ','), cluster
         """
 
     init(databaseRow row: [String?]) {
         let text = { (index: Int) in row[index] ?? "" }
         let number = { (index: Int) in Int64(row[index] ?? "") ?? 0 }
-        self.init(srcType: text(0), srcNs: text(1), srcIdentity: text(2), srcWorkload: text(3), dstType: text(4), dstNs: text(5),
+        self.init(cluster: text(22), srcType: text(0), srcNs: text(1), srcIdentity: text(2), srcWorkload: text(3), dstType: text(4), dstNs: text(5),
                   dstIdentity: text(6), dstWorkload: text(7), dstService: text(8), dstPort: number(9), proto: text(10),
                   action: text(11), reporter: text(12),
                   totals: EdgeTotals(firstSeen: number(13), lastSeen: number(14), flowCount: number(15), connections: number(16),

@@ -145,9 +145,8 @@ public struct PolicyCheck: Sendable, Encodable {
     public static func run(policies: [NetworkPolicy], namespaces: NamespaceLabels, store: ReportStore,
                            from: Int64, to: Int64, assumptions: Assumptions = Assumptions()) throws(ReportError) -> PolicyCheck {
         let (start, end) = days(from: from, to: to)
-        let older = try store.rows("SELECT count(*) FROM load_ledger WHERE transform_version < 2 AND data_end > to_timestamp($1) AND data_start < to_timestamp($2)",
-                                   [String(start), String(end)])
-        if let count = older.first?[0].flatMap({ Int($0) }), count > 0 {
+        let count = try store.segmentsOlder(thanTransformVersion: 2, from: start, to: end)
+        if count > 0 {
             throw ReportError(.needsReplay, "\(count) loaded segment\(count == 1 ? "" : "s") of the window were folded by transform version 1, before the policy projection: run `goldmane-trail replay --archive …` to fill policy_flow from the archive, then check again")
         }
         var check = PolicyCheck(policies: policies, namespaces: namespaces, observations: try store.policyObservations(from: start, to: end),

@@ -50,6 +50,9 @@ extension ReportStore {
             sql += " AND src_ns = $3"
             parameters.append(sourceNamespace)
         }
+        let (clusters, bound) = scoped(parameters)
+        sql += " AND \(clusters)"
+        parameters = bound
         let groups = pending ? 23 : 17
         sql += " GROUP BY " + (1...groups).map(String.init).joined(separator: ", ")
         let decoder = JSONDecoder()

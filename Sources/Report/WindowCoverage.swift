@@ -1,15 +1,6 @@
 import TrailFormat
 import TrailSupport
 
-/// One row of the `coverage` table (times in Unix seconds).
-public struct CoverageRange: Sendable, Equatable {
-    public var cluster: String
-    public var start: Int64
-    public var end: Int64
-    public var captured: Bool
-    public var reason: String
-}
-
 /// How much of a window the loaded data covers, per cluster: the stretches nothing was
 /// captured or loaded for, with the reasons capture recorded.
 public struct WindowCoverage: Sendable, Equatable, Encodable {

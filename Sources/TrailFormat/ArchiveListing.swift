@@ -2,7 +2,8 @@ import Foundation
 
 /// The segments under an archive directory: sealed ones (`*.seg`) and unsealed ones
 /// (`*.seg.partial`: a capture in progress, or one that crashed), each sorted by path
-/// (which sorts by cluster, day and window start: see `SegmentNaming`).
+/// (which sorts by cluster, day and window start: see `SegmentNaming`). The staging
+/// directory of `compact` (`.staging`) is not looked into.
 public struct ArchiveListing: Sendable {
     public var sealed: [String] = []
     public var unsealed: [String] = []
@@ -13,6 +14,10 @@ public struct ArchiveListing: Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
               let walker = FileManager.default.enumerator(atPath: directory) else { return nil }
         for case let relative as String in walker {
+            if relative == SegmentLayout.stagingDirectory {
+                walker.skipDescendants()
+                continue
+            }
             let path = (directory as NSString).appendingPathComponent(relative)
             if relative.hasSuffix(SegmentLayout.sealedSuffix) {
                 sealed.append(path)

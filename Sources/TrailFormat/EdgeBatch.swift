@@ -1,9 +1,12 @@
 /// An edge batch: the transform's output and the load's input, one JSON object per line.
 /// Line 1 is the `BatchHeader` (provenance); then the `edge` rows, the `wide` rows and the
-/// `policy` rows, each sorted by key. The same archived items always give the same rows, byte for byte.
+/// `policy` rows, each sorted by cluster, UTC day and key. Every row is one cluster's day of
+/// its key (the all-time tables are their merge). The same archived items always give the
+/// same rows, byte for byte.
 public struct EdgeBatch: Equatable, Sendable {
-    /// 2 added the policy rows (`policy_rows`).
-    public static let formatVersion = 2
+    /// 2 added the policy rows (`policy_rows`); 3 made every row a piece of one cluster's
+    /// UTC day (`cluster`, and `day` or a one-day `days`), the unit replay replaces.
+    public static let formatVersion = 3
 
     public var header: BatchHeader
     public var edges: [EdgeRow]
@@ -71,7 +74,7 @@ public struct BatchHeader: Codable, Equatable, Sendable {
     }
 }
 
-public struct TransformSettingsRecord: Codable, Equatable, Sendable {
+public struct TransformSettingsRecord: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case serviceIdentityNamespaces = "service_identity_namespaces"
         case serviceIdentityLabel = "service_identity_label"
@@ -98,6 +101,7 @@ public struct BatchInput: Codable, Equatable, Sendable {
         case maxEnd = "max_end"
         case seal
         case coverage
+        case replaces
     }
 
     public var segment: String
@@ -111,9 +115,11 @@ public struct BatchInput: Codable, Equatable, Sendable {
     public var maxEnd: Int64?
     public var seal: String
     public var coverage: Coverage
+    /// A compacted day segment: the SHA-256 of the segments it replaces (absent otherwise).
+    public var replaces: [String]?
 
     public init(segment: String, sha256: String, cluster: String, captureId: String, windowStart: Int64, windowEnd: Int64,
-                records: Int, minStart: Int64?, maxEnd: Int64?, seal: String, coverage: Coverage) {
+                records: Int, minStart: Int64?, maxEnd: Int64?, seal: String, coverage: Coverage, replaces: [String]? = nil) {
         self.segment = segment
         self.sha256 = sha256
         self.cluster = cluster
@@ -125,6 +131,7 @@ public struct BatchInput: Codable, Equatable, Sendable {
         self.maxEnd = maxEnd
         self.seal = seal
         self.coverage = coverage
+        self.replaces = replaces
     }
 }
 
@@ -172,6 +179,8 @@ public struct DropCounts: Codable, Equatable, Sendable {
 public struct EdgeRow: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case kind
+        case cluster
+        case day
         case srcNs = "src_ns"
         case dstNs = "dst_ns"
         case action
@@ -186,6 +195,10 @@ public struct EdgeRow: Codable, Equatable, Sendable {
     }
 
     public var kind = "edge"
+    /// The cluster whose archive the row comes from.
+    public var cluster: String
+    /// The UTC day (YYYY-MM-DD) of a batch row's buckets; nil for an all-time row (the `edge` table).
+    public var day: String?
     public var srcNs: String
     public var dstNs: String
     public var action: String
@@ -198,7 +211,9 @@ public struct EdgeRow: Codable, Equatable, Sendable {
     public var bytesIn: Int64
     public var bytesOut: Int64
 
-    public init(srcNs: String, dstNs: String, action: String, totals: EdgeTotals) {
+    public init(cluster: String = "", day: String? = nil, srcNs: String, dstNs: String, action: String, totals: EdgeTotals) {
+        self.cluster = cluster
+        self.day = day
         self.srcNs = srcNs
         self.dstNs = dstNs
         self.action = action
@@ -223,6 +238,7 @@ public struct EdgeRow: Codable, Equatable, Sendable {
 public struct WideEdgeRow: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case kind
+        case cluster
         case srcType = "src_type"
         case srcNs = "src_ns"
         case srcIdentity = "src_identity"
@@ -248,6 +264,8 @@ public struct WideEdgeRow: Codable, Equatable, Sendable {
     }
 
     public var kind = "wide"
+    /// The cluster whose archive the row comes from.
+    public var cluster: String
     public var srcType: String
     public var srcNs: String
     public var srcIdentity: String
@@ -269,15 +287,17 @@ public struct WideEdgeRow: Codable, Equatable, Sendable {
     public var packetsOut: Int64
     public var bytesIn: Int64
     public var bytesOut: Int64
-    /// The UTC days (YYYY-MM-DD) on which the edge was seen, ascending.
+    /// The UTC days (YYYY-MM-DD) on which the edge was seen, ascending: exactly one in a
+    /// batch row, every day in an all-time row (the `edge_wide` table).
     public var days: [String]
 
     public init(
-        srcType: String, srcNs: String, srcIdentity: String, srcWorkload: String,
+        cluster: String = "", srcType: String, srcNs: String, srcIdentity: String, srcWorkload: String,
         dstType: String, dstNs: String, dstIdentity: String, dstWorkload: String,
         dstService: String, dstPort: Int64, proto: String, action: String, reporter: String,
         totals: EdgeTotals, days: [String]
     ) {
+        self.cluster = cluster
         self.srcType = srcType
         self.srcNs = srcNs
         self.srcIdentity = srcIdentity

@@ -148,10 +148,11 @@ struct FlatJSON {
 extension EdgeRow {
     /// Reads a row line quickly; nil when it is not exactly an edge row.
     init?(fields: [String: FlatJSON.Value]) {
-        guard fields.count == 12, case .string("edge")? = fields["kind"],
+        guard fields.count == 14, case .string("edge")? = fields["kind"],
+              case .string(let cluster)? = fields["cluster"], case .string(let day)? = fields["day"],
               case .string(let src)? = fields["src_ns"], case .string(let dst)? = fields["dst_ns"],
               case .string(let action)? = fields["action"], let totals = EdgeTotals(fields: fields) else { return nil }
-        self.init(srcNs: src, dstNs: dst, action: action, totals: totals)
+        self.init(cluster: cluster, day: day, srcNs: src, dstNs: dst, action: action, totals: totals)
     }
 }
 
@@ -162,13 +163,13 @@ extension WideEdgeRow {
             if case .string(let value)? = fields[key] { return value }
             return nil
         }
-        guard fields.count == 23, text("kind") == "wide",
+        guard fields.count == 24, text("kind") == "wide", let cluster = text("cluster"),
               let srcType = text("src_type"), let srcNs = text("src_ns"), let srcIdentity = text("src_identity"), let srcWorkload = text("src_workload"),
               let dstType = text("dst_type"), let dstNs = text("dst_ns"), let dstIdentity = text("dst_identity"), let dstWorkload = text("dst_workload"),
               let dstService = text("dst_service"), case .integer(let dstPort)? = fields["dst_port"], let proto = text("proto"),
-              let action = text("action"), let reporter = text("reporter"), case .strings(let days)? = fields["days"],
+              let action = text("action"), let reporter = text("reporter"), case .strings(let days)? = fields["days"], days.count == 1,
               let totals = EdgeTotals(fields: fields) else { return nil }
-        self.init(srcType: srcType, srcNs: srcNs, srcIdentity: srcIdentity, srcWorkload: srcWorkload, dstType: dstType, dstNs: dstNs,
+        self.init(cluster: cluster, srcType: srcType, srcNs: srcNs, srcIdentity: srcIdentity, srcWorkload: srcWorkload, dstType: dstType, dstNs: dstNs,
                   dstIdentity: dstIdentity, dstWorkload: dstWorkload, dstService: dstService, dstPort: dstPort, proto: proto,
                   action: action, reporter: reporter, totals: totals, days: days)
     }
@@ -190,7 +191,7 @@ extension PolicyFlowRow {
                   let rule = number(prefix + "_rule"), let action = text(prefix + "_action"), let trigger = text(prefix + "_trigger") else { return nil }
             return PolicyDecision(kind: kind, tier: tier, policy: policy, rule: rule, action: action, trigger: trigger)
         }
-        guard fields.count == 30, text("kind") == "policy", let day = text("day"),
+        guard fields.count == 31, text("kind") == "policy", let cluster = text("cluster"), let day = text("day"),
               let srcType = text("src_type"), let srcNs = text("src_ns"), let srcWorkload = text("src_workload"),
               case .strings(let srcLabels)? = fields["src_labels"],
               let dstType = text("dst_type"), let dstNs = text("dst_ns"), let dstWorkload = text("dst_workload"),
@@ -203,7 +204,7 @@ extension PolicyFlowRow {
             srcType: srcType, srcNs: srcNs, srcWorkload: srcWorkload, srcLabels: srcLabels, dstType: dstType, dstNs: dstNs,
             dstWorkload: dstWorkload, dstLabels: dstLabels, dstPort: dstPort, proto: proto, reporter: reporter, action: action,
             enforced: enforced, pending: pending)
-        self.init(day: day, identity: identity, firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections)
+        self.init(cluster: cluster, day: day, identity: identity, firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections)
     }
 }
 

@@ -1,6 +1,8 @@
 /// A row of the policy projection: one observed flow identity on one UTC day, with its
 /// counts. In the batch file it is one flat JSON object (`kind: "policy"`).
 public struct PolicyFlowRow: Codable, Equatable, Sendable {
+    /// The cluster whose archive the row comes from.
+    public var cluster: String
     /// The UTC day (YYYY-MM-DD) the row counts.
     public var day: String
     public var identity: PolicyFlowIdentity
@@ -9,7 +11,9 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
     public var flowCount: Int64
     public var connections: Int64
 
-    public init(day: String, identity: PolicyFlowIdentity, firstSeen: Int64, lastSeen: Int64, flowCount: Int64, connections: Int64) {
+    public init(cluster: String = "", day: String, identity: PolicyFlowIdentity, firstSeen: Int64, lastSeen: Int64, flowCount: Int64,
+                connections: Int64) {
+        self.cluster = cluster
         self.day = day
         self.identity = identity
         self.firstSeen = firstSeen
@@ -19,7 +23,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, day, connections
+        case kind, cluster, day, connections
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
         case flowCount = "flow_count"
@@ -28,6 +32,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode("policy", forKey: .kind)
+        try container.encode(cluster, forKey: .cluster)
         try container.encode(day, forKey: .day)
         try identity.encode(to: encoder)
         try container.encode(firstSeen, forKey: .firstSeen)
@@ -41,6 +46,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
         guard try container.decode(String.self, forKey: .kind) == "policy" else {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "not a policy row")
         }
+        cluster = try container.decode(String.self, forKey: .cluster)
         day = try container.decode(String.self, forKey: .day)
         identity = try PolicyFlowIdentity(from: decoder)
         firstSeen = try container.decode(Int64.self, forKey: .firstSeen)

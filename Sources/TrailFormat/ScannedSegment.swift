@@ -21,6 +21,12 @@ public struct ScannedSegment: Sendable, Equatable {
         size = reader.fileSize
     }
 
+    /// The SHA-256 of the segments this compacted day segment replaces (empty for others).
+    public var replaces: [String] { header.replaces?.map(\.sha256) ?? [] }
+
+    /// The UTC days its data count in (nil: no data).
+    public var days: ClosedRange<Int64>? { DayRange.days(dataStart: footer.minStart, dataEnd: footer.maxEnd) }
+
     /// The file name: the segment's name in the ledger.
     public var name: String { (path as NSString).lastPathComponent }
 }

@@ -13,6 +13,7 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
         case schema
         case tool
         case createdAt = "created_at"
+        case replaces
     }
 
     public static let formatName = "goldmane-trail-segment"
@@ -35,6 +36,9 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
     public var tool: String
     /// RFC 3339 UTC.
     public var createdAt: String
+    /// A compacted day segment (`compact`): the segments whose items it holds, exactly once,
+    /// in place of them. Absent in a segment capture wrote.
+    public var replaces: [ReplacedSegment]?
 
     public init(
         captureId: String, cluster: String, endpoint: String, windowStart: Int64, windowEnd: Int64,
@@ -51,5 +55,17 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
         self.schema = schema
         self.tool = tool
         self.createdAt = createdAt
+    }
+}
+
+/// A segment a compacted day segment replaces: its name and the SHA-256 of its bytes (its
+/// identity in the load ledger).
+public struct ReplacedSegment: Codable, Equatable, Sendable {
+    public var segment: String
+    public var sha256: String
+
+    public init(segment: String, sha256: String) {
+        self.segment = segment
+        self.sha256 = sha256
     }
 }

@@ -29,4 +29,7 @@ public enum SegmentLayout {
     /// Sealed segments end in this suffix; a capture in progress adds `partialSuffix`.
     public static let sealedSuffix = ".seg"
     public static let partialSuffix = ".partial"
+    /// A directory at the top of an archive where `compact` writes a day segment before it
+    /// moves it into place: no listing of the archive looks inside it.
+    public static let stagingDirectory = ".staging"
 }

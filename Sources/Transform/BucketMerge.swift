@@ -15,16 +15,13 @@ enum BucketMerge {
         // Open cursors, kept in cluster order so that within a bucket each cluster's items
         // reach the fold together (its duplicate check is per cluster).
         var active: [(cluster: Int32, cursor: SegmentCursor)] = []
-        var clusters: [String: Int32] = [:]
         while true {
             let next = active.lazy.map(\.cursor.start).min()
             if let waiting = pending.first, waiting.minStart <= (next ?? .max) {
                 pending.removeFirst()
                 let cursor = try SegmentCursor(path: waiting.path, fold: fold)
                 if !cursor.isExhausted {
-                    let name = cursor.reader.header.cluster
-                    let index = clusters[name] ?? Int32(clusters.count)
-                    clusters[name] = index
+                    let index = fold.clusterIndex(cursor.reader.header.cluster)
                     let position = active.firstIndex { $0.cluster > index } ?? active.endIndex
                     active.insert((index, cursor), at: position)
                 }

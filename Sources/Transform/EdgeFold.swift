@@ -1,13 +1,16 @@
 import TrailFormat
 
-/// The fold: archived items in, both projections out. Items arrive bucket by bucket
-/// (`beginBucket`, `add`..., `endBucket`); within a bucket, a second copy of a FlowKey from
-/// the same cluster is a duplicate and folded once (two clusters' byte-identical FlowKeys are
-/// two flows: the items of one cluster arrive together within a bucket, `beginCluster`). Memory grows with distinct FlowKeys and edges, never with items.
+/// The fold: archived items in, the three projections out, each as pieces of one cluster's
+/// UTC day. Items arrive bucket by bucket (`beginBucket`, `add`..., `endBucket`), buckets in
+/// time order; within a bucket, a second copy of a FlowKey from the same cluster is a
+/// duplicate and folded once (two clusters' byte-identical FlowKeys are two flows: the items
+/// of one cluster arrive together within a bucket, `beginCluster`). Memory grows with
+/// distinct FlowKeys and with edges per cluster and day, never with items.
 final class EdgeFold {
     struct Staged {
         var wide: Int32
         var policy: Int32
+        var cluster: Int32
         var start: Int64
         var end: Int64
         var counters: Counters
@@ -74,8 +77,10 @@ final class EdgeFold {
     @exclusivity(unchecked) private var keyLastBucket: [Int64] = []
     @exclusivity(unchecked) private var keyStagedSlot: [Int32] = []
     @exclusivity(unchecked) private var keyLastCluster: [Int32] = []
-    /// The cluster the items now arriving belong to (an index the merge assigns).
+    /// The cluster the items now arriving belong to (an index into `clusterNames`).
     @exclusivity(unchecked) private var cluster: Int32 = 0
+    /// The clusters' names, by index, in the order the merge met them.
+    private(set) var clusterNames: [String] = []
     // Keys in service-identity namespaces: their row depends on the item's labels.
     @exclusivity(unchecked) private var keyRefines: [UInt8] = []
     /// The last refinement of each key (labels rarely change): (source label, destination label, row).
@@ -87,10 +92,17 @@ final class EdgeFold {
     /// The third projection: which policy decided each flow identity.
     let policy = PolicyProjection()
 
+    /// One cluster's UTC day of a wide row.
+    struct Piece {
+        var cluster: Int32
+        var day: Int32
+        var totals = EdgeTotals()
+    }
+
     private(set) var wideKeys: [WideEdgeKey] = []
     private var wideIndex: [WideEdgeKey: Int32] = [:]
-    @exclusivity(unchecked) private(set) var totals: [EdgeTotals] = []
-    @exclusivity(unchecked) private(set) var days: [[Int32]] = []
+    /// Per wide row, its pieces in the order their days began (days ascend).
+    @exclusivity(unchecked) private(set) var pieces: [[Piece]] = []
 
     @exclusivity(unchecked) private var bucket: Int64 = .min
     @exclusivity(unchecked) private var staged: [Staged] = []
@@ -107,8 +119,15 @@ final class EdgeFold {
         bucket = start
     }
 
-    /// The items that follow, until the next call, are of cluster `index`. Within a bucket
-    /// each cluster's items must arrive together.
+    /// The index of cluster `name` (assigned on first sight).
+    func clusterIndex(_ name: String) -> Int32 {
+        if let index = clusterNames.firstIndex(of: name) { return Int32(index) }
+        clusterNames.append(name)
+        return Int32(clusterNames.count - 1)
+    }
+
+    /// The items that follow, until the next call, are of cluster `index` (`clusterIndex`).
+    /// Within a bucket each cluster's items must arrive together.
     func beginCluster(_ index: Int32) {
         cluster = index
     }
@@ -139,32 +158,45 @@ final class EdgeFold {
         keyLastBucket[Int(id)] = bucket
         keyLastCluster[Int(id)] = cluster
         keyStagedSlot[Int(id)] = Int32(staged.count)
-        staged.append(Staged(wide: wide, policy: policyIdentity, start: view.startTime, end: view.endTime, counters: counters))
+        staged.append(Staged(wide: wide, policy: policyIdentity, cluster: cluster, start: view.startTime, end: view.endTime, counters: counters))
     }
 
-    /// Folds the current bucket's distinct items into the edge totals.
+    /// Folds the current bucket's distinct items into their pieces (the bucket's cluster and day).
     func endBucket() {
+        // Every item of the bucket starts at the bucket: one UTC day for all of them.
+        let day = Int32(truncatingIfNeeded: UTCTime.floorDivide(bucket, 86_400))
         for item in staged {
             if item.counters.isZero {
                 drop(.noTraffic)
                 continue
             }
             let index = Int(item.wide)
-            totals[index].firstSeen = min(totals[index].firstSeen, item.start)
-            totals[index].lastSeen = max(totals[index].lastSeen, item.end)
-            totals[index].flowCount = EdgeTotals.add(totals[index].flowCount, 1)
-            totals[index].connections = EdgeTotals.add(totals[index].connections, item.counters.started)
-            totals[index].packetsIn = EdgeTotals.add(totals[index].packetsIn, item.counters.packetsIn)
-            totals[index].packetsOut = EdgeTotals.add(totals[index].packetsOut, item.counters.packetsOut)
-            totals[index].bytesIn = EdgeTotals.add(totals[index].bytesIn, item.counters.bytesIn)
-            totals[index].bytesOut = EdgeTotals.add(totals[index].bytesOut, item.counters.bytesOut)
-            let day = Int32(truncatingIfNeeded: UTCTime.floorDivide(item.start, 86_400))
-            // Buckets arrive in time order (BucketMerge), so days are appended in order.
-            if days[index].last != day { days[index].append(day) }
-            policy.add(item.policy, start: item.start, end: item.end, connections: item.counters.started)
+            let slot = pieceSlot(index, cluster: item.cluster, day: day)
+            pieces[index][slot].totals.firstSeen = min(pieces[index][slot].totals.firstSeen, item.start)
+            pieces[index][slot].totals.lastSeen = max(pieces[index][slot].totals.lastSeen, item.end)
+            pieces[index][slot].totals.flowCount = EdgeTotals.add(pieces[index][slot].totals.flowCount, 1)
+            pieces[index][slot].totals.connections = EdgeTotals.add(pieces[index][slot].totals.connections, item.counters.started)
+            pieces[index][slot].totals.packetsIn = EdgeTotals.add(pieces[index][slot].totals.packetsIn, item.counters.packetsIn)
+            pieces[index][slot].totals.packetsOut = EdgeTotals.add(pieces[index][slot].totals.packetsOut, item.counters.packetsOut)
+            pieces[index][slot].totals.bytesIn = EdgeTotals.add(pieces[index][slot].totals.bytesIn, item.counters.bytesIn)
+            pieces[index][slot].totals.bytesOut = EdgeTotals.add(pieces[index][slot].totals.bytesOut, item.counters.bytesOut)
+            policy.add(item.policy, cluster: item.cluster, day: day, start: item.start, end: item.end, connections: item.counters.started)
             items.folded += 1
         }
         staged.removeAll(keepingCapacity: true)
+    }
+
+    /// The slot of wide row `index`'s piece of (`cluster`, `day`), made when new. Buckets
+    /// arrive in time order, so the current day's pieces are the last ones (one per cluster).
+    @inline(__always)
+    private func pieceSlot(_ index: Int, cluster: Int32, day: Int32) -> Int {
+        var slot = pieces[index].count - 1
+        while slot >= 0 && pieces[index][slot].day == day {
+            if pieces[index][slot].cluster == cluster { return slot }
+            slot -= 1
+        }
+        pieces[index].append(Piece(cluster: cluster, day: day))
+        return pieces[index].count - 1
     }
 
     private func mergeDuplicate(slot: Int, wide: Int32, policy identity: Int32, counters: Counters) {
@@ -272,8 +304,7 @@ final class EdgeFold {
         let index = Int32(wideKeys.count)
         wideKeys.append(key)
         wideIndex[key] = index
-        totals.append(EdgeTotals())
-        days.append([])
+        pieces.append([])
         return index
     }
 }

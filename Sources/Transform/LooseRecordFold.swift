@@ -5,8 +5,10 @@ import TrailFormat
 /// bucket order, and folded. The result is what `transform` would produce for a segment
 /// holding these records in a window ending at `windowEnd`.
 public enum LooseRecordFold {
-    public static func fold(_ records: [[UInt8]], windowEnd: Int64, settings: TransformSettings = TransformSettings()) -> EdgeBatch {
+    public static func fold(_ records: [[UInt8]], windowEnd: Int64, settings: TransformSettings = TransformSettings(),
+                            cluster: String = "") -> EdgeBatch {
         let fold = EdgeFold(settings: settings)
+        fold.beginCluster(fold.clusterIndex(cluster))
         var accepted: [(start: Int64, index: Int)] = []
         for (index, record) in records.enumerated() {
             let view = record.withUnsafeBytes { FlowRecordView(record: $0) }

@@ -57,8 +57,9 @@ final class PolicyProjection {
     private var identityIndex: [IdentityKey: Int32] = [:]
 
     // Rows: one per identity and day.
-    @exclusivity(unchecked) private var identityLastRow: [(day: Int32, row: Int32)] = []
-    private var rowIndex: [Int64: Int32] = [:]
+    @exclusivity(unchecked) private var identityLastRow: [(cluster: Int32, day: Int32, row: Int32)] = []
+    private var rowIndex: [RowKey: Int32] = [:]
+    @exclusivity(unchecked) private var rowCluster: [Int32] = []
     @exclusivity(unchecked) private var rowIdentity: [Int32] = []
     @exclusivity(unchecked) private var rowDay: [Int32] = []
     @exclusivity(unchecked) private var rowTotals: [EdgeTotals] = []
@@ -95,7 +96,7 @@ final class PolicyProjection {
             index = Int32(identities.count)
             identities.append(key)
             identityIndex[key] = index
-            identityLastRow.append((.min, -1))
+            identityLastRow.append((-1, .min, -1))
         }
         lastLabels[Int(id)] = (raw, index)
         return index
@@ -107,26 +108,33 @@ final class PolicyProjection {
         a == b ? a : (PolicyFlowIdentity.keeps(identity(at: a), over: identity(at: b)) ? a : b)
     }
 
-    /// Counts one distinct item of `identity` in its day.
+    /// The key of a row: an identity in one cluster's UTC day.
+    struct RowKey: Hashable {
+        var identity: Int32
+        var cluster: Int32
+        var day: Int32
+    }
+
+    /// Counts one distinct item of `identity` in `cluster`'s UTC `day`.
     @inline(__always)
-    func add(_ identity: Int32, start: Int64, end: Int64, connections: Int64) {
-        let day = Int32(truncatingIfNeeded: UTCTime.floorDivide(start, 86_400))
+    func add(_ identity: Int32, cluster: Int32, day: Int32, start: Int64, end: Int64, connections: Int64) {
         var row: Int32
         let last = identityLastRow[Int(identity)]
-        if last.day == day {
+        if last.day == day && last.cluster == cluster {
             row = last.row
         } else {
-            let key = Int64(identity) << 32 | Int64(UInt32(bitPattern: day))
+            let key = RowKey(identity: identity, cluster: cluster, day: day)
             if let known = rowIndex[key] {
                 row = known
             } else {
                 row = Int32(rowIdentity.count)
                 rowIndex[key] = row
                 rowIdentity.append(identity)
+                rowCluster.append(cluster)
                 rowDay.append(day)
                 rowTotals.append(EdgeTotals())
             }
-            identityLastRow[Int(identity)] = (day, row)
+            identityLastRow[Int(identity)] = (cluster, day, row)
         }
         rowTotals[Int(row)].firstSeen = min(rowTotals[Int(row)].firstSeen, start)
         rowTotals[Int(row)].lastSeen = max(rowTotals[Int(row)].lastSeen, end)
@@ -134,8 +142,9 @@ final class PolicyProjection {
         rowTotals[Int(row)].connections = EdgeTotals.add(rowTotals[Int(row)].connections, connections)
     }
 
-    /// The rows, sorted by day, then identity (byte-wise UTF-8).
-    func rows() -> [PolicyFlowRow] {
+    /// The rows, sorted by cluster (`clusterNames`, byte-wise), day, then identity (byte-wise UTF-8).
+    func rows(clusterNames: [String]) -> [PolicyFlowRow] {
+        let clusterRank = Self.ranks(of: clusterNames)
         let texts = identities.indices.map { identity(at: Int32($0)) }
         // The sort keys once per identity, not once per comparison.
         let keys = texts.map(\.orderFields)
@@ -143,14 +152,25 @@ final class PolicyProjection {
         var rank = [Int](repeating: 0, count: texts.count)
         for (position, index) in order.enumerated() { rank[index] = position }
         let rowOrder = rowIdentity.indices.sorted {
-            rowDay[$0] != rowDay[$1] ? rowDay[$0] < rowDay[$1] : rank[Int(rowIdentity[$0])] < rank[Int(rowIdentity[$1])]
+            let (a, b) = (clusterRank[Int(rowCluster[$0])], clusterRank[Int(rowCluster[$1])])
+            if a != b { return a < b }
+            return rowDay[$0] != rowDay[$1] ? rowDay[$0] < rowDay[$1] : rank[Int(rowIdentity[$0])] < rank[Int(rowIdentity[$1])]
         }
         return rowOrder.map { row in
             let totals = rowTotals[row]
-            return PolicyFlowRow(day: UTCTime.date(day: Int64(rowDay[row])), identity: texts[Int(rowIdentity[row])],
+            return PolicyFlowRow(cluster: clusterNames[Int(rowCluster[row])], day: UTCTime.date(day: Int64(rowDay[row])), identity: texts[Int(rowIdentity[row])],
                                  firstSeen: totals.firstSeen, lastSeen: totals.lastSeen, flowCount: totals.flowCount,
                                  connections: totals.connections)
         }
+    }
+
+    /// Each name's position in byte-wise UTF-8 order.
+    static func ranks(of names: [String]) -> [Int] {
+        var rank = [Int](repeating: 0, count: names.count)
+        for (position, index) in names.indices.sorted(by: { UTF8Order.precedes([names[$0]], [names[$1]]) }).enumerated() {
+            rank[index] = position
+        }
+        return rank
     }
 
     /// An identity as text.

@@ -103,15 +103,6 @@ public struct TransformJob {
         }
     }
 
-    /// The batch of no input (replaying an empty range empties the tables).
-    public static func empty(settings: TransformSettings) -> EdgeBatch {
-        let fold = EdgeFold(settings: settings)
-        let (edges, wide, policy, dropped) = fold.projections()
-        return EdgeBatch(header: BatchHeader(
-            transformVersion: TransformVersion.current, settings: settings.record, inputs: [], skippedInputs: [],
-            items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: ""), edges: edges, wide: wide, policy: policy)
-    }
-
     private func refuseOrSkip(_ error: SegmentError, skipped: inout [SkippedInput], warnings: inout [String]) throws(TransformError) {
         guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to fold the other inputs without it") }
         let name = (error.path as NSString).lastPathComponent
@@ -124,7 +115,8 @@ public struct TransformJob {
             segment: segment.name, sha256: segment.sha256, cluster: segment.header.cluster,
             captureId: segment.header.captureId, windowStart: segment.header.windowStart, windowEnd: segment.header.windowEnd,
             records: segment.footer.recordCount, minStart: segment.footer.minStart, maxEnd: segment.footer.maxEnd,
-            seal: segment.footer.seal.rawValue, coverage: segment.footer.coverage)
+            seal: segment.footer.seal.rawValue, coverage: segment.footer.coverage,
+            replaces: segment.header.replaces.map { $0.map(\.sha256).sorted() })
     }
 }
 

@@ -32,8 +32,10 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
     func run() throws {
-        let store = try ReportSupport.store()
+        let store = try ReportSupport.store(clusters: clusterOptions)
         let diff = try ReportSupport.run { () throws(ReportError) in
             try WindowDiff.build(store: store, from: from.window, to: to.window)
         }

@@ -44,6 +44,8 @@ struct DigestCommand: AsyncParsableCommand {
 
     @OptionGroup var job: JobOptions
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
     func run() async throws {
         try await job.run("digest") { metrics in try await digest(metrics) }
     }
@@ -58,7 +60,7 @@ struct DigestCommand: AsyncParsableCommand {
         let dryRun = self.dryRun || ["1", "true", "yes"].contains((environment["DRY_RUN"] ?? "").lowercased()) || webhook.isEmpty
         let channel = environment["SLACK_CHANNEL"].flatMap { $0.isEmpty ? nil : $0 }
 
-        let store = try ReportSupport.store()
+        let store = try ReportSupport.store(clusters: clusterOptions)
         let digest = try ReportSupport.run { () throws(ReportError) in try Digest.build(store: store, at: at, window: window) }
         let clusters = try ReportSupport.run { () throws(ReportError) in try store.clusters() }
         metrics.set("goldmane_trail_digest_new_edges", digest.edges.count)

@@ -38,12 +38,14 @@ struct EgressReportCommand: AsyncParsableCommand {
 
     @OptionGroup var job: JobOptions
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
     func run() async throws {
         try await job.run("egress-report") { _ in try report() }
     }
 
     func report() throws {
-        let store = try ReportSupport.store()
+        let store = try ReportSupport.store(clusters: clusterOptions)
         let report = try ReportSupport.run { () throws(ReportError) in try EgressReport.build(store: store, namespace: namespace) }
         if let namespace, report.namespaces.isEmpty {
             Diagnostics.warning("no egress from namespace \(TerminalText.visible(namespace)) in the database")

@@ -42,7 +42,7 @@ struct EtlCommand: AsyncParsableCommand {
             metrics.set("goldmane_trail_items_loaded", tally.items)
             metrics.set("goldmane_trail_edges_loaded", tally.edgeRows)
             metrics.set("goldmane_trail_wide_edges_loaded", tally.wideRows)
-            if let newest = try? connection.execute("SELECT extract(epoch FROM max(data_end))::bigint FROM load_ledger").rows.first?[0].flatMap({ Int64($0) }) {
+            if let newest = try? Ledger(connection).newestDataEnd() {
                 metrics.set("goldmane_trail_newest_data_timestamp_seconds", newest)
             }
         }

@@ -37,7 +37,7 @@ struct GoldmaneTrail: AsyncParsableCommand {
         subcommands: [
             CaptureCommand.self, TransformCommand.self, LoadCommand.self, EtlCommand.self, ReplayCommand.self, MigrateCommand.self,
             DigestCommand.self, EgressReportCommand.self, PolicyCheckCommand.self, QueryCommand.self, GraphCommand.self, DiffCommand.self, HealthCommand.self,
-            VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
+            CompactCommand.self, PruneCommand.self, VerifyCommand.self, InspectCommand.self, SummaryCommand.self, SamplesCommand.self,
         ]
     )
 

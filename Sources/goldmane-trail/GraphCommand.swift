@@ -14,8 +14,10 @@ struct GraphCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the graph here instead of standard output.")
     var output: String?
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
     func run() throws {
-        let store = try ReportSupport.store()
+        let store = try ReportSupport.store(clusters: clusterOptions)
         let edges = try ReportSupport.run { () throws(ReportError) in try store.allEdges() }
         let dot = NamespaceGraph.dot(edges)
         switch format {

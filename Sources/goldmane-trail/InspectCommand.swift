@@ -106,6 +106,10 @@ enum SegmentDescription {
         if !footer.stats.isEmpty {
             lines.append("stats     " + footer.stats.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
+        if let replaces = header.replaces {
+            lines.append("replaces  \(replaces.count) segments (a compacted day segment):")
+            lines += replaces.map { "          \($0.segment) \($0.sha256)" }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -94,6 +94,8 @@ struct PolicyCheckCommand: AsyncParsableCommand {
         var defaultValueDescription: String { families.description }
     }
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
     func run() async throws {
         try await job.run("policy-check") { _ in
             let result = try check()
@@ -106,7 +108,7 @@ struct PolicyCheckCommand: AsyncParsableCommand {
     func check() throws -> PolicyCheck {
         let loaded = try PolicyFiles.load(policies)
         let labels = try namespaces.map { path throws(PolicyFileError) in try PolicyFiles.namespaces(path) } ?? NamespaceLabels()
-        let store = try ReportSupport.store()
+        let store = try ReportSupport.store(clusters: clusterOptions)
         let (start, end) = window
         let assumptions = PolicyCheck.Assumptions(families: ipFamilies.families, tiersAfterDefault: PolicyDecision.tiersAfterDefault.union(tiersAfterDefault))
         let result = try ReportSupport.run { () throws(ReportError) in

@@ -13,8 +13,10 @@ struct QueryCommand: ParsableCommand {
         @Flag(help: "JSON (an array of objects) instead of a table.")
         var json = false
 
+        @OptionGroup var clusterOptions: ClusterOptions
+
         func print(_ query: EdgeQuery) throws {
-            let store = try ReportSupport.store()
+            let store = try ReportSupport.store(clusters: clusterOptions)
             let table = try ReportSupport.run { () throws(ReportError) in try query.run(store) }
             try ReportSupport.emit(json ? try table.json() : table.text(), to: nil)
         }

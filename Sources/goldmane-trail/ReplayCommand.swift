@@ -8,24 +8,34 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Rebuild the tables from the archive with the current code, and swap them in atomically.",
         discussion: """
-            This is how a transform bug, or a change of normalisation setting, is repaired: the \
-            archive is loaded again, as a clean etl would, into shadow tables (edge_replay, ...), \
-            whose rows replace the live rows in one transaction. A reader at any isolation level \
-            sees the old tables or the new ones, never a mix and never empty; the result, ledger \
-            included, equals a clean `etl` of the same segments, and the ledger records the new \
-            settings (etl refuses other settings than the tables were built with). --from/--to \
-            keep the segments whose window starts in [from, to). A corrupt segment stops the \
-            replay (nothing changes) unless --skip-corrupt is given.
+            This is how a transform bug, or a change of normalisation setting, is repaired. The \
+            tables keep history in pieces, one cluster's UTC day each; replay rebuilds the pieces \
+            it is asked for from the archive, as a clean etl would, and replaces exactly those in \
+            one transaction, with the all-time rows of every key they touch recomputed: every other \
+            piece stays as it was. Without --from/--to it rebuilds every day; with them, the whole \
+            UTC days that [from, to) touches. --cluster limits it to some clusters (repeatable). A \
+            reader at any isolation level sees the old history or the new, never a mix.
+
+            Nothing changes, and replay exits non-zero, when it has nothing to rebuild (no segment \
+            of the days and clusters asked for: 66), when --from is not before --to (64), or when it \
+            would lose or mix history (65): a range replay while some history predates days (run \
+            one full replay first), or other settings than the rows it keeps were built with. A \
+            day that a loaded segment no longer in the archive contributed to (pruned, lost, a \
+            wrong --archive) is kept as loaded, and said. A corrupt segment stops the replay unless \
+            --skip-corrupt is given (its days are then kept as loaded).
             """)
 
     @Option(help: "The archive directory.")
     var archive: String
 
-    @Option(help: "Only segments whose window starts at or after this time (RFC 3339 UTC or Unix seconds).")
+    @Option(help: "Rebuild from the UTC day of this time (RFC 3339 UTC or Unix seconds).")
     var from: TimeArgument?
 
-    @Option(help: "Only segments whose window starts before this time.")
+    @Option(help: "Rebuild up to the UTC day of the second before this time.")
     var to: TimeArgument?
+
+    @Option(name: .customLong("cluster"), help: "Rebuild this cluster only (repeatable; default: every cluster in the archive).")
+    var clusters: [String] = []
 
     @Flag(help: "Leave corrupt segments out (and report them) instead of failing.")
     var skipCorrupt = false
@@ -33,6 +43,12 @@ struct ReplayCommand: AsyncParsableCommand {
     @OptionGroup var normalisation: NormalisationOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var job: JobOptions
+
+    func validate() throws {
+        if let from, let to, from.seconds >= to.seconds {
+            throw ValidationError("--from \(from) is not before --to \(to): nothing replayed, the tables are unchanged")
+        }
+    }
 
     func run() async throws {
         try await job.run("replay") { metrics in try replay(metrics) }
@@ -44,7 +60,8 @@ struct ReplayCommand: AsyncParsableCommand {
         let started = Date()
         var progress: ProgressBar?
         defer { progress?.finish() }
-        let replay = ReplayJob(archive: archive, settings: normalisation.settings, from: from?.seconds, to: to?.seconds, skipCorrupt: skipCorrupt)
+        let replay = ReplayJob(archive: archive, settings: normalisation.settings, from: from?.seconds, to: to?.seconds, clusters: clusters,
+                               skipCorrupt: skipCorrupt)
         let summary = try replay.run(connection) { event in
             switch event {
             case .warning(let text): Diagnostics.warning(text)
@@ -59,8 +76,10 @@ struct ReplayCommand: AsyncParsableCommand {
         metrics.set("goldmane_trail_items_loaded", summary.items)
         metrics.set("goldmane_trail_edges_loaded", summary.edgeRows)
         metrics.set("goldmane_trail_wide_edges_loaded", summary.wideRows)
+        metrics.set("goldmane_trail_replay_missing_segments", summary.missingSegments)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        print("replayed \(summary.segments) segments (\(summary.items) items): \(summary.edgeRows) edge rows, \(summary.wideRows) wide rows, swapped in after \(seconds) s")
+        print("replayed \(summary.segments) segments (\(summary.items) items), rebuilt \(summary.rebuilt.joined(separator: "; ")): \(summary.edgeRows) edge rows, \(summary.wideRows) wide rows in all, swapped in after \(seconds) s")
+        for line in summary.kept { print(line) }
         print("settings recorded: \(summary.settings)")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Load
 import Report
 import TrailDatabase
 import TrailFormat
@@ -8,8 +9,9 @@ import TrailSupport
 /// What the report commands share: a read-only connection (reports never migrate or lock),
 /// exit codes for report failures, and writing output to stdout or a file.
 enum ReportSupport {
-    static func store() throws -> ReportStore {
-        return ReportStore(try PostgresConnection())
+    static func store(clusters: ClusterOptions? = nil) throws -> ReportStore {
+        let connection = try PostgresConnection()
+        return ReportStore(connection, ledger: Ledger(connection), clusters: clusters?.clusters)
     }
 
     /// Runs a report step; its failure (a `ReportError`) carries its exit status.
@@ -50,4 +52,13 @@ enum ReportSupport {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
 
+}
+
+/// The reports read the ledger through the Load stage's one owner of its queries.
+extension Ledger: LedgerReading {}
+
+/// `--cluster`, shared by every report.
+struct ClusterOptions: ParsableArguments {
+    @Option(name: .customLong("cluster"), help: "Report this cluster only (repeatable; default: every cluster).")
+    var clusters: [String] = []
 }

@@ -30,6 +30,9 @@ struct SamplesCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
 
+    @Option(help: "The cluster name the segments carry (the same seed gives the same flows under another name).")
+    var cluster = "homelab"
+
     @Option(help: "Benchmarks: a busy cluster instead of the home lab, with this many distinct FlowKeys (with --items).")
     var distinctKeys: Int?
 
@@ -51,7 +54,7 @@ struct SamplesCommand: ParsableCommand {
             print("wrote \(summary.segments.count) segments, \(summary.items) items over \(distinctKeys) distinct keys, \(summary.bytes) bytes under \(out)")
             return
         }
-        let spec = SampleArchive.Spec(start: start.seconds, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
+        let spec = SampleArchive.Spec(cluster: cluster, start: start.seconds, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
         let summary = try SampleArchive(spec: spec).write(to: out)
         print("wrote \(summary.segments.count) segments, \(summary.items) items, \(summary.bytes) bytes (\(String(format: "%.1f", Double(summary.bytes) / Double(max(summary.items, 1)))) bytes per item) under \(out)")
     }

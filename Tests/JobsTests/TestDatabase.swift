@@ -35,14 +35,16 @@ final class TestDatabase {
     /// Everything the jobs write, ordered, minus load times: equal dumps are equal tables.
     func dump(_ connection: PostgresConnection) throws -> [String: [[String?]]] {
         [
-            "edge": try connection.execute("SELECT * FROM edge ORDER BY src_ns, dst_ns, action").rows,
-            "edge_wide": try connection.execute("SELECT * FROM edge_wide ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13").rows,
+            "edge": try connection.execute("SELECT * FROM edge ORDER BY cluster, src_ns, dst_ns, action").rows,
+            "edge_wide": try connection.execute("SELECT * FROM edge_wide ORDER BY cluster, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13").rows,
+            "edge_daily": try connection.execute("SELECT * FROM edge_daily ORDER BY cluster, day, src_ns, dst_ns, action").rows,
+            "edge_wide_daily": try connection.execute("SELECT * FROM edge_wide_daily ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15").rows,
             "ledger": try connection.execute("""
                 SELECT sha256, segment, cluster, window_start, window_end, data_start, data_end, items, batch_edge_rows,
                        batch_wide_rows, transform_version, settings, settings_fingerprint FROM load_ledger ORDER BY sha256
                 """).rows,
             "coverage": try connection.execute("SELECT * FROM coverage ORDER BY sha256, range_start, kind").rows,
-            "policy_flow": try connection.execute("SELECT * FROM policy_flow ORDER BY day, flow_id").rows,
+            "policy_flow": try connection.execute("SELECT * FROM policy_flow ORDER BY cluster, day, flow_id").rows,
             "load_failures": try connection.execute("SELECT segment, reason FROM load_failures ORDER BY segment").rows,
         ]
     }

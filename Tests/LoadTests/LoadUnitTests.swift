@@ -15,10 +15,10 @@ import TrailSupport
         copy.field("'; DROP TABLE edge;--")
         copy.field("naïve 🚀")
         copy.field(Int64(-42))
-        copy.array(["2026-11-27", "2026-11-28"])
+        copy.textArray(["2026-11-27", "a \"b\""])
         copy.endRow()
         let text = String(decoding: copy.bytes, as: UTF8.self)
-        #expect(text == "tab\\there\tnew\\nline\\rcr\tback\\\\slash\t'; DROP TABLE edge;--\tnaïve 🚀\t-42\t{2026-11-27,2026-11-28}\n")
+        #expect(text == "tab\\there\tnew\\nline\\rcr\tback\\\\slash\t'; DROP TABLE edge;--\tnaïve 🚀\t-42\t{\"2026-11-27\",\"a \\\\\"b\\\\\"\"}\n")
     }
 
     @Test func passwordsAreFoundInEveryFormAndRedacted() {
@@ -67,16 +67,19 @@ import TrailSupport
     }
 
     @Test func theMergeSQLAddsCountersAndKeepsTheEarliestAndLatest() {
-        let merge = ProjectionTables.live.mergeEdge
-        #expect(merge.contains("first_seen = LEAST(e.first_seen, EXCLUDED.first_seen)"))
-        #expect(merge.contains("last_seen = GREATEST(e.last_seen, EXCLUDED.last_seen)"))
-        #expect(merge.contains("bytes_out = e.bytes_out + EXCLUDED.bytes_out"))
-        #expect(ProjectionTables.shadow.mergeWide.contains("INSERT INTO edge_wide_replay"))
+        for merge in [ProjectionTables.mergeEdge, ProjectionTables.mergeEdgeDaily] {
+            #expect(merge.contains("first_seen = LEAST(e.first_seen, EXCLUDED.first_seen)") || merge.contains("first_seen = LEAST(p.first_seen, EXCLUDED.first_seen)"))
+            #expect(merge.contains("bytes_out = e.bytes_out + EXCLUDED.bytes_out") || merge.contains("bytes_out = p.bytes_out + EXCLUDED.bytes_out"))
+        }
+        // The all-time tables take the staged pieces grouped over their days.
+        #expect(ProjectionTables.mergeEdge.contains("GROUP BY cluster, src_ns, dst_ns, action"))
+        #expect(ProjectionTables.mergeWide.contains("array_agg(DISTINCT day ORDER BY day)"))
     }
 
     @Test func theMigrationsShipInTheBuild() throws {
         let migrations = try Migrator.bundled()
-        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor", "0006_load_failures", "0007_ledger_settings", "0008_policy_flow"])
+        #expect(migrations.map(\.version) == ["0001_edge", "0002_edge_wide", "0003_load_ledger", "0004_coverage", "0005_fillfactor", "0006_load_failures", "0007_ledger_settings", "0008_policy_flow",
+                                                    "0009_history_by_cluster_and_day"])
         #expect(migrations[0].sql.contains("PRIMARY KEY (src_ns, dst_ns, action)"))
     }
 }

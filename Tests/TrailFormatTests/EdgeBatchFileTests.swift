@@ -14,14 +14,14 @@ import TrailTestSupport
     func batch(names: [String]) -> EdgeBatch {
         let totals = EdgeTotals(firstSeen: 1_795_744_800, lastSeen: 1_795_744_815, flowCount: 2, connections: 1,
                                 packetsIn: 3, packetsOut: 4, bytesIn: 5, bytesOut: 6)
-        let edges = names.map { EdgeRow(srcNs: $0, dstNs: "dst-" + $0, action: "allow", totals: totals) }
+        let edges = names.map { EdgeRow(cluster: "c-" + $0, day: "2026-11-28", srcNs: $0, dstNs: "dst-" + $0, action: "allow", totals: totals) }
         let wide = names.map {
-            WideEdgeRow(srcType: "workload", srcNs: $0, srcIdentity: $0 + "/x", srcWorkload: $0, dstType: "network", dstNs: "-",
+            WideEdgeRow(cluster: "c-" + $0, srcType: "workload", srcNs: $0, srcIdentity: $0 + "/x", srcWorkload: $0, dstType: "network", dstNs: "-",
                         dstIdentity: "pub", dstWorkload: "pub", dstService: "-", dstPort: 443, proto: "tcp", action: "deny",
-                        reporter: "src", totals: totals, days: ["2026-11-27", "2026-11-28"])
+                        reporter: "src", totals: totals, days: ["2026-11-28"])
         }
         let policy = names.map {
-            PolicyFlowRow(day: "2026-11-28", identity: PolicyFlowIdentity(
+            PolicyFlowRow(cluster: "c-" + $0, day: "2026-11-28", identity: PolicyFlowIdentity(
                 srcType: "workload", srcNs: $0, srcWorkload: $0, srcLabels: ["app=" + $0, "k=\"quoted\" \\ {x,y}"], dstType: "network", dstNs: "-",
                 dstWorkload: "pub", dstLabels: [], dstPort: 443, proto: "tcp", reporter: "src", action: "deny",
                 enforced: PolicyDecision(kind: "EndOfTier", tier: "default", policy: "", rule: -1, action: "deny", trigger: "NetworkPolicy \($0)/p"),
@@ -102,9 +102,9 @@ import TrailTestSupport
         defer { directory.remove() }
         let path = directory.file("b.jsonl")
         let text = String(decoding: try batch(names: ["a"]).encoded(), as: UTF8.self)
-        // A batch of format 1 (before policy rows): no policy_rows in its header.
-        try text.replacingOccurrences(of: "\"format_version\":2", with: "\"format_version\":1")
-            .replacingOccurrences(of: "\"policy_rows\":1,", with: "").write(toFile: path, atomically: true, encoding: .utf8)
+        // A batch of format 2 (before rows were pieces of a cluster's day).
+        try text.replacingOccurrences(of: "\"format_version\":3", with: "\"format_version\":2")
+            .write(toFile: path, atomically: true, encoding: .utf8)
         let old = #expect(throws: EdgeBatchError.self) { try EdgeBatch.read(path: path) }
         #expect(old?.message.contains("transform the segments again") == true, "\(String(describing: old))")
         // Counts that overflow when added.

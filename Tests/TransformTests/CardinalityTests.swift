@@ -74,7 +74,7 @@ import TrailTestSupport
     }
 
     static func expectEqualToReference(_ batch: EdgeBatch, _ records: [[UInt8]], settings: TransformSettings = TransformSettings()) throws {
-        let reference = ReferenceFold(settings: settings).rows(records)
+        let reference = ReferenceFold(settings: settings).rows(records, cluster: batch.header.inputs.first?.cluster ?? "")
         #expect(batch.edges.count == reference.edges.count)
         #expect(batch.wide.count == reference.wide.count)
         #expect(batch.policy.count == reference.policy.count)

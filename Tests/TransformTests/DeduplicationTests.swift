@@ -38,7 +38,9 @@ import TrailTestSupport
         #expect(both.header.items.duplicates == 4)
         #expect(both.header.items.folded == 16)
         let one = try transform([a])
-        #expect(both.edges.map(\.flowCount) == one.edges.map { $0.flowCount * 2 })
+        // One row per cluster, each equal to that cluster's own.
+        #expect(both.edges.map(\.cluster) == ["a", "b"])
+        #expect(both.edges.map(\.flowCount) == one.edges.flatMap { [$0.flowCount, $0.flowCount] })
     }
 
     @Test func overlappingWindowsAreDeduplicatedInTheOverlap() throws {

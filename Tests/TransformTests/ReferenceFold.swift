@@ -22,8 +22,8 @@ struct ReferenceFold {
         var bucket: Int64
     }
 
-    /// Rows for `records` (FlowResult bytes), in any order.
-    func rows(_ records: [[UInt8]]) -> (edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) {
+    /// Rows for `records` (FlowResult bytes) of one cluster, in any order: pieces of its UTC days.
+    func rows(_ records: [[UInt8]], cluster: String = "") -> (edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) {
         var items: [ItemKey: Item] = [:]
         let labelName = settings.serviceIdentityLabel
         for record in records {
@@ -52,16 +52,18 @@ struct ReferenceFold {
                 items[itemKey] = Item(wide: wide, policy: policy, start: view.startTime, end: view.endTime, counters: counters)
             }
         }
-        var totals: [WideEdgeKey: EdgeTotals] = [:]
-        var days: [WideEdgeKey: Set<Int64>] = [:]
+        struct Piece: Hashable { var day: Int64; var wide: WideEdgeKey }
+        var totals: [Piece: EdgeTotals] = [:]
         struct PolicyDay: Hashable { var identity: PolicyFlowIdentity; var day: Int64 }
         var policyTotals: [PolicyDay: EdgeTotals] = [:]
         for item in items.values where item.counters.contains(where: { $0 != 0 }) {
+            let day = UTCTime.floorDivide(item.start, 86_400)
             var policyOne = EdgeTotals(firstSeen: item.start, lastSeen: item.end, flowCount: 1, connections: item.counters[4],
                                        packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0)
-            policyOne.merge(policyTotals[PolicyDay(identity: item.policy, day: UTCTime.floorDivide(item.start, 86_400))] ?? EdgeTotals())
-            policyTotals[PolicyDay(identity: item.policy, day: UTCTime.floorDivide(item.start, 86_400))] = policyOne
-            var total = totals[item.wide] ?? EdgeTotals()
+            policyOne.merge(policyTotals[PolicyDay(identity: item.policy, day: day)] ?? EdgeTotals())
+            policyTotals[PolicyDay(identity: item.policy, day: day)] = policyOne
+            let piece = Piece(day: day, wide: item.wide)
+            var total = totals[piece] ?? EdgeTotals()
             var one = EdgeTotals()
             one.firstSeen = item.start
             one.lastSeen = item.end
@@ -72,26 +74,28 @@ struct ReferenceFold {
             one.bytesIn = item.counters[2]
             one.bytesOut = item.counters[3]
             total.merge(one)
-            totals[item.wide] = total
-            days[item.wide, default: []].insert(UTCTime.floorDivide(item.start, 86_400))
+            totals[piece] = total
         }
-        let order = totals.keys.sorted { WideEdgeKey.precedes($0, $1) }
-        var edgeTotals: [[String]: EdgeTotals] = [:]
-        let wide = order.map { key in
-            let total = totals[key]!
-            if key.edgeExclusion == nil { edgeTotals[[key.srcNs, key.dstNs, key.action], default: EdgeTotals()].merge(total) }
+        let order = totals.keys.sorted { $0.day != $1.day ? $0.day < $1.day : WideEdgeKey.precedes($0.wide, $1.wide) }
+        struct EdgePiece: Hashable { var day: Int64; var key: [String] }
+        var edgeTotals: [EdgePiece: EdgeTotals] = [:]
+        let wide = order.map { piece in
+            let total = totals[piece]!
+            let key = piece.wide
+            if key.edgeExclusion == nil { edgeTotals[EdgePiece(day: piece.day, key: [key.srcNs, key.dstNs, key.action]), default: EdgeTotals()].merge(total) }
             return WideEdgeRow(
-                srcType: key.srcType, srcNs: key.srcNs, srcIdentity: key.srcIdentity, srcWorkload: key.srcWorkload,
+                cluster: cluster, srcType: key.srcType, srcNs: key.srcNs, srcIdentity: key.srcIdentity, srcWorkload: key.srcWorkload,
                 dstType: key.dstType, dstNs: key.dstNs, dstIdentity: key.dstIdentity, dstWorkload: key.dstWorkload,
                 dstService: key.dstService, dstPort: key.dstPort, proto: key.proto, action: key.action, reporter: key.reporter,
-                totals: total, days: days[key]!.sorted().map { UTCTime.date(day: $0) })
+                totals: total, days: [UTCTime.date(day: piece.day)])
         }
-        let edges = edgeTotals.sorted { UTF8Order.precedes($0.key, $1.key) }
-            .map { EdgeRow(srcNs: $0.key[0], dstNs: $0.key[1], action: $0.key[2], totals: $0.value) }
+        let edges = edgeTotals.sorted { $0.key.day != $1.key.day ? $0.key.day < $1.key.day : UTF8Order.precedes($0.key.key, $1.key.key) }
+            .map { EdgeRow(cluster: cluster, day: UTCTime.date(day: $0.key.day), srcNs: $0.key.key[0], dstNs: $0.key.key[1], action: $0.key.key[2],
+                           totals: $0.value) }
         let policy = policyTotals.sorted {
             $0.key.day != $1.key.day ? $0.key.day < $1.key.day : UTF8Order.precedes($0.key.identity.orderFields, $1.key.identity.orderFields)
         }.map {
-            PolicyFlowRow(day: UTCTime.date(day: $0.key.day), identity: $0.key.identity, firstSeen: $0.value.firstSeen,
+            PolicyFlowRow(cluster: cluster, day: UTCTime.date(day: $0.key.day), identity: $0.key.identity, firstSeen: $0.value.firstSeen,
                           lastSeen: $0.value.lastSeen, flowCount: $0.value.flowCount, connections: $0.value.connections)
         }
         return (edges, wide, policy)

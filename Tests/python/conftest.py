@@ -38,16 +38,21 @@ class Database:
                                 check=True, capture_output=True, text=True).stdout
         return [line.split("\t") for line in output.splitlines() if line != ""]
 
+    # The 13 key columns of the wide tables, in the order the dump sorts them.
+    WIDE_ORDER = ("src_ns, dst_ns, action, src_identity, dst_identity, src_type, dst_type, src_workload, dst_workload, "
+                  "dst_service, dst_port, proto, reporter")
+
     def dump(self):
-        """Everything the load owns, ordered, minus load times: equal dumps = equal tables."""
+        """Everything the load owns, ordered (cluster first), minus load times: equal dumps = equal tables."""
         return {
-            "edge": self.psql("SELECT * FROM edge ORDER BY src_ns, dst_ns, action"),
-            "edge_wide": self.psql("SELECT * FROM edge_wide ORDER BY src_ns, dst_ns, action, src_identity, dst_identity, "
-                                   "src_type, dst_type, src_workload, dst_workload, dst_service, dst_port, proto, reporter"),
+            "edge": self.psql("SELECT * FROM edge ORDER BY cluster, src_ns, dst_ns, action"),
+            "edge_daily": self.psql("SELECT * FROM edge_daily ORDER BY cluster, day, src_ns, dst_ns, action"),
+            "edge_wide": self.psql(f"SELECT * FROM edge_wide ORDER BY cluster, {self.WIDE_ORDER}"),
+            "edge_wide_daily": self.psql(f"SELECT * FROM edge_wide_daily ORDER BY cluster, day, {self.WIDE_ORDER}"),
             "ledger": self.psql("SELECT sha256, segment, cluster, window_start, window_end, data_start, data_end, items, "
                                 "transform_version FROM load_ledger ORDER BY sha256"),
             "coverage": self.psql("SELECT * FROM coverage ORDER BY sha256, range_start, kind"),
-            "policy_flow": self.psql("SELECT * FROM policy_flow ORDER BY day, flow_id"),
+            "policy_flow": self.psql("SELECT * FROM policy_flow ORDER BY cluster, day, flow_id"),
         }
 
 
@@ -67,6 +72,21 @@ def archive(tmp_path):
     path = tmp_path / "archive"
     shutil.copytree(SAMPLES, path)
     return str(path)
+
+
+def start_paused(point, tmp_path, arguments, env):
+    """Starts goldmane-trail with `arguments` in `env`, paused at the named point
+    (GOLDMANE_TRAIL_PAUSE_AT); returns the process and its pause file, once it is there."""
+    import time
+    pause = tmp_path / f"pause-{point}"
+    process = subprocess.Popen([BIN, *arguments], env=dict(env, GOLDMANE_TRAIL_PAUSE_AT=point, GOLDMANE_TRAIL_PAUSE_FILE=str(pause)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not pause.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.time() < deadline, f"never reached {point}"
+        time.sleep(0.05)
+    return process, pause
 
 
 def log_messages(stderr):

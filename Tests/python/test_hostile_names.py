@@ -20,12 +20,12 @@ def insert_hostile(database):
     for index, name in enumerate(HOSTILE):
         first = f"'2026-11-27T10:{index:02d}:00Z'"
         action = "deny" if index % 2 == 0 else "allow"
-        statements.append(f"INSERT INTO edge VALUES ({literal(name)}, 'dbaas', '{action}', {first}, {first}::timestamptz + interval '15 seconds', 1, 1, 1, 1, 1, 1)")
-        statements.append(f"INSERT INTO edge VALUES ('dbaas', {literal(name)}, 'allow', {first}, {first}::timestamptz + interval '15 seconds', 3, 1, 1, 1, 1, 1)")
+        statements.append(f"INSERT INTO edge VALUES ({literal(name)}, 'dbaas', '{action}', {first}, {first}::timestamptz + interval '15 seconds', 1, 1, 1, 1, 1, 1, 'lab')")
+        statements.append(f"INSERT INTO edge VALUES ('dbaas', {literal(name)}, 'allow', {first}, {first}::timestamptz + interval '15 seconds', 3, 1, 1, 1, 1, 1, 'lab')")
         statements.append("INSERT INTO edge_wide VALUES ('workload', {n}, {n}, {n}, 'workload', 'dbaas', 'dbaas', 'pg', '-', 5432, 'tcp', '{a}', 'src', "
-                          "{f}, {f}::timestamptz + interval '15 seconds', 1, 1, 1, 1, 1, 1, ARRAY['2026-11-27'::date])".format(n=literal(name), a=action, f=first))
+                          "{f}, {f}::timestamptz + interval '15 seconds', 1, 1, 1, 1, 1, 1, ARRAY['2026-11-27'::date], 'lab')".format(n=literal(name), a=action, f=first))
         statements.append("INSERT INTO edge_wide VALUES ('workload', 'dbaas', 'dbaas', 'pg', 'workload', {n}, {n}, {n}, '-', 8080, 'tcp', 'allow', 'src', "
-                          "{f}, {f}::timestamptz + interval '15 seconds', 3, 1, 1, 1, 1, 1, ARRAY['2026-11-27'::date])".format(n=literal(name), f=first))
+                          "{f}, {f}::timestamptz + interval '15 seconds', 3, 1, 1, 1, 1, 1, ARRAY['2026-11-27'::date], 'lab')".format(n=literal(name), f=first))
     database.psql(";\n".join(statements) + ";")
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import BIN, ROOT, SAMPLES
+from conftest import BIN, ROOT, SAMPLES, start_paused
 
 GOLDEN = os.path.join(ROOT, "samples/golden-batch.jsonl")
 QUERIES = os.path.join(ROOT, "Tests/Fixtures/runbook-queries.sql")
@@ -149,15 +149,7 @@ def reference_dump(database, tmp_path):
 
 def paused(database, point, tmp_path, *arguments, **environment):
     """Starts goldmane-trail paused at `point`; returns the process and its pause file."""
-    pause = tmp_path / f"pause-{point}"
-    process = subprocess.Popen([BIN, *arguments], env=database.env(GOLDMANE_TRAIL_PAUSE_AT=point, GOLDMANE_TRAIL_PAUSE_FILE=str(pause), **environment),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not pause.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.time() < deadline, f"never reached {point}"
-        time.sleep(0.05)
-    return process, pause
+    return start_paused(point, tmp_path, arguments, database.env(**environment))
 
 
 @pytest.mark.parametrize("point", ["locked", "staged", "merged", "before-commit"])

@@ -280,13 +280,13 @@ def test_diff_of_two_windows(database):
         UPDATE edge_wide SET days = ARRAY['2026-11-27'::date, '2026-11-28'::date] WHERE src_ns <> 'authentik';
         INSERT INTO edge_wide SELECT src_type, src_ns, src_identity, src_workload, dst_type, dst_ns, dst_identity, dst_workload,
             dst_service, dst_port, proto, 'deny', reporter, first_seen, last_seen, flow_count, connections, packets_in, packets_out,
-            bytes_in, bytes_out, ARRAY['2026-11-28'::date]
+            bytes_in, bytes_out, ARRAY['2026-11-28'::date], cluster
           FROM edge_wide WHERE src_ns = 'mealie' AND dst_ns = 'dbaas' AND reporter = 'dst';
         INSERT INTO edge_wide VALUES ('workload', 'newcomer', 'newcomer', 'newcomer', 'workload', 'dbaas', 'dbaas', 'pg', '-', 5432,
-            'tcp', 'allow', 'src', now(), now(), 1, 1, 1, 1, 1, 1, ARRAY['2026-11-28'::date]);
+            'tcp', 'allow', 'src', now(), now(), 1, 1, 1, 1, 1, 1, ARRAY['2026-11-28'::date], 'homelab');
         DELETE FROM edge_wide WHERE src_ns = 'mealie' AND dst_ns = 'dbaas' AND action = 'allow';
         INSERT INTO edge_wide VALUES ('workload', 'mealie', 'mealie', 'mealie', 'workload', 'dbaas', 'dbaas', 'pg', '-', 5432,
-            'tcp', 'allow', 'src', now(), now(), 1, 1, 1, 1, 1, 1, ARRAY['2026-11-27'::date]);
+            'tcp', 'allow', 'src', now(), now(), 1, 1, 1, 1, 1, 1, ARRAY['2026-11-27'::date], 'homelab');
     """)
     diff = json.loads(database.trail("diff", "--from", "2026-11-27", "--to", "2026-11-28", "--json").stdout)
     authentik = {(p["source"], p["destination"]) for p in diff["gone"]}

@@ -1,0 +1,137 @@
+import Foundation
+import TrailFormat
+import TrailSupport
+
+/// `goldmane-trail compact`: each cluster's sealed segments of each UTC day before `before`
+/// become one day segment (`DayCompaction`), so that a year of a cluster is 365 files, not
+/// 35,000. A day is left as it is, and said, when it holds an unsealed file (a capture in
+/// progress or a crash to recover), a segment that is not sound, or a record transform leaves
+/// out; a day that ended less than two hours ago is never touched (capture may still refill it).
+/// Leftovers of an interrupted compaction (originals that a present day segment replaces) are
+/// removed first.
+public struct CompactJob {
+    public var archive: String
+    public var before: Int64
+    public var now: Int64
+    public var clusters: [String]
+
+    /// How long after its end a day may still receive a capture's refill.
+    public static let settleSeconds: Int64 = 2 * 3600
+
+    public init(archive: String, before: Int64, now: Int64, clusters: [String] = []) {
+        self.archive = archive
+        self.before = before
+        self.now = now
+        self.clusters = clusters
+    }
+
+    public enum Event: Sendable, Equatable {
+        case compacted(day: String, cluster: String, segments: Int, records: Int, copiesLeftOut: Int, path: String)
+        case finished(day: String, cluster: String, removed: Int)
+        case kept(day: String, cluster: String, reason: String)
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var days = 0
+        public var segmentsReplaced = 0
+        public var daysKept = 0
+        public var records = 0
+    }
+
+    /// Compacts; `pause` is reached at named points (crash tests).
+    public func run(events: (Event) -> Void = { _ in }, pause: (String) -> Void = { _ in }) throws -> Summary {
+        let scan = try ArchiveScan(directory: archive)
+        let lock = try StagingLock(archive: archive)
+        defer { lock.release() }
+        var summary = Summary()
+        // Group by the directory a segment is filed in: CLUSTER/DAY/.
+        var days: [String: [String]] = [:]
+        for path in scan.listing.sealed {
+            days[(path as NSString).deletingLastPathComponent, default: []].append(path)
+        }
+        let unsealedDirectories = Set(scan.listing.unsealed.map { ($0 as NSString).deletingLastPathComponent })
+        let lastDay = min(DayRange.day(before), DayRange.day(now - Self.settleSeconds)) - 1
+        for directory in days.keys.sorted() {
+            let day = (directory as NSString).lastPathComponent
+            let cluster = ((directory as NSString).deletingLastPathComponent as NSString).lastPathComponent
+            guard let start = UTCTime.parse(day + "T00:00:00Z"), DayRange.day(start) <= lastDay else { continue }
+            guard clusters.isEmpty || clusters.contains(cluster) else { continue }
+            if unsealedDirectories.contains(directory) {
+                summary.daysKept += 1
+                events(.kept(day: day, cluster: cluster, reason: "it holds an unsealed segment (a capture to recover first)"))
+                continue
+            }
+            var parts: [ScannedSegment] = []
+            var problem: String?
+            for path in days[directory]!.sorted() {
+                do throws(SegmentError) { parts.append(try ScannedSegment(path: path)) } catch {
+                    problem = error.description
+                    break
+                }
+            }
+            if let problem {
+                summary.daysKept += 1
+                events(.kept(day: day, cluster: cluster, reason: problem))
+                continue
+            }
+            if let other = parts.first(where: { $0.header.cluster != cluster }) {
+                summary.daysKept += 1
+                events(.kept(day: day, cluster: cluster, reason: "\(other.path) is of cluster \(other.header.cluster), filed under \(cluster)"))
+                continue
+            }
+            // An interrupted compaction: originals the day segment already replaces.
+            let replaced = Set(parts.flatMap(\.replaces))
+            let leftovers = parts.filter { replaced.contains($0.sha256) }
+            for leftover in leftovers {
+                guard unlink(leftover.path) == 0 else {
+                    throw JobFailure(.ioError, "cannot remove \(leftover.path), which a day segment beside it replaces: \(String(cString: strerror(errno)))")
+                }
+            }
+            if !leftovers.isEmpty {
+                try DurableRename.syncDirectory(of: leftovers[0].path)
+                events(.finished(day: day, cluster: cluster, removed: leftovers.count))
+            }
+            let remaining = parts.filter { !replaced.contains($0.sha256) }
+            guard remaining.count >= 2 else { continue }
+            do {
+                let result = try DayCompaction(archive: archive, cluster: cluster, day: day, parts: remaining).run(pause: pause)
+                summary.days += 1
+                summary.segmentsReplaced += remaining.count
+                summary.records += result.records
+                events(.compacted(day: day, cluster: cluster, segments: remaining.count, records: result.records,
+                                  copiesLeftOut: result.copiesLeftOut, path: result.path))
+            } catch let failure as JobFailure where failure.exitStatus == .dataError {
+                summary.daysKept += 1
+                events(.kept(day: day, cluster: cluster, reason: failure.message))
+            } catch let error as SegmentError {
+                summary.daysKept += 1
+                events(.kept(day: day, cluster: cluster, reason: error.description))
+            }
+        }
+        return summary
+    }
+}
+
+/// One compaction per archive at a time: an exclusive flock on its `.staging/` directory
+/// (exit 75 when another holds it).
+struct StagingLock {
+    let descriptor: Int32
+
+    init(archive: String) throws(JobFailure) {
+        let staging = (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory)
+        try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        descriptor = open(staging, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else {
+            throw JobFailure(.cannotCreate, "cannot open \(staging): \(String(cString: strerror(errno))) (is the archive writable?)")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw JobFailure(.tempFail, "another compact runs on \(archive); run again when it finishes")
+        }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Load
+import TrailDatabase
+import TrailFormat
+import TrailSupport
+
+/// `goldmane-trail prune`: removes the archive's sealed segments whose window ended before
+/// `before`, but only those the database's load ledger holds (by content, or as a part of a
+/// loaded day segment): their history is in the tables, and `replay` keeps it as loaded when
+/// their segments are gone. A segment the ledger does not hold is never removed, and named.
+public struct PruneJob {
+    public var archive: String
+    public var before: Int64
+    public var dryRun: Bool
+
+    public init(archive: String, before: Int64, dryRun: Bool = false) {
+        self.archive = archive
+        self.before = before
+        self.dryRun = dryRun
+    }
+
+    public enum Event: Sendable, Equatable {
+        case removed(path: String)
+        case kept(path: String, reason: String)
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var removed = 0
+        public var bytes = 0
+        /// Old enough, but not in the ledger: kept.
+        public var notLoaded = 0
+        public var unreadable = 0
+    }
+
+    /// Runs against `connection`'s ledger (read only: the tables keep the pruned history).
+    public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
+        let scan = try ArchiveScan(directory: archive)
+        let (_, loaded) = try Ledger(connection).loadedIdentities()
+        var summary = Summary()
+        let scanned = scan.scan()
+        for error in scanned.failed {
+            summary.unreadable += 1
+            events(.kept(path: error.path, reason: "not a sound sealed segment, so not known to be loaded: \(error.description)"))
+        }
+        for segment in scanned.segments.sorted(by: { $0.path < $1.path }) where segment.header.windowEnd <= before {
+            guard loaded.contains(segment.sha256) else {
+                summary.notLoaded += 1
+                events(.kept(path: segment.path, reason: "not in the load ledger of this database: run the etl first (or point DATABASE_URL at the database that loaded it)"))
+                continue
+            }
+            if !dryRun {
+                guard unlink(segment.path) == 0 else {
+                    throw JobFailure(.ioError, "cannot remove \(segment.path): \(String(cString: strerror(errno)))")
+                }
+                try DurableRename.syncDirectory(of: segment.path)
+            }
+            summary.removed += 1
+            summary.bytes += segment.size
+            events(.removed(path: segment.path))
+        }
+        return summary
+    }
+}
