@@ -117,6 +117,7 @@ bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/etl_io.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/policy_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/history_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) $(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 
 clean: ## Remove build products and demo output (not .venv/: `rm -rf .venv` for that)

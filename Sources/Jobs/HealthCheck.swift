@@ -114,6 +114,9 @@ public struct HealthCheck {
         default:
             findings.append(Finding(stale: true, text: "database FAILING: the tables mix rows built with \(loaded.settings.map(\.description).joined(separator: " and ")): run `goldmane-trail replay` with the settings you want"))
         }
+        if let before = try? ledger.segmentsBeforeDays(), before > 0 {
+            findings.append(Finding(stale: false, text: "database history: \(before) segments were loaded before the tables kept history by day: one full `goldmane-trail replay` splits it (range replays refuse until then)"))
+        }
         if loaded.unrecorded > 0 {
             findings.append(Finding(stale: false, text: "database settings: \(loaded.unrecorded) segments were loaded before settings were recorded (a replay records them)"))
         }

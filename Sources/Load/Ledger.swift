@@ -150,6 +150,11 @@ public struct Ledger {
         return SettingsMismatch(loaded: loaded, requested: requested)
     }
 
+    /// How many loaded segments predate days (migration 0009: their history is not split by day).
+    public func segmentsBeforeDays() throws(DatabaseError) -> Int {
+        Int(try connection.execute("SELECT count(*) FROM \(ledgerTable) WHERE NOT by_day").rows.first?[0] ?? "0") ?? 0
+    }
+
     /// The newest loaded data of each cluster (never later than its load), and its last load.
     public func freshness() throws(DatabaseError) -> [(cluster: String, dataEnd: Int64?, loadedAt: Int64?)] {
         try connection.execute("""

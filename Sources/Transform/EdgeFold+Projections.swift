@@ -7,53 +7,72 @@ extension EdgeFold {
         var order = (0..<wideKeys.count).filter { !pieces[$0].isEmpty }
         order.sort { WideEdgeKey.precedes(wideKeys[$0], wideKeys[$1]) }
         let clusterRank = PolicyProjection.ranks(of: clusterNames)
+        let names = clusterRank.indices.sorted { clusterRank[$0] < clusterRank[$1] }.map { clusterNames[$0] }
 
-        // Pieces by (cluster, day), each list in key order.
-        var wideByPiece: [PieceKey: [WideEdgeRow]] = [:]
-        var edgeTotals: [PieceKey: [EdgeNamespaceKey: EdgeTotals]] = [:]
-        var edgeDrops: [String: Int64] = [:]
-        for index in order {
-            let key = wideKeys[index]
-            for piece in pieces[index] {
-                let day = UTCTime.date(day: Int64(piece.day))
-                let pieceKey = PieceKey(cluster: clusterRank[Int(piece.cluster)], day: piece.day)
-                wideByPiece[pieceKey, default: []].append(WideEdgeRow(
-                    cluster: clusterNames[Int(piece.cluster)],
-                    srcType: key.srcType, srcNs: key.srcNs, srcIdentity: key.srcIdentity, srcWorkload: key.srcWorkload,
-                    dstType: key.dstType, dstNs: key.dstNs, dstIdentity: key.dstIdentity, dstWorkload: key.dstWorkload,
-                    dstService: key.dstService, dstPort: key.dstPort, proto: key.proto, action: key.action, reporter: key.reporter,
-                    totals: piece.totals, days: [day]))
-                if let reason = key.edgeExclusion {
-                    edgeDrops[reason.rawValue, default: 0] += piece.totals.flowCount
-                } else {
-                    edgeTotals[pieceKey, default: [:]][EdgeNamespaceKey(srcNs: key.srcNs, dstNs: key.dstNs, action: key.action), default: EdgeTotals()]
-                        .merge(piece.totals)
-                }
+        // Every piece once, in row order: cluster, day, then key (the rank of its wide row).
+        var entries: [PieceEntry] = []
+        entries.reserveCapacity(order.count)
+        for (rank, index) in order.enumerated() {
+            for slot in pieces[index].indices {
+                let piece = pieces[index][slot]
+                entries.append(PieceEntry(cluster: Int32(clusterRank[Int(piece.cluster)]), day: piece.day, rank: Int32(rank),
+                                          index: Int32(index), slot: Int32(slot)))
             }
         }
-        let pieceOrder = Set(wideByPiece.keys).union(edgeTotals.keys).sorted { ($0.cluster, $0.day) < ($1.cluster, $1.day) }
-        let names = clusterRank.indices.sorted { clusterRank[$0] < clusterRank[$1] }.map { clusterNames[$0] }
+        entries.sort { ($0.cluster, $0.day, $0.rank) < ($1.cluster, $1.day, $1.rank) }
+
         var wideRows: [WideEdgeRow] = []
+        wideRows.reserveCapacity(entries.count)
         var edgeRows: [EdgeRow] = []
-        for pieceKey in pieceOrder {
-            wideRows += wideByPiece[pieceKey] ?? []
-            let day = UTCTime.date(day: Int64(pieceKey.day))
-            edgeRows += (edgeTotals[pieceKey] ?? [:])
+        var edgeTotals: [EdgeNamespaceKey: EdgeTotals] = [:]
+        var edgeDrops: [String: Int64] = [:]
+        var current: (cluster: Int32, day: Int32)? = nil
+        func flushEdges() {
+            guard let current else { return }
+            let day = UTCTime.date(day: Int64(current.day))
+            edgeRows += edgeTotals
                 .sorted { UTF8Order.precedes($0.key.fields, $1.key.fields) }
-                .map { EdgeRow(cluster: names[pieceKey.cluster], day: day, srcNs: $0.key.srcNs, dstNs: $0.key.dstNs, action: $0.key.action,
-                               totals: $0.value) }
+                .map { EdgeRow(cluster: names[Int(current.cluster)], day: day, srcNs: $0.key.srcNs, dstNs: $0.key.dstNs,
+                               action: $0.key.action, totals: $0.value) }
+            edgeTotals.removeAll(keepingCapacity: true)
         }
+        var day = ""
+        for entry in entries {
+            if current == nil || current! != (entry.cluster, entry.day) {
+                flushEdges()
+                current = (entry.cluster, entry.day)
+                day = UTCTime.date(day: Int64(entry.day))
+            }
+            let key = wideKeys[Int(entry.index)]
+            let totals = pieces[Int(entry.index)][Int(entry.slot)].totals
+            wideRows.append(WideEdgeRow(
+                cluster: names[Int(entry.cluster)],
+                srcType: key.srcType, srcNs: key.srcNs, srcIdentity: key.srcIdentity, srcWorkload: key.srcWorkload,
+                dstType: key.dstType, dstNs: key.dstNs, dstIdentity: key.dstIdentity, dstWorkload: key.dstWorkload,
+                dstService: key.dstService, dstPort: key.dstPort, proto: key.proto, action: key.action, reporter: key.reporter,
+                totals: totals, days: [day]))
+            if let reason = key.edgeExclusion {
+                edgeDrops[reason.rawValue, default: 0] += totals.flowCount
+            } else {
+                edgeTotals[EdgeNamespaceKey(srcNs: key.srcNs, dstNs: key.dstNs, action: key.action), default: EdgeTotals()].merge(totals)
+            }
+        }
+        flushEdges()
         var allDrops: [String: Int64] = [:]
         for (reason, count) in dropped { allDrops[reason.rawValue] = count }
         return (edgeRows, wideRows, policy.rows(clusterNames: clusterNames), DropCounts(all: allDrops, edge: edgeDrops))
     }
 }
 
-/// One cluster's UTC day: the cluster's rank among the fold's clusters (byte-wise order of
-/// names) and the day's number since 1970-01-01.
-struct PieceKey: Hashable {
-    var cluster: Int
+/// A piece of a wide row, located: its cluster's rank among the fold's clusters (byte-wise
+/// order of names), its day (days since 1970-01-01), its wide row's rank in key order, and
+/// where it is (`pieces[index][slot]`).
+struct PieceEntry {
+    var cluster: Int32
     var day: Int32
+    var rank: Int32
+    var index: Int32
+    var slot: Int32
 }
 
 /// The key of the runbook's `edge` table.

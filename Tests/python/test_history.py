@@ -647,3 +647,22 @@ def test_a_database_of_the_previous_release_upgrades_keeps_its_data_and_replays_
     assert database.dump() == clean.dump()
     assert database.psql("SELECT count(*), bool_and(by_day) FROM load_ledger") == [["12", "t"]]
     assert_history_invariant(database)
+
+
+def test_the_digest_names_its_clusters_and_each_edge_s_cluster_when_there_are_several(two_clusters):
+    """A digest over two clusters names both in its context line and each edge's cluster on its
+    line; with --cluster it is the digest of that cluster alone, which names only it."""
+    both = two_clusters["both"]
+    at = "2026-11-27T04:30:00Z"
+    payload = json.loads(both.trail("digest", "--at", at, "--max-edges", "500", DRY_RUN="1").stdout)
+    context = payload["blocks"][1]["elements"][0]["text"]
+    assert "`homelab, lab2`" in context
+    lines = [line for block in payload["blocks"] if block["type"] == "section"
+             for line in block["text"]["text"].split("\n") if line.startswith("• `")]
+    assert lines and all(line.startswith("• `homelab` ") or line.startswith("• `lab2` ") for line in lines
+                         if "→" in line)
+    assert {line.split("`")[1] for line in lines if "→" in line} == {"homelab", "lab2"}
+    one = json.loads(both.trail("digest", "--at", at, "--max-edges", "500", "--cluster", "lab2", DRY_RUN="1").stdout)
+    alone = json.loads(two_clusters["alone"]["lab2"].trail("digest", "--at", at, "--max-edges", "500", DRY_RUN="1").stdout)
+    assert one == alone
+    assert "`lab2`" in one["blocks"][1]["elements"][0]["text"] and "homelab" not in json.dumps(one)
