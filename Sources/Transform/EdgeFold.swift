@@ -172,14 +172,7 @@ final class EdgeFold {
             }
             let index = Int(item.wide)
             let slot = pieceSlot(index, cluster: item.cluster, day: day)
-            pieces[index][slot].totals.firstSeen = min(pieces[index][slot].totals.firstSeen, item.start)
-            pieces[index][slot].totals.lastSeen = max(pieces[index][slot].totals.lastSeen, item.end)
-            pieces[index][slot].totals.flowCount = EdgeTotals.add(pieces[index][slot].totals.flowCount, 1)
-            pieces[index][slot].totals.connections = EdgeTotals.add(pieces[index][slot].totals.connections, item.counters.started)
-            pieces[index][slot].totals.packetsIn = EdgeTotals.add(pieces[index][slot].totals.packetsIn, item.counters.packetsIn)
-            pieces[index][slot].totals.packetsOut = EdgeTotals.add(pieces[index][slot].totals.packetsOut, item.counters.packetsOut)
-            pieces[index][slot].totals.bytesIn = EdgeTotals.add(pieces[index][slot].totals.bytesIn, item.counters.bytesIn)
-            pieces[index][slot].totals.bytesOut = EdgeTotals.add(pieces[index][slot].totals.bytesOut, item.counters.bytesOut)
+            pieces[index][slot].totals.count(start: item.start, end: item.end, counters: item.counters)
             policy.add(item.policy, cluster: item.cluster, day: day, start: item.start, end: item.end, connections: item.counters.started)
             items.folded += 1
         }
@@ -191,6 +184,7 @@ final class EdgeFold {
     @inline(__always)
     private func pieceSlot(_ index: Int, cluster: Int32, day: Int32) -> Int {
         var slot = pieces[index].count - 1
+        if slot >= 0, pieces[index][slot].day == day, pieces[index][slot].cluster == cluster { return slot }  // one cluster: always here
         while slot >= 0 && pieces[index][slot].day == day {
             if pieces[index][slot].cluster == cluster { return slot }
             slot -= 1
@@ -306,5 +300,20 @@ final class EdgeFold {
         wideIndex[key] = index
         pieces.append([])
         return index
+    }
+}
+
+extension EdgeTotals {
+    /// Counts one distinct item: its bucket, a flow, and its counters (one access to the totals).
+    @inline(__always)
+    mutating func count(start: Int64, end: Int64, counters: EdgeFold.Counters) {
+        firstSeen = min(firstSeen, start)
+        lastSeen = max(lastSeen, end)
+        flowCount = Self.add(flowCount, 1)
+        connections = Self.add(connections, counters.started)
+        packetsIn = Self.add(packetsIn, counters.packetsIn)
+        packetsOut = Self.add(packetsOut, counters.packetsOut)
+        bytesIn = Self.add(bytesIn, counters.bytesIn)
+        bytesOut = Self.add(bytesOut, counters.bytesOut)
     }
 }
