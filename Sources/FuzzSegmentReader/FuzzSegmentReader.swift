@@ -17,7 +17,8 @@ func readSegment(_ data: Data) {
     if let walker = try? SegmentWalker(path: sealed) {
         while (try? walker.next()) == true {}
     }
-    _ = try? TransformJob(inputs: [sealed]).run()
+    // As the command runs it: with a progress handler (its arithmetic on footer times once trapped).
+    _ = try? TransformJob(inputs: [sealed]).run(progress: { fraction in precondition(fraction.isNaN || (0...1).contains(fraction)) })
 
     let partial = (FuzzCorpus.scratch as NSString).appendingPathComponent("crashed.seg.partial")
     let recovered = String(partial.dropLast(SegmentLayout.partialSuffix.count))

@@ -39,7 +39,8 @@ public struct HealthCheck {
             // fresher than the moment capture sealed it.
             let sealedAt = UTCTime.parse(reader.footer.sealedAt)
             let capturedEnd = reader.footer.coverage.captured.map(\.to).max() ?? reader.header.windowStart
-            let end = min(capturedEnd, sealedAt ?? capturedEnd)
+            // Footer times come off disk: clamped so that `now - end` cannot overflow.
+            let end = max(min(capturedEnd, sealedAt ?? capturedEnd), 0)
             if newest[reader.header.cluster].map({ end > $0.end }) ?? true {
                 newest[reader.header.cluster] = (path, end)
             }

@@ -70,8 +70,10 @@ public struct TransformJob {
             }
             let first = merged.map(\.minStart).min() ?? 0
             let last = opened.values.compactMap(\.info.maxEnd).max() ?? first
+            // In floating point: footer times come off disk and can be anything (Int64.min), and
+            // an Int64 difference of two of them can overflow.
             let report: (Int64) -> Void = { bucket in
-                progress?(last > first ? Double(bucket - first) / Double(last - first) : 1)
+                progress?(last > first ? min(max((Double(bucket) - Double(first)) / (Double(last) - Double(first)), 0), 1) : 1)
             }
             do throws(SegmentError) {
                 try BucketMerge.run(merged, into: fold, progress: report)

@@ -399,3 +399,26 @@ def test_a_full_disk_leaves_no_batch_and_exits_73(tmp_path):
         assert str(out) in result.stderr, shown(result)
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+@pytest.mark.parametrize("start", [-(2**63), -(2**63) + 15, 2**63 - 30], ids=["int64-min", "int64-min-plus-15", "int64-max"])
+def test_items_at_extreme_times_are_dropped_not_a_crash(tmp_path, start):
+    """Items whose start time is Int64.min (or near either end) pass verify (they are what the
+    wire said) and are dropped by transform as bad_bucket_time, with the progress report on
+    (transform once trapped computing progress from the footer's min_start); health too."""
+    good = good_records(WINDOW, every=300)
+    extreme = [(flow_result_bytes(start, start + 15), start, start + 15)]
+    # Records come in bucket order: the extreme one first or last, in a frame of its own.
+    records = extreme + good if start < 0 else good + extreme
+    frames = [(0, 1), (1, len(records))] if start < 0 else [(0, len(good)), (len(good), len(records))]
+    written = write_segment(tmp_path / "extreme.seg", records, window=(WINDOW, WINDOW + 900), frames=frames,
+                            coverage={"captured": [{"from": start, "to": start + 15}], "gaps": []})
+    assert trail("verify", written.path).returncode == 0
+    result = trail("transform", written.path, "-o", tmp_path / "o.jsonl")
+    assert result.returncode == 0, shown(result)
+    header = json.loads(open(tmp_path / "o.jsonl").readline())
+    assert header["dropped"]["all"].get("bad_bucket_time") == 1
+    assert header["items"]["read"] == len(records)
+    # health of that archive judges it without trapping on its coverage times.
+    health = trail("health", "--archive", str(tmp_path), "--no-database")
+    assert health.returncode in (0, 2) and "archive" in health.stdout, shown(health)
