@@ -96,7 +96,7 @@ enum SegmentDescription {
             "format    \(header.format) v\(header.formatVersion), records are \(header.recordType) (\(header.schema))",
             "cluster   \(header.cluster)",
             "capture   \(header.captureId) from \(header.endpoint) by \(header.tool), created \(header.createdAt)",
-            "window    \(UTCTime.rfc3339(header.windowStart)) to \(UTCTime.rfc3339(header.windowEnd)) (\(header.windowEnd - header.windowStart) s)",
+            "window    \(UTCTime.rfc3339(header.windowStart)) to \(UTCTime.rfc3339(header.windowEnd)) (\(Self.seconds(from: header.windowStart, to: header.windowEnd)) s)",
             "records   \(footer.recordCount) in \(footer.frames.count) frames; \(fileSize) bytes on disk, \(raw) uncompressed, \(perRecord) bytes per record",
             "data      \(footer.minStart.map(UTCTime.rfc3339) ?? "-") to \(footer.maxEnd.map(UTCTime.rfc3339) ?? "-")",
             "seal      \(footer.seal.rawValue) at \(footer.sealedAt)\(footer.recoveredBytesCut > 0 ? ", \(footer.recoveredBytesCut) bytes cut by recovery" : "")",
@@ -111,5 +111,11 @@ enum SegmentDescription {
             lines += replaces.map { "          \($0.segment) \($0.sha256)" }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `to - from` as text; "?" when a hostile header's times are too far apart for Int64.
+    static func seconds(from: Int64, to: Int64) -> String {
+        let (difference, overflow) = to.subtractingReportingOverflow(from)
+        return overflow ? "?" : String(difference)
     }
 }
