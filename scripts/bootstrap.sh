@@ -41,7 +41,12 @@ debian_missing() {
     dpkg -s "$package" >/dev/null 2>&1 || echo "$package"
   done
   # URLSession (FoundationNetworking) links libcurl.so.4; Swift's own dependencies usually bring it.
-  if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libcurl\.so\.4 '; then echo libcurl4-openssl-dev; fi
+  # The cache is read whole before grep looks at it: `ldconfig -p | grep -q` under pipefail
+  # failed whenever grep found the line and exited before ldconfig had written everything
+  # (SIGPIPE, status 141), so libcurl was called missing about one run in six.
+  local cache
+  cache=$(/sbin/ldconfig -p 2>/dev/null || true)
+  if ! grep -q 'libcurl\.so\.4 ' <<<"$cache"; then echo libcurl4-openssl-dev; fi
   # The tests generate their certificates with openssl.
   command -v openssl >/dev/null 2>&1 || echo openssl
   if $want_venv && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then echo python3-venv; fi
