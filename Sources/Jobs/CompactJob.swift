@@ -43,6 +43,8 @@ public struct CompactJob {
         let scan = try ArchiveScan(directory: archive)
         let lock = try StagingLock(archive: archive)
         defer { lock.release() }
+        // What a killed compaction left in .staging/ (nothing else writes there: the lock).
+        lock.clearLeftovers()
         var summary = Summary()
         // Group by the directory a segment is filed in: CLUSTER/DAY/.
         var days: [String: [String]] = [:]
@@ -116,8 +118,10 @@ public struct CompactJob {
 /// (exit 75 when another holds it).
 struct StagingLock {
     let descriptor: Int32
+    let archive: String
 
     init(archive: String) throws(JobFailure) {
+        self.archive = archive
         let staging = (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory)
         try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         descriptor = open(staging, O_RDONLY | O_DIRECTORY)
@@ -127,6 +131,13 @@ struct StagingLock {
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
             throw JobFailure(.tempFail, "another compact runs on \(archive); run again when it finishes")
+        }
+    }
+
+    func clearLeftovers() {
+        let staging = (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
+            unlink((staging as NSString).appendingPathComponent(name))
         }
     }
 

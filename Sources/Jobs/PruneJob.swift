@@ -29,6 +29,8 @@ public struct PruneJob {
         public var bytes = 0
         /// Old enough, but not in the ledger: kept.
         public var notLoaded = 0
+        /// Old enough and loaded, but before the tables kept days: kept for the full replay.
+        public var beforeDays = 0
         public var unreadable = 0
     }
 
@@ -36,6 +38,9 @@ public struct PruneJob {
     public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
         let scan = try ArchiveScan(directory: archive)
         let (_, loaded) = try Ledger(connection).loadedIdentities()
+        // Segments loaded before the tables kept days: a replay must still be able to read
+        // them once (to split their history), so they stay until it has.
+        let beforeDays = Set(try Ledger(connection).entries().filter { !$0.byDay }.flatMap { [$0.sha256] + $0.replaces })
         var summary = Summary()
         let scanned = scan.scan()
         for error in scanned.failed {
@@ -46,6 +51,11 @@ public struct PruneJob {
             guard loaded.contains(segment.sha256) else {
                 summary.notLoaded += 1
                 events(.kept(path: segment.path, reason: "not in the load ledger of this database: run the etl first (or point DATABASE_URL at the database that loaded it)"))
+                continue
+            }
+            if beforeDays.contains(segment.sha256) {
+                summary.beforeDays += 1
+                events(.kept(path: segment.path, reason: "loaded before the tables kept history by day (migration 0009): run one full `goldmane-trail replay` first, which splits that history and needs this segment"))
                 continue
             }
             if !dryRun {

@@ -89,36 +89,56 @@ public struct ReplayJob {
             events(.warning("skipped \(error.description)"))
             summary.skippedCorrupt += 1
         }
-        let plan = try ReplayPlan(job: self, segments: scanned.segments, ledger: Ledger(connection).entries(), requested: requested)
-        for warning in plan.warnings { events(.warning(warning)) }
-        summary.rebuilt = plan.rebuilt
-        summary.kept = plan.kept
-        summary.missingSegments = plan.missing
-        summary.keptDays = plan.targets.map(\.kept.count).reduce(0, +)
-
-        let groups = Self.overlapping(plan.selected)
+        let entries = try Ledger(connection).entries()
+        var segments = scanned.segments
+        var plan = try ReplayPlan(job: self, segments: segments, ledger: entries, requested: requested)
         let rebuild = HistoryRebuild(connection: connection)
         // Each group of segments is folded on its own for its ledger rows, which carry that
         // batch's row counts exactly as etl's do; all segments are folded together once for
         // the rows (the fold keeps clusters and days apart). Readers never look at the
-        // tables aside; the swap is one transaction of its own.
+        // tables aside; the swap is one transaction of its own. A segment found corrupt while
+        // folding (with --skip-corrupt) is then as good as missing: the plan is made again
+        // without it, so that the days it holds are kept as loaded.
         do {
+            var outputs: [TransformJob.Output] = []
+            while true {
+                outputs = []
+                var corrupt: Set<String> = []
+                let groups = Self.overlapping(plan.selected)
+                for (index, group) in groups.enumerated() {
+                    events(.progress(done: index, total: groups.count + 1))
+                    let output = try TransformJob(segments: group, settings: settings, skipCorrupt: skipCorrupt).run()
+                    for skipped in output.batch.header.skippedInputs {
+                        corrupt.insert(skipped.segment)
+                        events(.warning("skipped \(skipped.error)"))
+                    }
+                    outputs.append(output)
+                }
+                guard !corrupt.isEmpty else { break }
+                summary.skippedCorrupt += corrupt.count
+                segments.removeAll { corrupt.contains($0.name) }
+                plan = try ReplayPlan(job: self, segments: segments, ledger: entries, requested: requested)
+            }
+            for warning in plan.warnings { events(.warning(warning)) }
+            summary.rebuilt = plan.rebuilt
+            summary.kept = plan.kept
+            summary.missingSegments = plan.missing
+            summary.keptDays = plan.targets.map(\.kept.count).reduce(0, +)
+
             try rebuild.prepare()
             try connection.execute("BEGIN")
-            for (index, group) in groups.enumerated() {
-                events(.progress(done: index, total: groups.count + 1))
-                let output = try TransformJob(segments: group, settings: settings).run()
-                try rebuild.addLedgerRows(output.batch)
+            for output in outputs {
+                try rebuild.addLedgerRows(output.batch, of: plan.recorded)
                 summary.segments += output.batch.header.inputs.count
                 summary.items += output.batch.header.items.read
             }
-            events(.progress(done: groups.count, total: groups.count + 1))
+            events(.progress(done: outputs.count, total: outputs.count + 1))
             let all = try TransformJob(segments: plan.selected, settings: settings).run()
             for warning in all.warnings { events(.warning(warning)) }
             try rebuild.addRows(all.batch)
             try rebuild.setTargets(plan.targets, dropLedger: plan.dropLedger)
             try connection.execute("COMMIT")
-            events(.progress(done: groups.count + 1, total: groups.count + 1))
+            events(.progress(done: outputs.count + 1, total: outputs.count + 1))
             PausePoint.replayBuilt.reach()
             try connection.execute("BEGIN")
             try rebuild.swap()

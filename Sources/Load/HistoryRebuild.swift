@@ -67,8 +67,11 @@ public struct HistoryRebuild {
         try connection.execute("DROP TABLE stage_edge, stage_wide, stage_policy")
     }
 
-    /// The ledger and coverage rows of `batch`'s inputs, which replace theirs at the swap.
-    public func addLedgerRows(_ batch: EdgeBatch) throws(DatabaseError) {
+    /// The ledger and coverage rows of those of `batch`'s inputs whose hash is in `recorded`
+    /// (the segments the replay rebuilds whole), which replace theirs at the swap.
+    public func addLedgerRows(_ batch: EdgeBatch, of recorded: Set<String>) throws(DatabaseError) {
+        var batch = batch
+        batch.header.inputs.removeAll { !recorded.contains($0.sha256) }
         try Ledger(connection, ledgerTable: "replay_ledger", coverageTable: "replay_coverage").record(batch)
     }
 
@@ -121,6 +124,8 @@ public struct HistoryRebuild {
         try connection.execute("DELETE FROM load_ledger WHERE sha256 IN (SELECT sha256 FROM replay_drop)")
         try connection.execute("INSERT INTO load_ledger SELECT * FROM replay_ledger")
         try connection.execute("INSERT INTO coverage SELECT * FROM replay_coverage")
+        // A segment the replay loaded is no longer failing.
+        try connection.execute("DELETE FROM load_failures WHERE segment IN (SELECT segment FROM replay_ledger)")
         for table in Self.aside.map(\.aside) + ["replay_target", "replay_drop"] {
             try connection.execute("DROP TABLE \(table)")
         }

@@ -56,9 +56,12 @@ struct PruneCommand: AsyncParsableCommand {
             }
         }
         metrics.set("goldmane_trail_pruned_segments", summary.removed)
-        print("\(dryRun ? "would remove" : "removed") \(summary.removed) segments (\(summary.bytes) bytes) that ended before \(UTCTime.rfc3339(before)); kept \(summary.notLoaded) not loaded, \(summary.unreadable) unreadable")
+        print("\(dryRun ? "would remove" : "removed") \(summary.removed) segments (\(summary.bytes) bytes) that ended before \(UTCTime.rfc3339(before)); kept \(summary.notLoaded) not loaded, \(summary.beforeDays) loaded before days were kept, \(summary.unreadable) unreadable")
         if summary.notLoaded + summary.unreadable > 0 {
             throw JobFailure(.dataError, "\(summary.notLoaded + summary.unreadable) segments older than \(UTCTime.rfc3339(before)) were kept because this database has not loaded them (named above): run the etl, or check DATABASE_URL")
+        }
+        if summary.beforeDays > 0 {
+            throw JobFailure(.dataError, "\(summary.beforeDays) segments older than \(UTCTime.rfc3339(before)) were kept because they were loaded before the tables kept history by day: run one full `goldmane-trail replay`, then prune again")
         }
     }
 }

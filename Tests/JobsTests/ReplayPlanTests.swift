@@ -107,9 +107,28 @@ import Transform
         #expect(throws: JobFailure.self) {
             try ReplayPlan(job: Self.job(directory.path), segments: Array(segments.dropFirst()), ledger: legacy, requested: Self.settings)
         }
+        // Nor one cluster: the merged rows of several clusters ('') hold the others too.
+        #expect(throws: JobFailure.self) {
+            try ReplayPlan(job: Self.job(directory.path, clusters: ["homelab"]), segments: segments, ledger: legacy, requested: Self.settings)
+        }
         // A full replay with every segment splits it: the merged rows of several clusters ('') go too.
         let plan = try ReplayPlan(job: Self.job(directory.path), segments: segments, ledger: legacy, requested: Self.settings)
         #expect(plan.targets.map(\.cluster) == ["", "homelab"])
+    }
+
+    @Test func aSegmentNotLoadedThatCountsInAKeptDayIsLeftOutAndOneLoadedIsNotRecorded() throws {
+        let (directory, segments) = try Self.archive()
+        defer { directory.remove() }
+        // Day 1's first segment is missing (loaded, then pruned); its second was never loaded.
+        let ledger = Self.ledger(segments).filter { $0.sha256 != segments[1].sha256 }
+        let plan = try ReplayPlan(job: Self.job(directory.path), segments: Array(segments.dropFirst()), ledger: ledger, requested: Self.settings)
+        #expect(!plan.selected.contains(segments[1]))
+        #expect(plan.warnings.contains { $0.contains(segments[1].name) && $0.contains("not loaded") })
+        // Day 1's other segments are folded (for nothing: the day is kept) but not recorded.
+        let dayOne = segments.dropFirst(2).prefix(6)
+        #expect(dayOne.allSatisfy { plan.selected.contains($0) && !plan.recorded.contains($0.sha256) && !plan.dropLedger.contains($0.sha256) })
+        // Day 2's are rebuilt whole.
+        #expect(segments.suffix(8).allSatisfy { plan.recorded.contains($0.sha256) })
     }
 
     @Test func daysAreListedAsRuns() {

@@ -160,3 +160,69 @@ def test_prune_of_loaded_segments_keeps_the_tables_and_replay_keeps_their_days(d
     assert projections(database) == reference
     assert database.trail("replay", "--archive", archive, check=False).returncode == 66
     assert database.dump() == dump
+
+
+def test_a_segment_never_loaded_beside_pruned_ones_is_left_out_of_a_replay_and_etl_loads_it(database, archive, reference, tmp_path):
+    """Three segments arrive late (after the etl ran); prune removes the loaded segments of
+    their hours. A replay keeps that day as loaded (its segments are gone), so it must not
+    claim the late segments: it leaves them out and names them, and etl then loads them."""
+    parts = segments(archive)
+    held = tmp_path / "held"
+    held.mkdir()
+    for path in parts[:3]:
+        shutil.move(path, held / os.path.basename(path))
+    database.trail("etl", "--archive", archive)
+    for path in parts[:3]:
+        shutil.move(held / os.path.basename(path), path)
+    pruned = database.trail("prune", "--archive", archive, "--before", "2026-11-27T03:00:00Z", check=False)
+    assert pruned.returncode == 65 and "removed 3 segments" in pruned.stdout
+    before = database.dump()
+    replay = database.trail("replay", "--archive", archive)
+    said = replay.stdout + replay.stderr
+    assert "3 loaded segments are not in the archive" in said
+    assert said.count("is not loaded and holds data of days this replay keeps") == 3
+    assert database.dump() == before
+    loaded = database.trail("etl", "--archive", archive)
+    assert "3 segments loaded" in loaded.stdout
+    assert projections(database) == reference
+
+
+def corrupt_a_frame(path):
+    with open(path, "r+b") as handle:
+        handle.seek(os.path.getsize(path) // 2)
+        handle.write(b"\xff\xff\xff\xff")
+
+
+def test_replay_skip_corrupt_leaves_a_corrupt_segment_out_as_etl_does(database, archive, tmp_path):
+    """A segment with a damaged data frame: replay stops (65, nothing changed) without
+    --skip-corrupt; with it, the rest is rebuilt, exactly what etl loads (etl refuses that
+    segment and loads the others)."""
+    corrupt_a_frame(segments(archive)[5])
+    refused = database.trail("replay", "--archive", archive, check=False)
+    assert refused.returncode == 65 and "--skip-corrupt" in refused.stderr
+    assert database.psql("SELECT count(*) FROM load_ledger") == [["0"]]
+    skipped = database.trail("replay", "--archive", archive, "--skip-corrupt")
+    assert "skipped" in skipped.stdout + skipped.stderr
+    import uuid
+    from conftest import Database
+    name = "etl_" + uuid.uuid4().hex[:10]
+    subprocess.run(["createdb", name], check=True)
+    try:
+        other = Database(name)
+        assert other.trail("etl", "--archive", archive, check=False).returncode == 65
+        assert projections(database) == projections(other)
+    finally:
+        subprocess.run(["dropdb", "--force", name], check=False)
+
+
+def test_a_loaded_segment_damaged_later_keeps_its_day(database, archive):
+    """Damaged after loading, a segment is no longer the segment the ledger holds (its
+    content hash changed): the loaded one is missing, so its day is kept as loaded and said,
+    and the damaged file is left out, named."""
+    database.trail("etl", "--archive", archive)
+    before = database.dump()
+    corrupt_a_frame(segments(archive)[5])
+    replay = database.trail("replay", "--archive", archive)
+    said = replay.stdout + replay.stderr
+    assert "1 loaded segment is not in the archive" in said and "is not loaded and holds data of days this replay keeps" in said
+    assert database.dump() == before
