@@ -34,10 +34,11 @@ public struct BatchLoader {
                 return .skipped(reason: skip)
             }
             try stage(batch)
+            let oneDay = Set(batch.edges.compactMap(\.day)).union(batch.wide.flatMap(\.days)).count <= 1
             try connection.execute(ProjectionTables.mergeEdgeDaily)
-            try connection.execute(ProjectionTables.mergeEdge)
+            try connection.execute(oneDay ? ProjectionTables.mergeEdgeOneDay : ProjectionTables.mergeEdge)
             try connection.execute(ProjectionTables.mergeWideDaily)
-            try connection.execute(ProjectionTables.mergeWide)
+            try connection.execute(oneDay ? ProjectionTables.mergeWideOneDay : ProjectionTables.mergeWide)
             try connection.execute(ProjectionTables.mergePolicy)
             PausePoint.merged.reach()
             try ledger.record(batch)

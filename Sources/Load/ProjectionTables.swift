@@ -70,6 +70,22 @@ enum ProjectionTables {
                         ELSE ARRAY(SELECT DISTINCT d FROM unnest(w.days || EXCLUDED.days) AS d ORDER BY d) END
         """
 
+    /// A batch of one UTC day (every segment but one that crosses midnight) has one staged
+    /// row per all-time key: it merges row for row, without grouping (faster).
+    static let mergeEdgeOneDay = """
+        INSERT INTO edge AS e (\(allTimeColumns(key: edgeKey, days: false)))
+        SELECT \((edgeKey + ["to_timestamp(first_seen)", "to_timestamp(last_seen)"] + counters).joined(separator: ", ")) FROM stage_edge
+        ON CONFLICT (\(edgeKey.joined(separator: ", "))) DO UPDATE SET \(additive("e"))
+        """
+
+    static let mergeWideOneDay = """
+        INSERT INTO edge_wide AS w (\(allTimeColumns(key: wideKey, days: true)))
+        SELECT \((wideKey + ["to_timestamp(first_seen)", "to_timestamp(last_seen)"] + counters + ["ARRAY[day]"]).joined(separator: ", ")) FROM stage_wide
+        ON CONFLICT (\(wideKey.joined(separator: ", "))) DO UPDATE SET \(additive("w")),
+            days = CASE WHEN EXCLUDED.days <@ w.days THEN w.days
+                        ELSE ARRAY(SELECT DISTINCT d FROM unnest(w.days || EXCLUDED.days) AS d ORDER BY d) END
+        """
+
     static let mergeEdgeDaily = mergeDaily(table: "edge_daily", stage: "stage_edge", key: edgeKey)
     static let mergeWideDaily = mergeDaily(table: "edge_wide_daily", stage: "stage_wide", key: wideKey)
 }
