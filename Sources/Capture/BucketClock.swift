@@ -3,6 +3,8 @@
 /// clock passes its end plus one bucket (plus a grace period).
 public enum BucketClock {
     public static let bucketSeconds: Int64 = 15
+    /// How far back Goldmane's ring holds buckets (240 of them).
+    public static let ringSeconds: Int64 = 3_600
 
     /// The start of the bucket holding `time`.
     public static func bucketStart(containing time: Int64) -> Int64 {

@@ -96,18 +96,24 @@ public struct CaptureSession: Sendable {
     private func captureAll(_ windows: [CaptureWindow], connection: GoldmaneConnection, taken: Set<String>) async throws -> [Sealed] {
         var taken = taken
         var sealed: [Sealed] = []
+        // The ids of the archive's last hour: a key that comes back with another id proves a
+        // restart between this run and the last.
+        var knownIds = RecentFlowIds.load(archive: options.archive, cluster: options.cluster, now: Int64(Date().timeIntervalSince1970))
         for window in windows where stop.requested == nil {
-            sealed.append(try await capture(window, connection: connection, taken: &taken))
+            sealed.append(try await capture(window, connection: connection, taken: &taken, knownIds: &knownIds))
         }
         return sealed
     }
 
-    private func capture(_ window: CaptureWindow, connection: GoldmaneConnection, taken: inout Set<String>) async throws(CaptureError) -> Sealed {
+    private func capture(_ window: CaptureWindow, connection: GoldmaneConnection, taken: inout Set<String>,
+                         knownIds: inout [[UInt8]: KnownId]) async throws(CaptureError) -> Sealed {
         for gap in window.gaps { log("gap \(UTCTime.rfc3339(gap.from)) to \(UTCTime.rfc3339(gap.to)): \(gap.reason)") }
         log("capturing \(options.cluster) \(UTCTime.rfc3339(window.captureFrom)) to \(UTCTime.rfc3339(window.end)) from \(options.endpoint.displayName)")
         let collector = WindowCollector(window: window, maxBufferedBytes: options.maxBufferedBytes, log: log)
+        collector.seedKnownIds(knownIds)
         let read = StreamRead(connection: connection, collector: collector, stop: stop)
         let outcome = try await WindowCapture(window: window, grace: options.grace, read: read, collector: collector, log: log).run()
+        knownIds = collector.knownIds
 
         var gaps = outcome.gaps
         for bucket in collector.lossyBuckets.sorted() where !gaps.contains(where: { $0.from <= bucket && bucket < $0.to }) {

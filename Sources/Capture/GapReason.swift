@@ -11,14 +11,19 @@ public enum GapReason: String, Sendable, CaseIterable {
     case bufferFull = "buffer_full"
     /// The capture was stopped (SIGTERM, SIGINT) or crashed before this part was confirmed.
     case interrupted = "interrupted"
-    /// A message over the receive limit ended every stream at the same place.
+    /// A message over the receive limit ended every stream at the same place: the bucket
+    /// that holds it.
     case messageTooLarge = "message_too_large"
+    /// No replay from here was seen to pass the window's end: every one stopped at the same
+    /// place (a stream cut at the same size, a server that ends its replay early), or the
+    /// cluster has been silent since. What was received is left out; a later capture refills it.
+    case unconfirmed = "replay_unconfirmed"
 
     /// A later capture can fill it while Goldmane still holds it: its items are left out of
     /// the segment (the refill brings them, so nothing is counted twice).
     public var isRefillable: Bool {
         switch self {
-        case .streamDown, .bufferFull, .interrupted, .messageTooLarge: true
+        case .streamDown, .bufferFull, .interrupted, .messageTooLarge, .unconfirmed: true
         case .olderThanRing, .goldmaneRestarted: false
         }
     }

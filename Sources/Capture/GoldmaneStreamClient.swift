@@ -72,6 +72,9 @@ struct GoldmaneConnection: Sendable {
         var options = CallOptions.defaults
         options.waitForReady = false  // fail fast, with the reason, instead of waiting forever
         options.maxResponseMessageBytes = GoldmaneStreamClient.maxMessageBytes
+        // grpc-swift-nio-transport 2.x checks a response message against the call's request
+        // limit (4 MiB by default), not the response limit: both are set, or the limit is 4 MiB.
+        options.maxRequestMessageBytes = GoldmaneStreamClient.maxMessageBytes
         try await client.serverStreaming(
             request: ClientRequest(message: request), descriptor: GoldmaneStreamClient.method,
             serializer: ProtobufSerializer<Goldmane_FlowStreamRequest>(), deserializer: RawFlowResultDeserializer(),

@@ -34,7 +34,8 @@ enum StreamFailure {
             || lower.contains("unknown_protocol") {
             return CaptureError(.tls, "the server at \(endpoint.displayName) does not speak TLS (a plaintext server answered the TLS handshake): Goldmane always serves mutual TLS, so this is not Goldmane's port, or a proxy strips TLS. [\(text)]")
         }
-        if let rpc = error as? RPCError, rpc.code == .resourceExhausted || lower.contains("exceeds the maximum") || lower.contains("too large") {
+        if let rpc = error as? RPCError, rpc.code == .resourceExhausted || lower.contains("exceeds the maximum") || lower.contains("too large")
+            || lower.contains("maximum payload size") {
             return CaptureError(.tooLarge, "a message from Goldmane was over the \(GoldmaneStreamClient.maxMessageBytes >> 20) MiB receive limit: the stream ended there. [\(text)]")
         }
         if lower.contains("certificate_expired") || lower.contains("certificate has expired") || lower.contains("certificate expired") {

@@ -15,6 +15,8 @@ struct StreamRead {
         case deadline
         /// The probe saw what it wanted (a replayed item).
         case probed
+        /// A closing read got an item that proves the replay passed the window's end.
+        case passed
         /// The server ended the stream with status OK.
         case endedByServer
         case failed(CaptureError)
@@ -22,8 +24,10 @@ struct StreamRead {
     }
 
     enum Goal {
-        /// Read until quiet (a closing re-read, or a probe of the ring).
-        case untilQuiet(seconds: Double)
+        /// A closing re-read: until an item proves the replay passed `passing` (a bucket start);
+        /// or until nothing arrived for `firstItemSeconds` (nothing replayed), or no item for
+        /// `waitForPass` seconds after the last one (time for the next live bucket); or `until`.
+        case settle(passing: Int64, waitForPass: Double, until: Double)
         /// Read live until the deadline; no item for `stallAfter` seconds is a stall.
         case live(until: Double, stallAfter: Double)
         /// Read until a replayed item arrives (true) or quiet (false).
@@ -32,6 +36,8 @@ struct StreamRead {
 
     /// How long a read waits for its first item before it counts as quiet.
     static let firstItemSeconds: Double = 5
+    /// Quiet that ends a closing read which got past its first bucket (a replay comes in one burst).
+    static let quietSeconds: Double = 2
 
     let connection: GoldmaneConnection
     let collector: WindowCollector
@@ -43,10 +49,15 @@ struct StreamRead {
         let connection = self.connection
         let probing: Bool
         if case .probe = goal { probing = true } else { probing = false }
+        let passing: Int64?
+        if case .settle(let end, _, _) = goal { passing = end } else { passing = nil }
         let endpoint = connection.endpoint
         let classify = { @Sendable (error: (any Error)?) -> End in
             if let error { return .failed(StreamFailure.describe(error, endpoint: endpoint)) }
-            return probing && collector.readProgress.replayed ? .probed : .endedByServer
+            let progress = collector.readProgress
+            if probing && progress.replayed { return .probed }
+            if let passing, let reached = progress.reached, reached >= passing { return .passed }
+            return .endedByServer
         }
         // How the call ended, as soon as it does: closing the connection afterwards takes time
         // that must not count as a quiet stream.
@@ -56,7 +67,11 @@ struct StreamRead {
                 do {
                     try await connection.stream(startTimeGte: startTimeGte, onItem: { bytes in
                         collector.receive(bytes, now: Date().timeIntervalSince1970)
-                        return !(probing && collector.readProgress.replayed)
+                        if let passing, let reached = collector.readReached, reached >= passing {
+                            ended.yield(.passed)
+                            return false
+                        }
+                        return !(probing && collector.readReplayed)
                     }, onEnd: { error in ended.yield(classify(error)) })
                     ended.yield(classify(nil))
                 } catch {
@@ -76,7 +91,18 @@ struct StreamRead {
                     let last = collector.readProgress.lastItemAt
                     let wakeAt: Double
                     switch goal {
-                    case .untilQuiet(let quiet), .probe(let quiet):
+                    case .settle(_, let waitForPass, let until):
+                        if now >= until { return .deadline }
+                        let progress = collector.readProgress
+                        // Goldmane sends a replay at once: none by now means none is coming.
+                        if !progress.replayed && now - progress.startedAt >= Self.firstItemSeconds { return .quiet }
+                        let received = progress.received > 0
+                        // A read that got past its first bucket ends at a short quiet (the next
+                        // read starts further on); one that did not waits for the next live bucket.
+                        let wait = !received ? Self.firstItemSeconds : (progress.reached ?? .min) > startTimeGte ? Self.quietSeconds : waitForPass
+                        if now - last >= wait { return received ? .stalled : .quiet }
+                        wakeAt = min(until, last + wait, progress.replayed ? .infinity : progress.startedAt + Self.firstItemSeconds)
+                    case .probe(let quiet):
                         // Quiet counts from the first item; before it, connecting and the start
                         // of the backfill get `firstItemSeconds`.
                         let wait = collector.readProgress.received > 0 ? quiet : max(quiet, Self.firstItemSeconds)

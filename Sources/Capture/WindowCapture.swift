@@ -2,10 +2,10 @@ import Foundation
 import TrailFormat
 
 /// Captures one window: reads live while the window is open (so that what Goldmane streams
-/// is held even if it restarts later), then settles the window with closing re-reads from its
-/// start once its last bucket has rolled over (plus grace): a read that ends quiet, replayed
-/// what the ring holds, and added nothing new confirms every bucket it requested. Everything
-/// else is a gap with its reason. Item order, ids and times never decide anything.
+/// is held even if it restarts later), then settles the window with closing re-reads once its
+/// last bucket has rolled over (plus grace). What each read showed goes to `WindowSettlement`,
+/// which decides what is confirmed, what is a gap and where the next read starts; this type
+/// only runs the reads, the probes and the waits.
 struct WindowCapture {
     let window: CaptureWindow
     let grace: Int64
@@ -13,24 +13,18 @@ struct WindowCapture {
     let collector: WindowCollector
     let log: @Sendable (String) -> Void
 
-    /// Quiet that ends a replay (Goldmane sends a replay in one burst).
-    static let quietSeconds: Double = 2
     /// Quiet that ends a probe of the ring.
     static let probeQuietSeconds: Double = 1.5
+    /// Quiet after the last item before a read that has not passed the window ends: long
+    /// enough for the next live bucket (a read that passes the window ends at once).
+    static let quietSeconds: Double = 2
     /// How long past the deadline (or the start, for a window already past) a failing stream
     /// is still retried: a short outage should not become a gap.
     static let retrySecondsAfterDeadline: Double = 30
-    /// Closing reads until one adds nothing; past this many the window is settled anyway.
-    static let maxClosingReads = 6
-    /// How far back a replay surely reaches in a full ring (Goldmane keeps 3600 s).
-    static let fullRingSeconds: Int64 = CaptureWindow.replayableSeconds
+    /// The longest one closing read may last (a server streaming junk forever).
+    static let maxReadSeconds: Double = 180
 
-    struct Gap {
-        var from: Int64
-        var to: Int64
-        var reason: GapReason
-        var detail: String
-    }
+    typealias Gap = CaptureGap
 
     struct Outcome {
         var gaps: [Gap]
@@ -51,11 +45,16 @@ struct WindowCapture {
         let giveUpAt = max(readyAt, Date().timeIntervalSince1970) + Self.retrySecondsAfterDeadline
         var backoff = Backoff()
 
-        // Live: hold what is streamed while the window is open.
+        // Live: hold what is streamed while the window is open. A reconnect asks from the
+        // latest bucket the live reads were offered whole, not from the window's start.
         let stallAfter = Double(BucketClock.bucketSeconds + grace) + Self.quietSeconds
+        var liveFrom = window.captureFrom
         while Date().timeIntervalSince1970 < readyAt {
-            let end = await read.run(from: window.captureFrom, goal: .live(until: readyAt, stallAfter: stallAfter))
+            let end = await read.run(from: liveFrom, goal: .live(until: readyAt, stallAfter: stallAfter))
             outcome.reads += 1
+            let progress = collector.readProgress
+            let before = liveFrom
+            if let reached = progress.reached, reached > liveFrom { liveFrom = min(reached, window.end - BucketClock.bucketSeconds) }
             switch end {
             case .deadline: break
             case .stopped(let signal): return interrupted(outcome, from: window.captureFrom, by: signal)
@@ -63,9 +62,13 @@ struct WindowCapture {
                 guard StreamFailure.isTransient(failure) else { throw failure }
                 outcome.reconnects += 1
                 outcome.failure = failure
+                if failure.code == .tooLarge && liveFrom == before && liveFrom + BucketClock.bucketSeconds < window.end {
+                    // Past it: the closing reads find the bucket that holds it.
+                    liveFrom += BucketClock.bucketSeconds
+                }
                 log("stream failed, reconnecting in \(backoff.seconds) s: \(failure.message)")
                 if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
-            case .stalled, .endedByServer, .quiet, .probed:
+            case .stalled, .endedByServer, .quiet, .probed, .passed:
                 outcome.reconnects += 1
                 if end == .stalled {
                     log("no item for \(Int(stallAfter)) s while buckets were due: reconnecting (a stalled stream, or a silent cluster)")
@@ -74,111 +77,56 @@ struct WindowCapture {
                     if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
                 }
             }
-            if collector.readProgress.added > 0 { backoff = Backoff() }
+            if progress.added > 0 { backoff = Backoff() }
         }
 
-        // Closing re-reads: settle [settleFrom, end).
-        var settleFrom = window.captureFrom
-        var closingReads = 0
-        backoff = Backoff()
-        while settleFrom < window.end {
-            let end = await read.run(from: settleFrom, goal: .untilQuiet(seconds: Self.quietSeconds))
-            outcome.reads += 1
-            let progress = collector.readProgress
-            switch end {
-            case .stopped(let signal):
-                return interrupted(outcome, from: settleFrom, by: signal)
-            case .quiet where progress.replayed:
-                closingReads += 1
-                // A replay proves the ring reached `settleFrom` (Goldmane replays nothing from an
-                // older start), so every bucket from there was offered. A read that adds nothing
-                // confirms the earlier ones; one that adds something (a stall, a drop for a slow
-                // reader, a first read) is read again.
-                if progress.added == 0 {
-                    outcome.failure = nil
-                    return outcome
-                }
-                if closingReads >= Self.maxClosingReads {
-                    // Every read still finds new items: no read can be trusted to be complete.
-                    outcome.gaps.append(Gap(from: settleFrom, to: window.end, reason: .streamDown,
-                                            detail: "\(closingReads) closing re-reads each added items (the last \(progress.added)); none confirmed the window"))
-                    return outcome
-                }
-            case .quiet:
-                // Nothing replayed: a silent window, or a ring that no longer reaches it.
-                closingReads += 1
-                let held = collector.heldBuckets.filter { $0 >= settleFrom && $0 < window.end }
-                let edge: Int64?
-                switch await ringEdge(after: settleFrom) {
-                case .unknown(let probe):
-                    if case .stopped(let signal) = probe.end { return interrupted(outcome, from: settleFrom, by: signal) }
-                    // A probe failed: conclude nothing; read again (with backoff, to the deadline).
-                    if let failed = await retryOrGiveUp(&outcome, &backoff, from: settleFrom, giveUpAt: giveUpAt,
-                                                        CaptureError(.unreachable, "a probe of Goldmane's ring failed")) {
-                        return failed
+        // Closing re-reads.
+        var settlement = WindowSettlement(window: window, gaps: outcome.gaps, giveUpAt: giveUpAt)
+        var next = settlement.first(now: Date().timeIntervalSince1970)
+        var loggedRestarts = 0
+        loop: while true {
+            switch next {
+            case .settled, .interrupted:
+                break loop
+            case .read(let from, let wait):
+                if wait > 0 {
+                    if let failure = settlement.failure { log("closing re-read failed, retrying in \(wait) s: \(failure.message)") }
+                    if let signal = await Backoff.sleep(seconds: wait, stop: read.stop) {
+                        next = try settlement.next(after: ReadEvidence(), end: .stopped(signal), restart: nil, now: Date().timeIntervalSince1970)
+                        continue
                     }
-                    continue
-                case .silent:
-                    edge = nil
-                    if held.isEmpty {
-                        outcome.failure = nil
-                        return outcome  // silent: nothing was there to lose (docs/operations.md says what cannot be told)
-                    }
-                case .edge(let found):
-                    edge = found
                 }
-                // The ring's edge moves a bucket every 15 s while the search runs: settle from one
-                // bucket past it (the first bucket after a restart is partial anyway).
-                let lostTo = min(edge.map { $0 + BucketClock.bucketSeconds } ?? window.end, window.end)
-                // Items held for buckets Goldmane no longer replays are evidence that it lost
-                // its history; without them, all that is known is where its ring begins.
-                let restarted = held.contains { $0 < lostTo }
-                let reason: GapReason = restarted ? .goldmaneRestarted : .olderThanRing
-                let detail = (edge.map { "Goldmane's ring starts at \(UTCTime.rfc3339($0)) now" } ?? "Goldmane replays nothing from here")
-                    + (restarted ? ", and it no longer holds buckets this capture received: it restarted, or lost its history" : "")
-                if restarted && !outcome.gaps.contains(where: { $0.reason == .goldmaneRestarted }) {
-                    outcome.restarts += 1
-                    log("Goldmane restarted: \(detail)")
-                }
-                outcome.gaps = Self.extend(outcome.gaps, with: Gap(from: settleFrom, to: lostTo, reason: reason, detail: detail))
-                settleFrom = lostTo
-                closingReads = 0
-            case .failed(let failure) where !StreamFailure.isTransient(failure):
-                throw failure
-            case .failed, .endedByServer, .stalled, .deadline, .probed:
-                let failure: CaptureError
-                if case .failed(let reason) = end { failure = reason } else {
-                    failure = CaptureError(.unreachable, "Goldmane ended the stream before its replay was over")
-                }
-                if let failed = await retryOrGiveUp(&outcome, &backoff, from: settleFrom, giveUpAt: giveUpAt, failure) {
-                    return failed
-                }
+                let now = Date().timeIntervalSince1970
+                let end = await read.run(from: from, goal: .settle(passing: window.end, waitForPass: stallAfter, until: now + Self.maxReadSeconds))
+                outcome.reads += 1
+                next = try settlement.next(after: collector.readProgress, end: end, restart: collector.restart, now: Date().timeIntervalSince1970)
+            case .findRingEdge:
+                let edge = await ringEdge(after: settlement.settleFrom)
+                next = settlement.next(afterRingEdge: edge, held: collector.heldBuckets, restart: collector.restart, now: Date().timeIntervalSince1970)
+            }
+            if settlement.restarts > loggedRestarts {
+                loggedRestarts = settlement.restarts
+                log("Goldmane restarted: \(collector.restart?.detail ?? "it no longer holds buckets this capture received")")
             }
         }
-        outcome.failure = nil
+        outcome.gaps = settlement.gaps
+        outcome.failure = settlement.failure
+        outcome.reconnects += settlement.reconnects
+        outcome.restarts = settlement.restarts
+        if case .interrupted(let signal) = next { outcome.stoppedBy = signal }
         return outcome
-    }
-
-    /// What the ring-edge search found.
-    enum RingEdge {
-        /// The newest buckets are silent too: nothing can be told.
-        case silent
-        /// The first bucket Goldmane replays from, after the start asked for.
-        case edge(Int64)
-        /// A probe failed or was stopped: nothing may be concluded.
-        case unknown(ProbeEnd)
     }
 
     /// The first bucket from which Goldmane replays something, when it is after `start`: a
     /// probe of the newest buckets shows the cluster is not silent, then a binary search finds
     /// where the ring begins (a replay from before it is empty, from inside it is not). A probe
     /// that fails or is stopped makes the answer unknown, never "not in the ring".
-    private func ringEdge(after start: Int64) async -> RingEdge {
+    private func ringEdge(after start: Int64) async -> WindowSettlement.RingEdge {
         let newest = BucketClock.bucketStart(containing: Int64(Date().timeIntervalSince1970)) - 2 * BucketClock.bucketSeconds
         var high = newest - 2 * BucketClock.bucketSeconds
         guard high > start else { return .silent }
         switch await probe(high) {
-        case .failure(let failure): return .unknown(failure)
+        case .failure(let failure): return failure
         case .success(false): return .silent
         case .success(true): break
         }
@@ -186,7 +134,7 @@ struct WindowCapture {
         while high - low > BucketClock.bucketSeconds {
             let middle = low + (high - low) / (2 * BucketClock.bucketSeconds) * BucketClock.bucketSeconds
             switch await probe(middle) {
-            case .failure(let failure): return .unknown(failure)
+            case .failure(let failure): return failure
             case .success(true): high = middle
             case .success(false): low = middle
             }
@@ -196,46 +144,14 @@ struct WindowCapture {
 
     /// Whether a replay from `start` holds anything: true at its first replayed item, false
     /// when it stays quiet; a failure or a stop is returned as such.
-    private func probe(_ start: Int64) async -> Result<Bool, ProbeEnd> {
+    private func probe(_ start: Int64) async -> Result<Bool, WindowSettlement.RingEdge> {
         let end = await read.run(from: start, goal: .probe(quiet: Self.probeQuietSeconds))
         switch end {
         case .probed: return .success(true)
         case .quiet: return .success(false)
-        default: return .failure(ProbeEnd(end: end))
+        case .stopped(let signal): return .failure(.stopped(signal))
+        default: return .failure(.failed)
         }
-    }
-
-    struct ProbeEnd: Error {
-        var end: StreamRead.End
-    }
-
-    /// After a failed closing read or probe: waits the backoff and returns nil (read again), or
-    /// returns the outcome with the rest of the window a gap once the deadline is near, or
-    /// interrupted when a stop comes during the wait.
-    private func retryOrGiveUp(_ outcome: inout Outcome, _ backoff: inout Backoff, from settleFrom: Int64, giveUpAt: Double,
-                               _ failure: CaptureError) async -> Outcome? {
-        outcome.failure = failure
-        outcome.reconnects += 1
-        if Date().timeIntervalSince1970 + Double(backoff.seconds) >= giveUpAt {
-            let reason: GapReason = failure.code == .tooLarge ? .messageTooLarge : .streamDown
-            outcome.gaps.append(Gap(from: settleFrom, to: window.end, reason: reason, detail: failure.message))
-            return outcome
-        }
-        log("closing re-read failed, retrying in \(backoff.seconds) s: \(failure.message)")
-        if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: settleFrom, by: signal) }
-        return nil
-    }
-
-    /// Appends `gap`, merged into the last one when they touch and share a reason.
-    static func extend(_ gaps: [Gap], with gap: Gap) -> [Gap] {
-        var gaps = gaps
-        if let last = gaps.last, last.to == gap.from, last.reason == gap.reason {
-            gaps[gaps.count - 1].to = gap.to
-            gaps[gaps.count - 1].detail = gap.detail
-        } else {
-            gaps.append(gap)
-        }
-        return gaps
     }
 
     private func interrupted(_ outcome: Outcome, from: Int64, by signal: String) -> Outcome {
@@ -246,6 +162,8 @@ struct WindowCapture {
     }
 }
 
+
+
 /// Reconnect delays: 1, 2, 4, 8, then 10 s; a stop ends the wait at once.
 struct Backoff {
     private(set) var seconds = 1
@@ -254,6 +172,11 @@ struct Backoff {
     mutating func wait(stop: StopRequest) async -> String? {
         let delay = seconds
         seconds = min(seconds * 2, 10)
+        return await Self.sleep(seconds: delay, stop: stop)
+    }
+
+    /// Sleeps `delay` seconds; returns the signal if a stop came first.
+    static func sleep(seconds delay: Int, stop: StopRequest) async -> String? {
         let signal: String? = await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 try? await Task.sleep(for: .seconds(delay))

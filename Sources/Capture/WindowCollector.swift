@@ -19,18 +19,16 @@ final class WindowCollector: Sendable {
         /// Buckets that lost an item to the memory bound (`--max-buffer-mib`).
         var lossyBuckets: Set<Int64> = []
         var stats: [String: Int64] = [:]
-        /// Items added (not copies) since the counter was last taken: a read that adds none
-        /// confirms what the earlier ones delivered.
-        var addedSinceMark = 0
-        /// Items (of any kind) received since the read began.
-        var receivedSinceMark = 0
-        /// Whether the current read received an item of a bucket its server had already
-        /// streamed when the read began (a replayed item, not a live one).
-        var replayedSinceMark = false
+        /// What the current read has shown.
+        var read = ReadEvidence()
         /// The newest bucket already streamed when the current read began.
         var readNewest: Int64 = .max
-        /// When the latest item arrived (Unix seconds, fractional).
-        var lastItemAt: Double = 0
+        /// The earliest plausible bucket received in the current read (for `ReadEvidence.reached`).
+        var readMinStart: Int64? = nil
+        /// The FlowKey ids known from the archive's last hour and this capture: a key that
+        /// comes back with another id within the ring's hour proves a Goldmane restart.
+        var knownIds: [[UInt8]: KnownId] = [:]
+        var restart: RestartEvidence? = nil
         /// The worst receive lag seen on live items, in seconds.
         var maxLag: Double = 0
         var lagReported = false
@@ -51,20 +49,31 @@ final class WindowCollector: Sendable {
         self.log = log
     }
 
-    /// A new read begins at `now`: counts what it adds, and whether it replays anything.
+    /// A new read begins at `now`: what it shows is counted afresh.
     func markRead(now: Double) {
         state.withLock {
-            $0.addedSinceMark = 0
-            $0.receivedSinceMark = 0
-            $0.replayedSinceMark = false
+            $0.read = ReadEvidence(startedAt: now, lastItemAt: now)
             $0.readNewest = BucketClock.bucketStart(containing: Int64(now)) - 2 * BucketClock.bucketSeconds
-            $0.lastItemAt = now
+            $0.readMinStart = nil
         }
     }
 
-    /// What the current read has done so far.
-    var readProgress: (added: Int, received: Int, replayed: Bool, lastItemAt: Double) {
-        state.withLock { ($0.addedSinceMark, $0.receivedSinceMark, $0.replayedSinceMark, $0.lastItemAt) }
+    /// What the current read has shown so far.
+    var readProgress: ReadEvidence { state.withLock { $0.read } }
+
+    /// How far the current read is proven to have gone (see `ReadEvidence.reached`).
+    var readReached: Int64? { state.withLock { $0.read.reached } }
+    var readReplayed: Bool { state.withLock { $0.read.replayed } }
+
+    /// Every FlowKey id seen (the archive's and this window's), for the next window.
+    var knownIds: [[UInt8]: KnownId] { state.withLock { $0.knownIds } }
+
+    /// The first proof that Goldmane restarted, if one was seen.
+    var restart: RestartEvidence? { state.withLock { $0.restart } }
+
+    /// Ids the archive holds for keys of its last hour (see `RecentFlowIds`).
+    func seedKnownIds(_ ids: [[UInt8]: KnownId]) {
+        state.withLock { $0.knownIds.merge(ids) { current, archived in current.start >= archived.start ? current : archived } }
     }
 
     /// Handles one item as received, at time `now`.
@@ -76,14 +85,18 @@ final class WindowCollector: Sendable {
         }
         let lagWarning: String? = state.withLock { state in
             state.stats["items_received", default: 0] += 1
-            state.receivedSinceMark += 1
-            state.lastItemAt = now
+            state.read.received += 1
+            state.read.lastItemAt = now
             guard let (view, key) = parsed else {
                 state.stats["malformed_items", default: 0] += 1
                 return nil
             }
             let start = view.startTime
-            if start < state.readNewest { state.replayedSinceMark = true }
+            if start < state.readNewest { state.read.replayed = true }
+            if Self.isPlausible(start, now: now) {
+                Self.note(start, in: &state)
+                Self.checkId(view.id, of: key, at: start, in: &state)
+            }
             if let reason = outsideReason(view) {
                 state.stats["items_outside_window", default: 0] += 1
                 state.stats[reason, default: 0] += 1
@@ -113,10 +126,47 @@ final class WindowCollector: Sendable {
             state.bufferedBytes += bytes.count + key.count
             state.buckets[start, default: Bucket()].keys.insert(key)
             state.buckets[start, default: Bucket()].records.append((bytes, view.endTime))
-            state.addedSinceMark += 1
+            state.read.added += 1
+            state.read.addedBuckets.insert(start)
             return warning
         }
         if let lagWarning { log(lagWarning) }
+    }
+
+    /// An item whose time a real Goldmane could send at `now`: aligned, in a bucket already
+    /// streamed (one bucket of clock skew allowed), and not older than its ring. Only such items
+    /// are evidence of how far a replay went or of a restart.
+    static func isPlausible(_ start: Int64, now: Double) -> Bool {
+        let current = BucketClock.bucketStart(containing: Int64(now))
+        return start % BucketClock.bucketSeconds == 0 && start <= current - BucketClock.bucketSeconds
+            && start >= current - BucketClock.ringSeconds - 20 * BucketClock.bucketSeconds
+    }
+
+    /// Goldmane replays buckets in order, then streams live, so an item of bucket b shows the
+    /// read was offered every bucket before b; but only once the replay is seen to have run: the
+    /// newest bucket's live copy can come before the replay (goldmane-api.md §3.5 item 11), and
+    /// a start older than the ring replays nothing and goes live. An item counts when its bucket
+    /// had been streamed before the read began (it is replayed), or when the read has had a
+    /// replayed item and an item of an earlier bucket came before it.
+    private static func note(_ start: Int64, in state: inout State) {
+        if start < state.readNewest || (state.read.replayed && state.readMinStart.map { $0 < start } ?? false) {
+            state.read.reached = max(state.read.reached ?? start, start)
+        }
+        state.readMinStart = min(state.readMinStart ?? start, start)
+        state.read.earliest = min(state.read.earliest ?? start, start)
+    }
+
+    /// A FlowKey keeps its id while it has data in Goldmane's ring (an hour); ids restart with
+    /// the process. A key seen less than an hour apart with two ids proves a restart between.
+    private static func checkId(_ id: Int64, of key: [UInt8], at start: Int64, in state: inout State) {
+        guard let known = state.knownIds[key] else {
+            state.knownIds[key] = KnownId(id: id, start: start)
+            return
+        }
+        if known.id != id, abs(start - known.start) < CaptureWindow.replayableSeconds, state.restart == nil {
+            state.restart = RestartEvidence(knownBucket: known.start, knownId: known.id, bucket: start, id: id)
+        }
+        if start >= known.start { state.knownIds[key] = KnownId(id: id, start: start) }
     }
 
     /// Why an item is not part of this window (a stats key), or nil when it is.

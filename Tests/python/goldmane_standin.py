@@ -24,6 +24,14 @@ server could do; they combine freely:
   --oversized-once          the first stream gets one extra message over 16 MiB (a quarter into the replay)
   --early-ok-after N        the first stream ends with status OK after N items
   --stall-after N           the first stream goes silent after N items, but stays open
+  --stall-every-after N     every stream goes silent after N items, staying open (a proxy that
+                            cuts every stream at the same size)
+  --stall-at T              every stream goes silent just before the second item of bucket T,
+                            staying open (a server whose every replay stops at the same item)
+  --oversized-in T          the ring holds an item over 16 MiB in bucket T (half-way through it):
+                            every stream that sends bucket T sends it
+  --restart-on-file PATH    Goldmane restarts when PATH appears (then PATH is removed): a restart
+                            between two capture runs
   --reset-after N           the first stream to reach N items sent in all is aborted (UNAVAILABLE)
   --plaintext               no TLS at all (Goldmane never does this; capture must refuse it)
   --empty-every K           buckets whose index (start // 15) is a multiple of K are empty
@@ -95,6 +103,10 @@ class Config:
     oversized_once: bool = False
     early_ok_after: int = None
     stall_after: int = None
+    stall_every_after: int = None
+    stall_at: int = None
+    oversized_in: int = None
+    restart_on_file: str = None
     plaintext: bool = False
     empty_every: int = None
     server_pair: str = "goldmane"
@@ -119,6 +131,10 @@ def build_parser():
     parser.add_argument("--oversized-once", action="store_true", help="the first stream gets one message over 16 MiB mid-replay")
     parser.add_argument("--early-ok-after", type=int, help="the first stream ends with status OK after this many items")
     parser.add_argument("--stall-after", type=int, help="the first stream goes silent after this many items, staying open")
+    parser.add_argument("--stall-every-after", type=int, help="every stream goes silent after this many items, staying open")
+    parser.add_argument("--stall-at", type=int, metavar="T", help="every stream goes silent before the second item of bucket T")
+    parser.add_argument("--oversized-in", type=int, metavar="T", help="the ring holds an item over 16 MiB in bucket T")
+    parser.add_argument("--restart-on-file", metavar="PATH", help="restart when PATH appears (PATH is then removed)")
     parser.add_argument("--plaintext", action="store_true", help="serve without TLS")
     parser.add_argument("--server-pair", default="goldmane", help="the server's key pair in --certs: NAME.key and NAME.crt")
     parser.add_argument("--empty-every", type=int, metavar="K", help="buckets with (start // 15) %% K == 0 are empty")
@@ -373,6 +389,15 @@ class Stand_in:
             timer = threading.Timer(max(0.0, config.restart_at - time.time()), self.restart)
             timer.daemon = True
             timer.start()
+        if config.restart_on_file:
+            threading.Thread(target=self.watch_restart_file, daemon=True).start()
+
+    def watch_restart_file(self):
+        while True:
+            if os.path.exists(self.config.restart_on_file):
+                self.restart()
+                os.remove(self.config.restart_on_file)
+            time.sleep(0.1)
 
     def write(self, entry):
         if self.log:
@@ -404,6 +429,8 @@ class Stand_in:
         entries = [(start, key_index, data, True) for key_index, data in self.bucket(start, epoch)]
         if self.config.map_order:
             random.Random(f"order:{self.config.seed}:{stream_index}:{start}").shuffle(entries)
+        if self.config.oversized_in == start and entries:
+            entries.insert(len(entries) // 2, (start, "oversized", self.oversized_item(start), False))
         return entries
 
     def oversized_item(self, start):
@@ -472,7 +499,13 @@ class Stand_in:
                         continue  # the slow-reader drop: no signal reaches the client
                 if ended.is_set():
                     context.abort(grpc.StatusCode.UNAVAILABLE, "stand-in: Goldmane restarted")
-                if first and config.stall_after is not None and state["count"] >= config.stall_after:
+                stalled = first and config.stall_after is not None and state["count"] >= config.stall_after
+                stalled |= config.stall_every_after is not None and state["count"] >= config.stall_every_after
+                if config.stall_at is not None and bucket == config.stall_at and held:
+                    state["stall_at_seen"] = state.get("stall_at_seen", 0) + 1
+                    stalled |= state["stall_at_seen"] == 2
+                if stalled:
+                    self.write({"event": "stalled", "stream": stream_id, "bucket": bucket, "items": state["count"]})
                     while context.is_active():
                         time.sleep(0.2)
                     raise EndStream  # the client has gone

@@ -32,11 +32,12 @@ import pytest
 
 import certs as certificates
 from capture_support import Standin, capture, segments
-from goldmane_standin import (BUCKET, FAR_FUTURE, FlowResult, bucket_items, bucket_start, flow_ids, is_empty_bucket, key_bytes,
-                              oracle, parse_config)
+from goldmane_standin import (BUCKET, FAR_FUTURE, FlowResult, bucket_items, bucket_start, first_bucket_after, flow_ids,
+                              is_empty_bucket, key_bytes, oracle, parse_config)
 from segment_reader import Segment
 
-REASON_CODES = ("stream_down", "older_than_ring", "buffer_full", "interrupted", "goldmane_restarted", "message_too_large")
+REASON_CODES = ("stream_down", "older_than_ring", "buffer_full", "interrupted", "goldmane_restarted", "message_too_large",
+                "replay_unconfirmed")
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,15 @@ SCENARIOS = {s.name: s for s in [
     Scenario("early-ok", with_count([], "--early-ok-after", 7), complete=False),
     Scenario("stall", with_count([], "--stall-after", 7), complete=False),
     Scenario("plaintext", ["--plaintext"], window="plaintext"),
+    # Every stream, not only the first: a proxy that cuts each at the same size (re-requests from
+    # the earliest unconfirmed bucket get it all), a server whose every replay stops at the same
+    # item (the rest is a replay_unconfirmed gap), an item over the receive limit held in the ring
+    # (a one-bucket message_too_large gap), and a restart between two runs (a goldmane_restarted gap).
+    Scenario("stall-every", with_count([], "--stall-every-after", 8)),
+    Scenario("stall-at-item", lambda t: ["--stall-at", t["start"] + 8 * BUCKET], complete=False),
+    Scenario("oversized-in-ring", lambda t: ["--oversized-in", t["start"] + 6 * BUCKET], complete=False),
+    Scenario("restart-between-runs", lambda t: ["--map-order", "--restart-on-file", t["restart_file"]], window="pair",
+             complete=False, restart=True, slow=True),
     seeded(1), seeded(2), seeded(3),
     # slow: the newest windows wait for live buckets (~1.5 min each; they run concurrently).
     Scenario("live-reset-live-first-map-order", lambda t: ["--live-first", "--map-order", "--reset-after", t["live_reset_after"]],
@@ -166,7 +176,8 @@ def run_scenario(scenario, directory, pki):
         end = start + int(shape[1]) * BUCKET
     else:
         start, end = cur - 600, cur - 300
-    times = {"start": start, "end": end, "newest": cur - 2 * BUCKET, "t0": now}
+    times = {"start": start, "end": end, "newest": cur - 2 * BUCKET, "t0": now,
+             "restart_file": os.path.join(directory, "restart-now")}
     if kind == "live":
         # The first --window 1m run replays [cur-75, cur-15); the reset falls early in the second, live, run.
         config = parse_config(["--live-first"])
@@ -178,7 +189,11 @@ def run_scenario(scenario, directory, pki):
     outcome = Outcome(scenario, flags, parse_config(flags), standin, archive, [])
     try:
         argument_sets = [["--window", "1m"], ["--window", "1m"]] if kind == "live" else [["--from", str(start), "--to", str(end)]]
-        for arguments in argument_sets:
+        if kind == "pair":
+            argument_sets.append(["--window", "5m"])
+        for number, arguments in enumerate(argument_sets):
+            if kind == "pair" and number == 1:
+                restart_between_runs(standin, times["restart_file"])
             if kind != "live":
                 race_with_data(outcome.config)
             before = set(segments(archive))
@@ -188,6 +203,20 @@ def run_scenario(scenario, directory, pki):
     finally:
         standin.stop()
     return outcome
+
+
+def restart_between_runs(standin, trigger):
+    """Restarts the stand-in (its ring emptied, ids restarted), then waits until the new process
+    has streamed its first bucket: a restart whose new process has sent nothing yet cannot be told
+    from a silent cluster (docs/operations.md)."""
+    open(trigger, "w").close()
+    deadline = time.time() + 10
+    while not [e for e in standin.events() if e["event"] == "restart"]:
+        assert time.time() < deadline, "the stand-in did not restart"
+        time.sleep(0.1)
+    [restart] = [e for e in standin.events() if e["event"] == "restart"]
+    streamed = first_bucket_after(restart["time"]) + 2 * BUCKET + 2
+    time.sleep(max(0.0, streamed - time.time()))
 
 
 def race_with_data(config):
@@ -454,6 +483,51 @@ def test_a_bucket_dropped_without_a_signal_loses_that_bucket_only(outcomes, scen
 
 
 
+def gaps_by_bucket(segment):
+    return {bucket: gap["reason"] for gap in segment.footer["coverage"]["gaps"] for bucket in range(gap["from"], gap["to"], BUCKET)}
+
+
+@pytest.mark.parametrize("scenario", ["stall-at-item"])
+def test_a_replay_that_stops_at_the_same_item_every_time_leaves_the_rest_unconfirmed(outcomes, scenario):
+    """Every replay goes silent at the same item: nothing proves a replay passed the window's end,
+    so from the stalled bucket on the window is a replay_unconfirmed gap (not claimed coverage);
+    every bucket before it is captured."""
+    outcome = outcome_of(outcomes, scenario)
+    [(run, segment)] = sealed_runs(outcome)
+    header, stall = segment.header, outcome.config.stall_at
+    gaps = gaps_by_bucket(segment)
+    problems = [f"bucket {b} after the stall is not a replay_unconfirmed gap ({gaps.get(b)!r})"
+                for b in range(stall, header["window_end"], BUCKET) if not gaps.get(b, "").startswith("replay_unconfirmed: ")]
+    problems += [f"bucket {b} before the stall is not captured ({gaps[b]!r})" for b in range(header["window_start"], stall, BUCKET) if b in gaps]
+    assert not problems, "\n".join(problems) + "\n" + outcome.describe(run)
+
+
+@pytest.mark.parametrize("scenario", ["oversized-in-ring"])
+def test_an_item_over_the_receive_limit_costs_the_bucket_that_holds_it(outcomes, scenario):
+    outcome = outcome_of(outcomes, scenario)
+    [(run, segment)] = sealed_runs(outcome)
+    at = outcome.config.oversized_in
+    gaps = segment.footer["coverage"]["gaps"]
+    assert [(g["from"], g["to"]) for g in gaps] == [(at, at + BUCKET)], outcome.describe(run)
+    assert gaps[0]["reason"].startswith("message_too_large: "), outcome.describe(run)
+
+
+@pytest.mark.parametrize("scenario", ["restart-between-runs"])
+def test_a_restart_between_two_runs_is_told_by_ids_and_its_span_is_a_gap(outcomes, scenario):
+    """Goldmane restarted between two runs: the next run's window starts in time the old process
+    held. Keys the first run archived come back with other ids: the second run records a
+    goldmane_restarted gap from its start, and counts one restart."""
+    outcome = outcome_of(outcomes, scenario)
+    (first_run, first), (run, segment) = sealed_runs(outcome)
+    assert first.footer["stats"].get("goldmane_restarts", 0) == 0, outcome.describe(first_run)
+    assert segment.header["window_start"] == first.header["window_end"], outcome.describe()
+    gaps = segment.footer["coverage"]["gaps"]
+    assert gaps and gaps[0]["from"] == segment.header["window_start"] and gaps[0]["reason"].startswith("goldmane_restarted: "), \
+        outcome.describe(run)
+    assert segment.footer["stats"].get("goldmane_restarts") == 1, outcome.describe(run)
+    assert "Goldmane restarted" in run.result.stderr, outcome.describe(run)
+
+
 @pytest.mark.parametrize("scenario", ["plaintext"])
 def test_a_plaintext_server_is_refused_and_named(outcomes, scenario):
     outcome = outcome_of(outcomes, scenario)
@@ -511,6 +585,11 @@ def test_the_scenario_s_fault_really_happened(outcomes, scenario):
         problems.append("the oversized message was not sent")
     if config.drop_bucket_once and not any(e["event"] == "dropped" for e in events):
         problems.append("no bucket was dropped")
+    stalls = [e for e in events if e["event"] == "stalled"]
+    if (config.stall_every_after is not None or config.stall_at is not None) and len(stalls) < 2:
+        problems.append(f"{len(stalls)} streams stalled: the stall at every read was not exercised")
+    if config.oversized_in is not None and sum(s["key"] == "oversized" for s in sent) < 2:
+        problems.append("the oversized item held in the ring was not sent to two streams")
     assert not problems, "\n".join(problems) + "\n" + outcome.describe()
 
 

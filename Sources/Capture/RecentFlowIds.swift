@@ -1,0 +1,32 @@
+import Foundation
+import TrailFormat
+
+/// The ids of the FlowKeys the archive holds for one cluster's last hour: the evidence a
+/// Goldmane restart between two capture runs leaves (a key that comes back with another id
+/// less than an hour later). Only segments whose window reaches into the last hour are read,
+/// one frame at a time; a segment that cannot be read adds nothing (verify names it).
+enum RecentFlowIds {
+    static func load(archive: String, cluster: String, now: Int64) -> [[UInt8]: KnownId] {
+        let directory = (archive as NSString).appendingPathComponent(cluster)
+        guard let listing = ArchiveListing(directory: directory) else { return [:] }
+        let since = now - BucketClock.ringSeconds
+        var ids: [[UInt8]: KnownId] = [:]
+        let frame = DecodedFrame()
+        for path in listing.sealed {
+            guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster,
+                  reader.header.windowEnd > since, reader.header.windowStart <= now else { continue }
+            for index in 0..<reader.frameCount {
+                guard (try? reader.readFrame(index, reusing: frame)) != nil else { break }
+                for record in 0..<frame.recordCount {
+                    let bytes = frame.record(record)
+                    guard let view = FlowRecordView(record: bytes), view.hasKey,
+                          view.startTime >= since, view.startTime <= now else { continue }
+                    let key = Array(bytes[view.keyRange])
+                    if let known = ids[key], known.start >= view.startTime { continue }
+                    ids[key] = KnownId(id: view.id, start: view.startTime)
+                }
+            }
+        }
+        return ids
+    }
+}
