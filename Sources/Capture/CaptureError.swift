@@ -17,6 +17,11 @@ public struct CaptureError: TrailError, Sendable, Equatable {
         case tooLarge
         /// Another capture of the same cluster archive is running.
         case busy
+        /// The server closed the connection right after the TLS handshake: a Goldmane going
+        /// away (a restart, a rollout) or, when it persists, a client certificate it rejects
+        /// (TLS 1.3 reports a rejection so). Retried; `StreamRead` names it a rejection when
+        /// every attempt ends so.
+        case closedAfterHandshake
     }
 
     public var code: Code
@@ -32,7 +37,7 @@ public struct CaptureError: TrailError, Sendable, Equatable {
     public var exitStatus: ExitStatus {
         switch code {
         case .configuration: .config
-        case .unreachable, .rpc, .tooLarge: .unavailable
+        case .unreachable, .rpc, .tooLarge, .closedAfterHandshake: .unavailable
         case .tls: .tlsFailed
         case .archive: .ioError
         case .busy: .tempFail

@@ -15,7 +15,7 @@ enum ClientCredentials {
         let certificate: Certificate
         do {
             let text = try String(contentsOfFile: endpoint.certificatePath, encoding: .utf8)
-            guard let first = PEMBundle.certificates(in: text).first else {
+            guard let first = try PEMBundle.certificates(in: text, path: endpoint.certificatePath).first else {
                 throw CaptureError(.configuration, "\(endpoint.certificatePath) holds no PEM certificate (TLS_CERT_PATH)")
             }
             certificate = try Certificate(pemEncoded: first)

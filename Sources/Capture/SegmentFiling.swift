@@ -43,7 +43,17 @@ enum SegmentFiling {
         } catch {
             let partial = writer?.partialPath ?? path + SegmentLayout.partialSuffix
             try? FileManager.default.removeItem(atPath: partial)
-            throw CaptureError(.archive, "cannot write \(path): \(error.description); nothing was left in the archive, and the next capture takes this window again while Goldmane holds it")
+            throw failure(path, error, sealedInPlace: FileManager.default.fileExists(atPath: path))
         }
+    }
+
+    /// What a failed write left: nothing (the partial file is removed; the next capture takes
+    /// the window again), or, when only the directory's sync after the rename failed, the
+    /// sealed segment in place, whose name may not have reached the disk.
+    static func failure(_ path: String, _ error: SegmentError, sealedInPlace: Bool) -> CaptureError {
+        if sealedInPlace {
+            return CaptureError(.archive, "sealed \(path), but syncing its directory failed: \(error.description). The segment is complete and in place, and the next capture takes up after it; if the machine crashed before the directory reached the disk, the file may be gone: run `goldmane-trail verify` on the archive")
+        }
+        return CaptureError(.archive, "cannot write \(path): \(error.description); nothing was left in the archive, and the next capture takes this window again while Goldmane holds it")
     }
 }

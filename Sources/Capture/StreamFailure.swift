@@ -53,8 +53,10 @@ enum StreamFailure {
         }
         if !endpoint.insecure && lower.contains("closed the connection before completing the http/2 connection preface") {
             // With TLS 1.3 the server checks the client certificate after the client has
-            // finished its handshake, and a rejection arrives as the connection closing.
-            return CaptureError(.tls, "client certificate rejected by Goldmane: the server closed the connection right after the TLS handshake, which is how TLS 1.3 reports a client certificate it does not trust. \(certificate) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(text)]")
+            // finished its handshake, and a rejection arrives as the connection closing; so
+            // does a Goldmane going away mid-connection. Retried; `StreamRead` names it a
+            // rejection when it persists.
+            return CaptureError(.closedAfterHandshake, "Goldmane closed the connection right after the TLS handshake (Goldmane restarting or rolling out; if it persists, it rejects the client certificate). [\(text)]")
         }
         if lower.contains("connection refused") || lower.contains("connectionrefused") || lower.contains("econnrefused") {
             return refused(endpoint, text)
@@ -80,7 +82,21 @@ enum StreamFailure {
 
     /// Whether reconnecting can help.
     static func isTransient(_ failure: CaptureError) -> Bool {
-        failure.code == .unreachable || failure.code == .tooLarge
+        failure.code == .unreachable || failure.code == .tooLarge || failure.code == .closedAfterHandshake
+    }
+
+    /// Whether connections closed right after the TLS handshake, `attempts` reads in a row over
+    /// `seconds`, are a client certificate rejection rather than a Goldmane going away: a
+    /// restart or a rollout passes within seconds (the next attempt is refused, or succeeds).
+    /// Attempts, not only time: grpc-swift fails a call at once with the last error while its
+    /// channel backs off, so one closure can end several reads.
+    static func persists(attempts: Int, seconds: Double) -> Bool {
+        attempts >= 3 && seconds >= 6
+    }
+
+    /// The rejection a closure after the handshake means when it persists.
+    static func clientCertificateRejected(_ failure: CaptureError, endpoint: GoldmaneEndpoint, attempts: Int) -> CaptureError {
+        CaptureError(.tls, "client certificate rejected by Goldmane: the server closed the connection right after the TLS handshake \(attempts) times in a row, which is how TLS 1.3 reports a client certificate it does not trust. \(endpoint.certificatePath) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(failure.message)]")
     }
 
     /// The causes a type or a code names, whatever their wording.

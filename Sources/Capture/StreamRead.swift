@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One `Flows.Stream` call, its items fed to the collector, until one of the ways a read can
 /// end. Goldmane never signals the end of a replay, sends nothing for an empty bucket and
@@ -42,8 +43,36 @@ struct StreamRead {
     let connection: GoldmaneConnection
     let collector: WindowCollector
     let stop: StopRequest
+    /// Reads in a row that ended closed after the TLS handshake with no item, and when the first did.
+    private let closures = ClosureCount()
+
+    private final class ClosureCount: Sendable {
+        let state = Mutex<(count: Int, since: Double?)>((0, nil))
+    }
+
+    init(connection: GoldmaneConnection, collector: WindowCollector, stop: StopRequest) {
+        self.connection = connection
+        self.collector = collector
+        self.stop = stop
+    }
 
     func run(from startTimeGte: Int64, goal: Goal) async -> End {
+        let end = await read(from: startTimeGte, goal: goal)
+        guard case .failed(let failure) = end, failure.code == .closedAfterHandshake, collector.readProgress.received == 0 else {
+            closures.state.withLock { $0 = (0, nil) }
+            return end
+        }
+        let now = Date().timeIntervalSince1970
+        let (attempts, since) = closures.state.withLock { state in
+            state.count += 1
+            state.since = state.since ?? now
+            return (state.count, state.since!)
+        }
+        guard StreamFailure.persists(attempts: attempts, seconds: now - since) else { return end }
+        return .failed(StreamFailure.clientCertificateRejected(failure, endpoint: connection.endpoint, attempts: attempts))
+    }
+
+    private func read(from startTimeGte: Int64, goal: Goal) async -> End {
         collector.markRead(now: Date().timeIntervalSince1970)
         let collector = self.collector
         let connection = self.connection

@@ -1,4 +1,5 @@
 import Testing
+import TrailFormat
 @testable import Capture
 
 /// The parts of capture that need no server: windows, the CA bundle, the endpoint, dedup.
@@ -43,7 +44,7 @@ import Testing
         #expect(window.start <= now - 600 + 7 && window.end >= now - 300 + 1)
     }
 
-    @Test func theCABundleMayHoldCommentLines() {
+    @Test func theCABundleMayHoldCommentLines() throws {
         let bundle = """
             # certificate name: tigera-operator/tigera-ca-private
             -----BEGIN CERTIFICATE-----
@@ -55,10 +56,34 @@ import Testing
             REVG
             -----END CERTIFICATE-----
             """
-        let certificates = PEMBundle.certificates(in: bundle)
+        let certificates = try PEMBundle.certificates(in: bundle, path: "ca.crt")
         #expect(certificates.count == 2)
         #expect(certificates.allSatisfy { !$0.contains("#") && $0.hasPrefix("-----BEGIN CERTIFICATE-----") })
-        #expect(PEMBundle.certificates(in: "# only a comment\n").isEmpty)
+        #expect(try PEMBundle.certificates(in: "# only a comment\n", path: "ca.crt").isEmpty)
+    }
+
+    @Test func aCertificateBlockCutShortIsNamedWithItsLine() {
+        let cut = "# certificate name: a\n-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n# b\n-----BEGIN CERTIFICATE-----\nREVG\n"
+        #expect(throws: CaptureError.self) { try PEMBundle.certificates(in: cut, path: "ca.crt") }
+        do {
+            _ = try PEMBundle.certificates(in: cut, path: "ca.crt")
+        } catch {
+            #expect(error.code == .configuration)
+            #expect(error.message.hasPrefix("ca.crt:6: a certificate begins here"))
+        }
+        // A BEGIN inside an open block: the first one never ended.
+        let nested = "-----BEGIN CERTIFICATE-----\nQUJD\n-----BEGIN CERTIFICATE-----\nREVG\n-----END CERTIFICATE-----\n"
+        #expect(throws: CaptureError.self) { try PEMBundle.certificates(in: nested, path: "ca.crt") }
+        let stray = "QUJD\n-----END CERTIFICATE-----\n"
+        #expect(throws: CaptureError.self) { try PEMBundle.certificates(in: stray, path: "ca.crt") }
+    }
+
+    @Test func aWriteThatFailsAfterTheRenameSaysTheSegmentIsInPlace() {
+        let error = SegmentError(.io, path: "/archive/lab", offset: nil, "fsync: Input/output error")
+        let sealed = SegmentFiling.failure("/archive/lab/x.seg", error, sealedInPlace: true)
+        #expect(sealed.message.contains("complete and in place") && !sealed.message.contains("nothing was left"))
+        let lost = SegmentFiling.failure("/archive/lab/x.seg", error, sealedInPlace: false)
+        #expect(lost.message.contains("nothing was left"))
     }
 
     @Test func theServerNameDefaultsToTheHostWithoutItsPort() throws {

@@ -97,4 +97,77 @@ import TrailTestSupport
         #expect(collector.stats["items_dropped_buffer_full", default: 0] > 0)
         #expect(!collector.lossyBuckets.isEmpty)
     }
+
+    func item(_ bucket: Int64, port: Int64 = 8080, id: Int64 = 1) -> [UInt8] {
+        FlowFixture {
+            $0.start = start + bucket * 15
+            $0.destPort = port
+            $0.id = id
+        }.bytesOnWire
+    }
+
+    /// A read at `now` (Unix seconds) receiving `items` in order; returns the collector.
+    func read(_ items: [[UInt8]], now: Int64, into collector: WindowCollector? = nil) -> WindowCollector {
+        let window = CaptureWindow(start: start, end: start + 300, captureFrom: start, gaps: [])
+        let collector = collector ?? WindowCollector(window: window, maxBufferedBytes: 1 << 30, log: { _ in })
+        collector.markRead(now: Double(now))
+        for bytes in items { collector.receive(bytes, now: Double(now)) }
+        return collector
+    }
+
+    @Test func aReplayedItemShowsHowFarTheReplayWent() {
+        // Long after the window: every bucket was streamed before the read began.
+        let collector = read([item(2), item(5), item(3), item(9)], now: start + 3000)
+        #expect(collector.readProgress.reached == start + 9 * 15)
+        #expect(collector.readProgress.earliest == start + 2 * 15)
+        #expect(collector.readProgress.addedBuckets == [start + 30, start + 75, start + 45, start + 135])
+    }
+
+    @Test func liveCopiesAloneProveNoReplay() {
+        // The read begins when bucket 20 (just after the window) is the newest streamed: the
+        // newest bucket's live copy, then live buckets, and no replay (a start older than the
+        // ring): nothing proves the replay passed anything.
+        let newest = start + 20 * 15
+        let collector = read([], now: newest + 30)
+        for bucket: Int64 in [21, 21, 22, 23] { collector.receive(item(bucket), now: Double(start + bucket * 15 + 31)) }
+        #expect(collector.readProgress.reached == nil)
+        #expect(!collector.readProgress.replayed)
+        // A replayed item, then live ones after it: the replay ran, and the live items are after it.
+        collector.receive(item(19), now: Double(start + 24 * 15 + 31))
+        collector.receive(item(25), now: Double(start + 25 * 15 + 31))
+        #expect(collector.readProgress.reached == start + 25 * 15)
+    }
+
+    /// The FlowKey bytes of `item(_, port:)`, as the collector keys them.
+    func keyBytes(port: Int64) -> [UInt8] {
+        let bytes = item(0, port: port)
+        return bytes.withUnsafeBytes { raw in
+            let view = FlowRecordView(record: raw)!
+            return Array(raw[view.keyRange])
+        }
+    }
+
+    @Test func aFlowKeyWithAnotherIdLessThanAnHourLaterProvesARestart() {
+        let collector = read([], now: start + 3000)
+        collector.seedKnownIds([keyBytes(port: 8080): KnownId(id: 7, start: start - 600)])
+        collector.receive(item(3, port: 8081, id: 1), now: Double(start + 3000))  // a new key: nothing to compare
+        collector.receive(item(3, port: 8080, id: 7), now: Double(start + 3000))  // the same id: no restart
+        #expect(collector.restart == nil)
+        collector.receive(item(4, port: 8080, id: 2), now: Double(start + 3000))
+        #expect(collector.restart?.knownId == 7)
+        #expect(collector.restart?.id == 2)
+        #expect(collector.restart?.bucket == start + 60)
+    }
+
+    @Test func aFlowKeyBackWithAnotherIdAfterMoreThanAnHourIsNoRestart() {
+        // Goldmane forgets a key with no data in its ring for an hour: a new id then is normal.
+        let collector = read([], now: start + 3000)
+        collector.seedKnownIds([keyBytes(port: 8080): KnownId(id: 7, start: start - 3500)])
+        collector.receive(item(4, port: 8080, id: 2), now: Double(start + 3000))
+        #expect(collector.restart == nil)
+        #expect(collector.knownIds[keyBytes(port: 8080)] == KnownId(id: 2, start: start + 60))
+        // The same key again with a third id within the hour: that is a restart.
+        collector.receive(item(6, port: 8080, id: 3), now: Double(start + 3000))
+        #expect(collector.restart?.knownId == 2)
+    }
 }

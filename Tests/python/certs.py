@@ -74,8 +74,8 @@ def make_dated_leaf(directory, name, ca, extensions, start, end):
 
 def make_faulty(directory):
     """Certificates that are wrong in one way each (call after make_all): a client certificate
-    that expired, one not valid yet, Goldmane's certificate expired, and a CA bundle whose
-    second block is corrupt."""
+    that expired, one not valid yet, Goldmane's certificate expired, a CA bundle whose second
+    block is corrupt, and one whose last block has no END line."""
     client = "extendedKeyUsage=clientAuth\n"
     server = "subjectAltName=" + ",".join(f"DNS:{n}" for n in GOLDMANE_NAMES) + "\nextendedKeyUsage=serverAuth,clientAuth\n"
     make_dated_leaf(directory, "expired-client", "tigera-ca", client, "20200101000000Z", "20200201000000Z")
@@ -87,4 +87,7 @@ def make_faulty(directory):
     damaged = "\n".join([lines[0], lines[1][:10] + "!!!!" + lines[1][14:]] + lines[2:]) + "\n"
     with open(os.path.join(directory, "corrupt-bundle.crt"), "w") as handle:
         handle.write("# certificate name: good\n" + good + "# certificate name: damaged\n" + damaged + "# certificate name: goldmane\n" + read("goldmane.crt"))
+    # A bundle cut short: its last certificate begins and never ends.
+    with open(os.path.join(directory, "cut-bundle.crt"), "w") as handle:
+        handle.write("# certificate name: good\n" + good + "# certificate name: cut\n" + "\n".join(lines[:3]) + "\n")
     return {name: os.path.join(directory, name) for name in os.listdir(directory)}

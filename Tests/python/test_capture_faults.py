@@ -76,20 +76,21 @@ def assert_exactly_once(archive, start, end):
                 assert not [b for b in buckets if gap["from"] <= b < gap["to"]], (path, gap)
 
 
-@pytest.mark.parametrize("case", ["expired-client", "not-yet-valid-client", "key-mismatch", "corrupt-ca-block"])
+@pytest.mark.parametrize("case", ["expired-client", "not-yet-valid-client", "key-mismatch", "corrupt-ca-block", "cut-ca-bundle"])
 def test_a_local_tls_mistake_is_configuration_named_at_once_and_leaves_nothing(tmp_path, standin, pki, case):
     archive = str(tmp_path / "archive")
     start, end = past_window(20, 5)
     arguments = {"expired-client": dict(cert=pki["expired-client.crt"], key=pki["expired-client.key"]),
                  "not-yet-valid-client": dict(cert=pki["future-client.crt"], key=pki["future-client.key"]),
                  "key-mismatch": dict(key=pki["stranger.key"]),
-                 "corrupt-ca-block": dict(ca=pki["corrupt-bundle.crt"])}[case]
+                 "corrupt-ca-block": dict(ca=pki["corrupt-bundle.crt"]), "cut-ca-bundle": dict(ca=pki["cut-bundle.crt"])}[case]
     began = time.time()
     result = capture(archive, standin.port, pki, "--from", str(start), "--to", str(end), **arguments)
     assert result.returncode == 78, result.stderr
     assert time.time() - began < 10, "a local mistake is not retried as if the network had failed"
     message = {"expired-client": "expired on", "not-yet-valid-client": "is not valid until",
-               "key-mismatch": "does not match the certificate", "corrupt-ca-block": "certificate 2 of 3 in the CA bundle does not parse"}[case]
+               "key-mismatch": "does not match the certificate", "corrupt-ca-block": "certificate 2 of 3 in the CA bundle does not parse",
+               "cut-ca-bundle": "has no -----END CERTIFICATE-----"}[case]
     assert message in result.stderr
     assert leftovers(archive) == []
     assert not [s for s in standin.sent()], "nothing was asked of Goldmane"
@@ -220,3 +221,77 @@ def test_a_second_capture_on_the_same_archive_waits_its_turn(tmp_path, standin, 
     # The first one's segment is whole and verified: the second touched nothing.
     for path in segments(archive):
         assert Segment(path).footer["seal"] in ("interrupted", "complete")
+
+
+class RollingGoldmane:
+    """A Goldmane in a rollout, in front of the stand-in: the first `closures` connections finish
+    the TLS handshake (client certificate checked) and are then closed, as a pod going away does;
+    later connections are passed through to the stand-in untouched."""
+
+    def __init__(self, target_port, pki, closures):
+        import socket
+        import ssl
+        import threading
+        self.closed = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(pki["goldmane.crt"], pki["goldmane.key"])
+        context.load_verify_locations(pki["tigera-ca.crt"])
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.set_alpn_protocols(["h2"])
+
+        def pipe(source, sink):
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for end in (source, sink):
+                    try:
+                        end.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        def serve():
+            while True:
+                try:
+                    client, _ = self.listener.accept()
+                except OSError:
+                    return
+                if self.closed < closures:
+                    self.closed += 1
+                    try:
+                        context.wrap_socket(client, server_side=True).close()
+                    except (OSError, ssl.SSLError):
+                        client.close()
+                    continue
+                upstream = socket.create_connection(("127.0.0.1", target_port))
+                threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+                threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def stop(self):
+        self.listener.close()
+
+
+def test_a_connection_closed_after_the_handshake_in_a_rollout_is_retried_not_called_a_rejection(tmp_path, standin, pki):
+    """During a Goldmane rollout the old pod can close a connection right after the TLS handshake,
+    exactly as TLS 1.3 reports a rejected client certificate. Twice is a rollout: retried, the
+    window captured whole. (Every time is a rejection: test_capture's foreign certificate, 76.)"""
+    rolling = RollingGoldmane(standin.port, pki, closures=2)
+    try:
+        archive = str(tmp_path / "archive")
+        start, end = past_window(30, 2)
+        result = capture(archive, rolling.port, pki, "--from", str(start), "--to", str(end))
+        assert result.returncode == 0, result.stderr
+        assert rolling.closed == 2
+        assert "client certificate rejected" not in result.stderr
+        assert "right after the TLS handshake" in result.stderr
+        assert_exactly_once(archive, start, end)
+    finally:
+        rolling.stop()
