@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TrailFormat
 @testable import Capture
@@ -97,6 +98,17 @@ import TrailFormat
         #expect(v6.host == "fd00::1" && v6.port == 7443)
         #expect(throws: CaptureError.self) {
             _ = try GoldmaneEndpoint(hostPort: "goldmane:http", serverName: nil, certificatePath: "c", keyPath: "k", caPath: "a", insecure: false)
+        }
+    }
+
+    /// Every gap code is documented where users look: the segment format and the README.
+    @Test func everyGapCodeIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for document in ["docs/segment-format.md", "README.md", "docs/operations.md"] {
+            let text = try String(contentsOf: root.appendingPathComponent(document), encoding: .utf8)
+            for reason in GapReason.allCases {
+                #expect(text.contains("`\(reason.rawValue)`"), "\(document) does not name \(reason.rawValue)")
+            }
         }
     }
 }
