@@ -57,9 +57,22 @@ print(count)
 '''
 
 
+def capture_once(binary, port, pki, work, start, end, items, tag):
+    env = dict(os.environ, GOLDMANE_HOST=f"127.0.0.1:{port}", GOLDMANE_SERVER_NAME="goldmane.calico-system.svc",
+               TLS_CERT_PATH=pki["client.crt"], TLS_KEY_PATH=pki["client.key"], CA_CERT_PATH=pki["tigera-ca-bundle.crt"])
+    archive = os.path.join(work, f"capture-archive-{tag}-{int(time.time())}")
+    seconds, cpu, rss, out = run([binary, "capture", "--archive", archive, "--cluster", "bench",
+                                  "--from", str(start), "--to", str(end), "--grace", "1"], env=env)
+    assert f": {items} items" in out, out
+    [segment] = glob.glob(os.path.join(archive, "**/*.seg"), recursive=True)
+    stats = Segment(segment).footer["stats"]
+    return {"seconds": seconds, "cpu": cpu, "rss": rss, "received": stats["items_received"], "reads": stats["reads"]}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
+    parser.add_argument("--baseline-bin", help="a previous build of goldmane-trail, measured in the same run")
     parser.add_argument("--work", required=True)
     arguments = parser.parse_args()
     os.makedirs(arguments.work, exist_ok=True)
@@ -78,44 +91,44 @@ def main():
         # Warm the stand-in's cache of encoded buckets.
         run([sys.executable, "-c", MINIMAL_CLIENT, f"127.0.0.1:{port}", pki["tigera-ca.crt"], pki["client.key"],
              pki["client.crt"], here, str(start), str(items)])
-        env = dict(os.environ, GOLDMANE_HOST=f"127.0.0.1:{port}", GOLDMANE_SERVER_NAME="goldmane.calico-system.svc",
-                   TLS_CERT_PATH=pki["client.crt"], TLS_KEY_PATH=pki["client.key"], CA_CERT_PATH=pki["tigera-ca-bundle.crt"])
-        archive = os.path.join(arguments.work, f"capture-archive-{now}")
-        seconds, cpu, rss, out = run([arguments.bin, "capture", "--archive", archive, "--cluster", "bench",
-                                      "--from", str(start), "--to", str(end), "--grace", "1"], env=env)
-        assert f": {items} items" in out, out
-        [segment] = glob.glob(os.path.join(archive, "**/*.seg"), recursive=True)
-        stats = Segment(segment).footer["stats"]
-        received, reads = stats["items_received"], stats["reads"]
-        # Each closing read of a past window replays from the window's start to now (the window
-        # and everything after it) and ends after 2 s of quiet; the capture settles after the
-        # read that adds nothing, so a window long past costs two replays.
-        quiet = 2.0 * reads
-        active = max(seconds - quiet, 0.001)
-        # The baseline: a minimal Python grpcio client reading one such replay (as many items as
-        # one closing read receives), in the same run.
-        per_read = received // reads
+        # A window long past: the closing reads replay it (a read that adds nothing confirms it).
+        # With a baseline binary, the two run interleaved, best of 2 each by wall time.
+        binaries = [("capture", arguments.bin)] + ([("baseline", arguments.baseline_bin)] if arguments.baseline_bin else [])
+        measured = {}
+        for _round in range(2 if arguments.baseline_bin else 1):
+            for name, binary in binaries:
+                result = capture_once(binary, port, pki, arguments.work, start, end, items, name)
+                if name not in measured or result["seconds"] < measured[name]["seconds"]:
+                    measured[name] = result
+        mine = measured["capture"]
+        received, reads = mine["received"], mine["reads"]
+        # The baseline: a minimal Python grpcio client reading the window once, in the same run.
         baseline = [sys.executable, "-c", MINIMAL_CLIENT, f"127.0.0.1:{port}", pki["tigera-ca.crt"], pki["client.key"],
-                    pki["client.crt"], here, str(start), str(per_read)]
+                    pki["client.crt"], here, str(start), str(items)]
         base_seconds, base_cpu, _, _ = run(baseline)
         burst = BUSY_CLUSTER_ITEMS_PER_DAY / (86400 / 15)
+        rate = received / mine["seconds"]
         results = {
-            "window_items": items, "buckets": BUCKETS, "items_per_bucket": PER_BUCKET, "reads": reads,
-            "items_received": received, "capture_seconds": round(seconds, 2), "capture_seconds_without_quiet_waits": round(active, 2),
-            "capture_items_per_second": round(received / active), "capture_cpu_seconds": round(cpu, 2),
-            "capture_cpu_us_per_item": round(cpu / received * 1e6, 2), "capture_peak_rss_mib": round(rss, 1),
-            "python_client_items": per_read, "python_client_seconds": round(base_seconds, 2),
-            "python_client_items_per_second": round(per_read / base_seconds),
-            "python_client_cpu_us_per_item": round(base_cpu / per_read * 1e6, 2),
-            "busy_goldmane_burst_items": round(burst), "burst_absorbed_in_ms": round(burst / (received / active) * 1000, 1),
+            "window_items": items, "buckets": BUCKETS, "items_per_bucket": PER_BUCKET,
+            **{f"{name}_{key}": round(value, 2) for name, result in measured.items() for key, value in result.items()},
+            "capture_items_per_second": round(rate), "capture_cpu_us_per_item": round(mine["cpu"] / received * 1e6, 2),
+            "python_client_items": items, "python_client_seconds": round(base_seconds, 2),
+            "python_client_items_per_second": round(items / base_seconds),
+            "python_client_cpu_us_per_item": round(base_cpu / items * 1e6, 2),
+            "busy_goldmane_burst_items": round(burst), "burst_absorbed_in_ms": round(burst / rate * 1000, 1),
         }
-        print(f"capture of a {items:,}-item window long past ({BUCKETS} buckets of {PER_BUCKET:,}) over mTLS: {reads} replays, "
-              f"{received:,} items received in {active:.2f}s without the {quiet:.0f}s of quiet that end the reads "
-              f"({received / active:,.0f} items/s, {cpu / received * 1e6:.1f} us CPU per item, peak RSS {rss:.1f} MiB); "
-              f"a minimal Python grpcio client reads one replay ({per_read:,} items) at {per_read / base_seconds:,.0f} items/s, "
-              f"{base_cpu / per_read * 1e6:.1f} us CPU per item (capture: {(received / active) / (per_read / base_seconds):.2f}x its rate, "
-              f"{(cpu / received) / (base_cpu / per_read):.2f}x its CPU per item). "
-              f"A busy Goldmane's burst of ~{burst:,.0f} items per 15 s bucket is absorbed in ~{burst / (received / active) * 1000:.0f} ms.")
+        print(f"capture of a {items:,}-item window long past ({BUCKETS} buckets of {PER_BUCKET:,}) over mTLS: {reads} reads, "
+              f"{received:,} items received in {mine['seconds']:.2f} s ({rate:,.0f} items/s, {mine['cpu'] / received * 1e6:.1f} us CPU per item, "
+              f"{mine['cpu']:.2f} s CPU, peak RSS {mine['rss']:.1f} MiB); a minimal Python grpcio client reads the window once "
+              f"({items:,} items) at {items / base_seconds:,.0f} items/s, {base_cpu / items * 1e6:.1f} us CPU per item "
+              f"(capture: {(mine['cpu'] / received) / (base_cpu / items):.2f}x its CPU per item). "
+              f"A busy Goldmane's burst of ~{burst:,.0f} items per 15 s bucket is absorbed in ~{burst / rate * 1000:.0f} ms.")
+        if "baseline" in measured:
+            old = measured["baseline"]
+            print(f"  baseline build: {old['reads']} reads, {old['received']:,} items received in {old['seconds']:.2f} s, "
+                  f"{old['cpu']:.2f} s CPU ({old['cpu'] / old['received'] * 1e6:.1f} us per item), peak RSS {old['rss']:.1f} MiB; "
+                  f"this build / baseline: wall {mine['seconds'] / old['seconds']:.2f}x, CPU {mine['cpu'] / old['cpu']:.2f}x, "
+                  f"CPU per item received {(mine['cpu'] / received) / (old['cpu'] / old['received']):.2f}x, peak RSS {mine['rss'] / old['rss']:.2f}x")
         with open(os.path.join(arguments.work, "capture-results.json"), "w") as handle:
             json.dump(results, handle, indent=2)
     finally:

@@ -24,9 +24,16 @@ public struct ArchiveState: Sendable {
         var gaps: [TimeRange] = []
         for path in listing.sealed {
             guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster else { continue }
-            state.windowsEnd = max(state.windowsEnd ?? reader.header.windowEnd, reader.header.windowEnd)
-            state.captured += reader.footer.coverage.captured
-            for gap in reader.footer.coverage.gaps {
+            let header = reader.header
+            guard header.windowStart >= 0, header.windowEnd <= UTCTime.maxSupported, header.windowStart < header.windowEnd,
+                  header.windowStart % BucketClock.bucketSeconds == 0,
+                  header.windowEnd % BucketClock.bucketSeconds == 0 else { continue }  // verify names such a segment
+            // Coverage is read only inside the segment's own window: a damaged footer cannot
+            // claim (or open) time elsewhere, nor hand the planner absurd times.
+            let inside = { (from: Int64, to: Int64) in from >= header.windowStart && to <= header.windowEnd && from < to }
+            state.windowsEnd = max(state.windowsEnd ?? header.windowEnd, header.windowEnd)
+            state.captured += reader.footer.coverage.captured.filter { inside($0.from, $0.to) }
+            for gap in reader.footer.coverage.gaps where inside(gap.from, gap.to) {
                 let range = TimeRange(from: gap.from, to: gap.to)
                 if GapReason.code(of: gap.reason)?.isRefillable ?? false { gaps.append(range) } else { state.settledGaps.append(range) }
             }

@@ -19,6 +19,8 @@ struct ReadEvidence: Equatable, Sendable {
     var earliest: Int64? = nil
     /// The window's buckets this read added items to.
     var addedBuckets: Set<Int64> = []
+    /// The window's buckets this read received items of (copies included).
+    var receivedBuckets: Set<Int64> = []
 }
 
 /// A FlowKey's id as last seen, and the bucket it was seen in.

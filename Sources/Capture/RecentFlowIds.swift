@@ -11,10 +11,15 @@ enum RecentFlowIds {
         guard let listing = ArchiveListing(directory: directory) else { return [:] }
         let since = now - BucketClock.ringSeconds
         var ids: [[UInt8]: KnownId] = [:]
+        // Ids from before a restart the archive already recorded prove nothing more.
+        var restartedBy = Int64.min
         let frame = DecodedFrame()
         for path in listing.sealed {
             guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster,
                   reader.header.windowEnd > since, reader.header.windowStart <= now else { continue }
+            for gap in reader.footer.coverage.gaps where GapReason.code(of: gap.reason) == .goldmaneRestarted {
+                restartedBy = max(restartedBy, min(gap.to, reader.header.windowEnd))
+            }
             for index in 0..<reader.frameCount {
                 guard (try? reader.readFrame(index, reusing: frame)) != nil else { break }
                 for record in 0..<frame.recordCount {
@@ -27,6 +32,6 @@ enum RecentFlowIds {
                 }
             }
         }
-        return ids
+        return restartedBy == .min ? ids : ids.filter { $0.value.start >= restartedBy }
     }
 }

@@ -16,7 +16,8 @@ struct StreamRead {
         case deadline
         /// The probe saw what it wanted (a replayed item).
         case probed
-        /// A closing read got an item that proves the replay passed the window's end.
+        /// A closing read got an item of the second bucket after the window: the replay passed
+        /// the window's end, and the whole first bucket after it was received.
         case passed
         /// The server ended the stream with status OK.
         case endedByServer
@@ -96,7 +97,9 @@ struct StreamRead {
                 do {
                     try await connection.stream(startTimeGte: startTimeGte, onItem: { bytes in
                         collector.receive(bytes, now: Date().timeIntervalSince1970)
-                        if let passing, let reached = collector.readReached, reached >= passing {
+                        // Past the window's end by a whole bucket: that bucket's burst was all
+                        // received, so its FlowKeys' ids were all checked (a restart shows there).
+                        if let passing, let reached = collector.readReached, reached >= passing + BucketClock.bucketSeconds {
                             ended.yield(.passed)
                             return false
                         }

@@ -99,7 +99,8 @@ struct WindowCapture {
                 let now = Date().timeIntervalSince1970
                 let end = await read.run(from: from, goal: .settle(passing: window.end, waitForPass: stallAfter, until: now + Self.maxReadSeconds))
                 outcome.reads += 1
-                next = try settlement.next(after: collector.readProgress, end: end, restart: collector.restart, now: Date().timeIntervalSince1970)
+                next = try settlement.next(after: collector.readProgress, end: end, restart: collector.restart, held: collector.heldBuckets,
+                                           now: Date().timeIntervalSince1970)
             case .findRingEdge:
                 let edge = await ringEdge(after: settlement.settleFrom)
                 next = settlement.next(afterRingEdge: edge, held: collector.heldBuckets, restart: collector.restart, now: Date().timeIntervalSince1970)

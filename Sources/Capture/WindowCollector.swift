@@ -5,8 +5,9 @@ import TrailFormat
 /// Everything one capture window has received, from any number of streams, in any order:
 /// each item is kept once by content, (FlowKey bytes, bucket start), whatever the arrival
 /// order, the stream, or how many copies arrive (design §3). Item times are data: an item
-/// outside the window, unaligned, or absurd is counted by reason and ignored; it never ends,
-/// moves or closes anything.
+/// outside the window, unaligned, or absurd is counted by reason and kept out of the window. A
+/// plausible item (aligned, in a bucket a real Goldmane could have sent by now) is evidence of
+/// how far a replay went and, through its FlowKey's id, of a restart (`ReadEvidence`).
 final class WindowCollector: Sendable {
     struct Bucket {
         var keys: Set<[UInt8]> = []
@@ -103,6 +104,7 @@ final class WindowCollector: Sendable {
                 return nil
             }
             var warning: String? = nil
+            state.read.receivedBuckets.insert(start)
             let isCopy = state.buckets[start]?.keys.contains(key) == true
             if start > state.readNewest && !isCopy {
                 // A live item (its bucket rolled over after the read began; the newest bucket
@@ -165,6 +167,9 @@ final class WindowCollector: Sendable {
         }
         if known.id != id, abs(start - known.start) < CaptureWindow.replayableSeconds, state.restart == nil {
             state.restart = RestartEvidence(knownBucket: known.start, knownId: known.id, bucket: start, id: id)
+            // The old process's ids prove nothing more: keys seen before the restart come back
+            // with new ids, and must not count it again.
+            state.knownIds = state.knownIds.filter { $0.value.start >= start }
         }
         if start >= known.start { state.knownIds[key] = KnownId(id: id, start: start) }
     }

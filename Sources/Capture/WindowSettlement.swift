@@ -62,6 +62,7 @@ struct WindowSettlement {
     private var backoffSeconds = 1
     private var stoppedReads = 0
     private var addingReads = 0
+    private var unsentReads = 0
     private var restartApplied = false
     /// Where an item over the receive limit is: being searched from a bucket, or found.
     private var oversized: Oversized = .unknown
@@ -70,8 +71,6 @@ struct WindowSettlement {
         case unknown
         /// Reads from this bucket on find it: it is at or after the bucket before.
         case searching(from: Int64)
-        /// In this bucket (`window.end`: after the window's buckets).
-        case found(Int64)
     }
 
     init(window: CaptureWindow, gaps: [CaptureGap], giveUpAt: Double) {
@@ -101,7 +100,8 @@ struct WindowSettlement {
 
     /// After the read from `readFrom` ended with `end`, having shown `read`; `restart` is the
     /// collector's proof of a restart, if it has one; `now` is the current Unix time.
-    mutating func next(after read: ReadEvidence, end: StreamRead.End, restart: RestartEvidence?, now: Double) throws(CaptureError) -> Next {
+    mutating func next(after read: ReadEvidence, end: StreamRead.End, restart: RestartEvidence?, held: Set<Int64> = [],
+                       now: Double) throws(CaptureError) -> Next {
         self.now = now
         switch end {
         case .stopped(let signal):
@@ -119,24 +119,23 @@ struct WindowSettlement {
                 // The oversized item is the first thing a replay from `from` sends: it is later.
                 return searchOversized(from: from + Self.bucket)
             }
+            oversized = .unknown
             if nothingReplayed, end != .quiet {
                 // Failed or ended before it showed anything: the search starts over.
-                oversized = .unknown
                 failure = end.failure ?? CaptureError(.unreachable, "Goldmane ended the stream before its replay passed the window's end")
                 return retry(now: now)
             }
-            // A replay from `from` did not meet it first: it is in the bucket before.
+            // A replay from `from` did not meet it first: it is in the bucket before. Every read
+            // from before that failed there, so what lies between cannot be told apart from it
+            // (a second oversized item, or empty buckets): all of it is the gap, never claimed.
             stoppedReads = 0
             addingReads = 0
-            let holder = from - Self.bucket
-            oversized = .found(holder)
-            guard holder == settleFrom else { return readAgain() }
-            gap(from: holder, to: from, .messageTooLarge, "an item of this bucket is over the \(GoldmaneStreamClient.maxMessageBytes >> 20) MiB receive limit: every replay ends there")
+            gap(from: settleFrom, to: from, .messageTooLarge, Self.tooLargeDetail(from - settleFrom))
             settleFrom = from
             if settleFrom >= window.end { return settled() }
             // This read started at `from`, the new settleFrom: what it showed counts below.
         }
-        if let restart, !restartApplied {
+        if let restart, !restartApplied, read.replayed {
             restartApplied = true
             restarts += 1
             // The read began after the restart (no stream outlives one): the first bucket it
@@ -152,23 +151,29 @@ struct WindowSettlement {
         }
 
         let before = settleFrom
-        var reached = read.reached
-        if end.isTooLarge, case .found(let holder) = oversized, holder >= settleFrom {
-            // Every replay from before it ends at the oversized item: it got that far.
-            reached = max(reached ?? holder, holder)
-        }
         let addedHere = read.addedBuckets.filter { $0 >= settleFrom }.min()
-        if let reached, reached > settleFrom {
-            settleFrom = min(reached, addedHere ?? reached, window.end)
-        }
-        if end.isTooLarge, case .found(let holder) = oversized, holder == settleFrom, holder < window.end {
-            gap(from: holder, to: holder + Self.bucket, .messageTooLarge, "an item of this bucket is over the \(GoldmaneStreamClient.maxMessageBytes >> 20) MiB receive limit: every replay ends there")
-            settleFrom = holder + Self.bucket
+        if let reached = read.reached, reached > settleFrom {
+            // A bucket this capture holds items of that the replay passed without sending one:
+            // Goldmane no longer has it (or a slow reader lost it this time): not confirmed.
+            let unsent = held.filter { $0 >= settleFrom && $0 < reached && !read.receivedBuckets.contains($0) }.min()
+            settleFrom = min(reached, addedHere ?? reached, unsent ?? reached, window.end)
+            if settleFrom == before, unsent == before {
+                unsentReads += 1
+                if unsentReads >= Self.maxStoppedReads {
+                    // Twice passed without its items: Goldmane lost what it held from here.
+                    let resent = read.receivedBuckets.filter { $0 > before }.min() ?? reached
+                    let to = min(resent, window.end)
+                    if !gaps.contains(where: { $0.reason == .goldmaneRestarted }) { restarts += 1 }
+                    gap(from: before, to: to, .goldmaneRestarted, "\(unsentReads) replays passed buckets this capture received without sending their items: Goldmane restarted, or lost its history")
+                    settleFrom = to
+                }
+            }
         }
         if settleFrom >= window.end { return settled() }
         if settleFrom > before {
             stoppedReads = 0
             addingReads = 0
+            unsentReads = 0
             backoffSeconds = 1
             failure = end.failure
             return readAgain()
@@ -188,10 +193,7 @@ struct WindowSettlement {
             self.failure = failure
             // It got past the first bucket, adding: the next read confirms that part.
             if let reached = read.reached, reached > settleFrom { return readAgain() }
-            if failure.code == .tooLarge {
-                if case .found(let holder) = oversized, holder >= settleFrom { return retry(now: now) }
-                return searchOversized(from: settleFrom + Self.bucket)
-            }
+            if failure.code == .tooLarge { return searchOversized(from: settleFrom + Self.bucket) }
             return retry(now: now)
         case .endedByServer, .deadline, .probed:
             failure = CaptureError(.unreachable, "Goldmane ended the stream before its replay passed the window's end")
@@ -262,17 +264,21 @@ struct WindowSettlement {
 
     private mutating func searchOversized(from: Int64) -> Next {
         guard from < window.end else {
-            // Every replay from the window's last bucket meets it first: it is there, or later.
-            oversized = .found(from - Self.bucket)
-            if from - Self.bucket == settleFrom {
-                gap(from: settleFrom, to: window.end, .messageTooLarge, "an item of this bucket (or the next non-empty one) is over the \(GoldmaneStreamClient.maxMessageBytes >> 20) MiB receive limit: every replay ends there")
-                return settled()
-            }
-            return readAgain()
+            // Every replay from the window's last bucket meets it first: it is there, or after.
+            oversized = .unknown
+            gap(from: settleFrom, to: window.end, .messageTooLarge, Self.tooLargeDetail(window.end - settleFrom))
+            return settled()
         }
         oversized = .searching(from: from)
         readFrom = from
         return .read(from: from, afterSeconds: secondsUntilReplayable(from))
+    }
+
+    static func tooLargeDetail(_ seconds: Int64) -> String {
+        let limit = "\(GoldmaneStreamClient.maxMessageBytes >> 20) MiB"
+        return seconds <= bucket
+            ? "an item of this bucket is over the \(limit) receive limit: every replay ends there"
+            : "an item over the \(limit) receive limit ends every replay here; which of these buckets holds it (and whether more than one do) cannot be told"
     }
 
     /// A failed read: again after the backoff, or, when the deadline is near, the rest is a gap.

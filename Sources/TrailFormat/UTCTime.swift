@@ -1,5 +1,8 @@
 /// Unix seconds as UTC text, without a calendar or a locale (so it is the same everywhere).
 public enum UTCTime {
+    /// The first second of the year 10000: no time the archive holds is at or past it.
+    public static let maxSupported: Int64 = 253_402_300_800
+
     /// `2026-11-27` for a day number (days since 1970-01-01).
     public static func date(day: Int64) -> String {
         let (year, month, dayOfMonth) = civil(day: day)

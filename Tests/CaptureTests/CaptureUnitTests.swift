@@ -111,4 +111,23 @@ import TrailFormat
             }
         }
     }
+
+    /// A damaged footer whose gaps or captured ranges reach absurd times (Int64.max) is read
+    /// only inside its own window: the planner never does arithmetic on them (it trapped).
+    @Test func coverageOutsideItsSegmentsWindowIsIgnoredByThePlanner() throws {
+        let archive = FileManager.default.temporaryDirectory.appendingPathComponent("trail-hostile-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: archive) }
+        let start = now - 1800 - now % 15
+        let window = CaptureWindow(start: start, end: start + 300, captureFrom: start, gaps: [])
+        let path = (archive as NSString).appendingPathComponent(SegmentNaming.relativePath(cluster: "lab", windowStart: start, windowEnd: start + 300))
+        let coverage = Coverage(captured: [TimeRange(from: start, to: start + 300)],
+                                gaps: [Coverage.Gap(from: start + 300, to: .max, reason: "stream_down: hostile"),
+                                       Coverage.Gap(from: .min, to: start, reason: "interrupted: hostile")])
+        _ = try SegmentFiling.write([], to: path, window: window, cluster: "lab", endpoint: "e", seal: .complete, coverage: coverage, stats: [:])
+        let state = ArchiveState.read(archive: archive, cluster: "lab")
+        #expect(state.refillable.isEmpty && state.settledGaps.isEmpty)
+        #expect(state.captured == [TimeRange(from: start, to: start + 300)])
+        let windows = CapturePlan.windows(for: .length(900), state: state, now: now)
+        #expect(windows.count == 1 && windows[0].start == start + 300)
+    }
 }

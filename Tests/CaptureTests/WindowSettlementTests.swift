@@ -103,7 +103,7 @@ import TrailFormat
         #expect(settlement.gaps.map(\.reason) == [.messageTooLarge])
     }
 
-    @Test func anOversizedItemAfterEmptyBucketsIsFoundWhereItIs() throws {
+    @Test func anOversizedItemAfterEmptyBucketsCostsWhatCannotBeToldApart() throws {
         let tooLarge = StreamRead.End.failed(CaptureError(.tooLarge, "over the receive limit"))
         // Buckets 3-5 are empty; the oversized item is the first item of bucket 6.
         var settlement = settlement()
@@ -118,17 +118,51 @@ import TrailFormat
             next = try settlement.next(after: read(reached: nil, received: 0), end: tooLarge, restart: nil, now: now)
             #expect(next == .read(from: bucket(Int64(empty)), afterSeconds: 0))
         }
-        // From 6: nothing of the window first either... from 7 the replay runs: it is in 6.
+        // From 6: nothing first either; from 7 the replay runs: the item is in bucket 6. Every read
+        // from 2 ended there, so whether 2 was whole (or held a second such item) cannot be told:
+        // 2 to 7 is the gap, nothing in it claimed.
         next = try settlement.next(after: read(reached: nil, received: 0), end: tooLarge, restart: nil, now: now)
         #expect(next == .read(from: bucket(7), afterSeconds: 0))
         next = try settlement.next(after: read(reached: window.end), end: .passed, restart: nil, now: now)
-        // Bucket 6 holds it; 2-5 are confirmed by a read from 2 that ends at it.
-        #expect(next == .read(from: bucket(2), afterSeconds: 0))
-        next = try settlement.next(after: read(reached: bucket(2)), end: tooLarge, restart: nil, now: now)
-        #expect(next == .read(from: bucket(7), afterSeconds: 0))
+        #expect(next == .settled)
+        #expect(settlement.gaps.map { [$0.from, $0.to] } == [[bucket(2), bucket(7)]])
+        #expect(settlement.gaps.map(\.reason) == [.messageTooLarge])
+    }
+
+    @Test func oneFlowKeyOversizedInTwoBucketsNeverHasTheFirstClaimed() throws {
+        // The same huge-labelled key in buckets 4 (after other items) and 5 (first): each
+        // replay through 4 ends in 4.
+        let tooLarge = StreamRead.End.failed(CaptureError(.tooLarge, "over the receive limit"))
+        var settlement = settlement()
+        _ = settlement.first(now: now)
+        var next = try settlement.next(after: read(reached: bucket(4)), end: tooLarge, restart: nil, now: now)
+        #expect(next == .read(from: bucket(4), afterSeconds: 0))
+        next = try settlement.next(after: read(reached: bucket(4)), end: tooLarge, restart: nil, now: now)
+        #expect(next == .read(from: bucket(5), afterSeconds: 0))
+        next = try settlement.next(after: read(reached: nil, received: 0), end: tooLarge, restart: nil, now: now)
+        #expect(next == .read(from: bucket(6), afterSeconds: 0))
         next = try settlement.next(after: read(reached: window.end), end: .passed, restart: nil, now: now)
         #expect(next == .settled)
-        #expect(settlement.gaps.map { [$0.from, $0.to] } == [[bucket(6), bucket(7)]])
+        #expect(settlement.gaps.map { [$0.from, $0.to] } == [[bucket(4), bucket(6)]])
+    }
+
+    @Test func bucketsHeldButNoLongerSentAreLostNotConfirmed() throws {
+        // The live reads hold buckets 0-9; Goldmane restarted and replays only from 10 on (no
+        // key came back to show it by its id). Two replays pass 0-9 without sending them.
+        var settlement = settlement()
+        _ = settlement.first(now: now)
+        let held = Set((0..<10).map(bucket))
+        var evidence = read(reached: window.end)
+        evidence.receivedBuckets = Set((10..<20).map(bucket))
+        var next = try settlement.next(after: evidence, end: .passed, restart: nil, held: held, now: now)
+        #expect(next == .read(from: window.start, afterSeconds: 0))
+        next = try settlement.next(after: evidence, end: .passed, restart: nil, held: held, now: now)
+        #expect(settlement.gaps.map(\.reason) == [.goldmaneRestarted])
+        #expect(settlement.gaps.map { [$0.from, $0.to] } == [[window.start, bucket(10)]])
+        #expect(settlement.restarts == 1)
+        #expect(next == .read(from: bucket(10), afterSeconds: 0))
+        next = try settlement.next(after: evidence, end: .passed, restart: nil, held: held, now: now)
+        #expect(next == .settled)
     }
 
     @Test func aRestartMakesWhatTheOldProcessHeldAGapUpToTheNewProcessesFirstBucket() throws {
