@@ -21,6 +21,7 @@ struct ReadEvidence: Equatable, Sendable {
     var addedBuckets: Set<Int64> = []
     /// The window's buckets this read received items of (copies included).
     var receivedBuckets: Set<Int64> = []
+    var lastReceivedBucket: Int64? = nil
 }
 
 /// A FlowKey's id as last seen, and the bucket it was seen in.

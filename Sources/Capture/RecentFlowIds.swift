@@ -1,22 +1,31 @@
 import Foundation
 import TrailFormat
 
-/// The ids of the FlowKeys the archive holds for one cluster's last hour: the evidence a
+/// The ids of the FlowKeys the archive holds for one cluster's latest windows: the evidence a
 /// Goldmane restart between two capture runs leaves (a key that comes back with another id
-/// less than an hour later). Only segments whose window reaches into the last hour are read,
-/// one frame at a time; a segment that cannot be read adds nothing (verify names it).
+/// less than an hour later). The keys most likely to come back are the latest ones, so only the
+/// segments of the last `span` seconds of windows (the previous run's, for the CronJob) within
+/// the last hour are read, one frame at a time: for an hour of a cluster sending 1.9 million
+/// items, reading all of it cost 3 s of CPU per run. A segment that cannot be read adds nothing
+/// (verify names it).
 enum RecentFlowIds {
+    static let span: Int64 = 900
+
     static func load(archive: String, cluster: String, now: Int64) -> [[UInt8]: KnownId] {
         let directory = (archive as NSString).appendingPathComponent(cluster)
         guard let listing = ArchiveListing(directory: directory) else { return [:] }
         let since = now - BucketClock.ringSeconds
+        let readers = listing.sealed.compactMap { path -> SegmentReader? in
+            guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster,
+                  reader.header.windowEnd > since, reader.header.windowStart <= now else { return nil }
+            return reader
+        }
+        guard let latest = readers.map(\.header.windowEnd).max() else { return [:] }
         var ids: [[UInt8]: KnownId] = [:]
         // Ids from before a restart the archive already recorded prove nothing more.
         var restartedBy = Int64.min
         let frame = DecodedFrame()
-        for path in listing.sealed {
-            guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster,
-                  reader.header.windowEnd > since, reader.header.windowStart <= now else { continue }
+        for reader in readers where reader.header.windowEnd > latest - span {
             for gap in reader.footer.coverage.gaps where GapReason.code(of: gap.reason) == .goldmaneRestarted {
                 restartedBy = max(restartedBy, min(gap.to, reader.header.windowEnd))
             }

@@ -30,6 +30,8 @@ final class WindowCollector: Sendable {
         /// comes back with another id within the ring's hour proves a Goldmane restart.
         var knownIds: [[UInt8]: KnownId] = [:]
         var restart: RestartEvidence? = nil
+        /// Items received (a field, not a `stats` entry: it is counted for every item).
+        var itemsReceived: Int64 = 0
         /// The worst receive lag seen on live items, in seconds.
         var maxLag: Double = 0
         var lagReported = false
@@ -85,7 +87,7 @@ final class WindowCollector: Sendable {
             return (view, Array(raw[view.keyRange]))
         }
         let lagWarning: String? = state.withLock { state in
-            state.stats["items_received", default: 0] += 1
+            state.itemsReceived += 1
             state.read.received += 1
             state.read.lastItemAt = now
             guard let (view, key) = parsed else {
@@ -94,18 +96,22 @@ final class WindowCollector: Sendable {
             }
             let start = view.startTime
             if start < state.readNewest { state.read.replayed = true }
-            if Self.isPlausible(start, now: now) {
-                Self.note(start, in: &state)
-                Self.checkId(view.id, of: key, at: start, in: &state)
-            }
+            let plausible = Self.isPlausible(start, now: now)
+            if plausible { Self.note(start, in: &state) }
             if let reason = outsideReason(view) {
                 state.stats["items_outside_window", default: 0] += 1
                 state.stats[reason, default: 0] += 1
+                if plausible { Self.checkId(view.id, of: key, at: start, in: &state) }
                 return nil
             }
             var warning: String? = nil
-            state.read.receivedBuckets.insert(start)
+            if state.read.lastReceivedBucket != start {
+                state.read.receivedBuckets.insert(start)
+                state.read.lastReceivedBucket = start
+            }
             let isCopy = state.buckets[start]?.keys.contains(key) == true
+            // A copy's (key, bucket) was checked when it was added: the same process sent it.
+            if plausible && !isCopy { Self.checkId(view.id, of: key, at: start, in: &state) }
             if start > state.readNewest && !isCopy {
                 // A live item (its bucket rolled over after the read began; the newest bucket
                 // at that moment may be a replayed copy): how long after its rollover it came.
@@ -161,8 +167,13 @@ final class WindowCollector: Sendable {
     /// A FlowKey keeps its id while it has data in Goldmane's ring (an hour); ids restart with
     /// the process. A key seen less than an hour apart with two ids proves a restart between.
     private static func checkId(_ id: Int64, of key: [UInt8], at start: Int64, in state: inout State) {
-        guard let known = state.knownIds[key] else {
+        guard let index = state.knownIds.index(forKey: key) else {
             state.knownIds[key] = KnownId(id: id, start: start)
+            return
+        }
+        let known = state.knownIds.values[index]
+        if known.id == id {
+            if start > known.start { state.knownIds.values[index].start = start }
             return
         }
         if known.id != id, abs(start - known.start) < CaptureWindow.replayableSeconds, state.restart == nil {
@@ -188,7 +199,9 @@ final class WindowCollector: Sendable {
         state.withLock { $0.stats[name, default: 0] += value }
     }
 
-    var stats: [String: Int64] { state.withLock { $0.stats } }
+    var stats: [String: Int64] {
+        state.withLock { state in state.stats.merging(["items_received": state.itemsReceived]) { $1 } }
+    }
     var maxLag: Double { state.withLock { $0.maxLag } }
     var lossyBuckets: Set<Int64> { state.withLock { $0.lossyBuckets } }
     var heldBuckets: Set<Int64> { state.withLock { Set($0.buckets.keys) } }
