@@ -45,6 +45,8 @@ struct WindowSettlement {
     static let maxStoppedReads = 2
     /// Reads from one bucket that each add items to it before it is a `stream_down` gap.
     static let maxAddingReads = 6
+    /// How long past the retry deadline settling may go on at all.
+    static let maxSettleSeconds: Double = 600
     static let bucket = BucketClock.bucketSeconds
 
     let window: CaptureWindow
@@ -112,6 +114,13 @@ struct WindowSettlement {
             reconnects += 1
         default:
             break
+        }
+        if now >= giveUpAt + Self.maxSettleSeconds {
+            // Reads that each move a little (a server trickling items) must not run for hours
+            // while the window's start ages out of the ring.
+            failure = CaptureError(.unreachable, "the window could not be settled within \(Int(Self.maxSettleSeconds) / 60) minutes of its deadline: Goldmane replays too slowly")
+            gap(from: settleFrom, to: window.end, .streamDown, failure!.message)
+            return .settled
         }
         if case .searching(let from) = oversized {
             let nothingReplayed = read.reached == nil && !read.replayed
@@ -243,8 +252,11 @@ struct WindowSettlement {
         // bucket past it (the first bucket after a restart is partial anyway).
         let lostTo = min(found.map { $0 + Self.bucket } ?? window.end, window.end)
         // Items held for buckets Goldmane no longer replays are evidence that it lost its
-        // history; without them, all that is known is where its ring begins.
-        let restarted = heldHere.contains { $0 < lostTo }
+        // history, unless its ring begins where an hour-long ring does now (they aged out while
+        // the capture read: a long catch-up window); without them, all that is known is where
+        // its ring begins.
+        let agedOut = found.map { $0 <= Int64(now) - BucketClock.ringSeconds + 4 * Self.bucket } ?? false
+        let restarted = !agedOut && heldHere.contains { $0 < lostTo }
         let detail = (found.map { "Goldmane's ring starts at \(UTCTime.rfc3339($0)) now" } ?? "Goldmane replays nothing from here")
             + (restarted ? ", and it no longer holds buckets this capture received: it restarted, or lost its history" : "")
         if restarted && !gaps.contains(where: { $0.reason == .goldmaneRestarted }) { restarts += 1 }

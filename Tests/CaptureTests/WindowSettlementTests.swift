@@ -264,4 +264,35 @@ import TrailFormat
         let justStreamed = Double(BucketClock.streamedAt(bucketStart: end - Self.bucketSeconds)) + 3
         #expect(settlement.first(now: justStreamed) == .read(from: end - Self.bucketSeconds, afterSeconds: 13))
     }
+
+    @Test func heldBucketsThatAgedOutOfTheRingAreNoRestart() throws {
+        // A catch-up window starting two minutes inside the ring: by its second read, its first
+        // buckets have aged out. The ring's edge is where an hour-long ring begins now.
+        let late = Double(window.start) + 3_600 + 60
+        var settlement = WindowSettlement(window: window, gaps: [], giveUpAt: late + 60)
+        _ = settlement.first(now: late)
+        _ = try settlement.next(after: ReadEvidence(received: 0), end: .quiet, restart: nil, now: late)
+        let edge = BucketClock.bucketStart(containing: Int64(late) - BucketClock.ringSeconds) + Self.bucketSeconds
+        _ = settlement.next(afterRingEdge: .edge(edge), held: [window.start, bucket(1)], restart: nil, now: late)
+        #expect(settlement.gaps.map(\.reason) == [.olderThanRing])
+        #expect(settlement.restarts == 0)
+    }
+
+    @Test func settlingEndsTenMinutesPastTheDeadlineWhateverTheReadsDo() throws {
+        // A server that moves one bucket per read and takes minutes per read.
+        var settlement = settlement()
+        var clock = now
+        _ = settlement.first(now: clock)
+        var next = WindowSettlement.Next.settled
+        for index in 1...20 {
+            clock += 120
+            next = try settlement.next(after: read(reached: bucket(Int64(index))), end: .stalled, restart: nil, now: clock)
+            if next == .settled { break }
+        }
+        #expect(next == .settled)
+        #expect(clock >= now + 60 + WindowSettlement.maxSettleSeconds)
+        #expect(settlement.gaps.map(\.reason) == [.streamDown])
+        #expect(settlement.failure != nil)
+        #expect(settlement.gaps.first?.to == window.end)
+    }
 }
