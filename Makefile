@@ -11,6 +11,9 @@ PYTHON       ?= $(VENV)/bin/python
 # Subprocesses that say `python3` get the same interpreter.
 WITH_VENV     = PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 OUT          ?= out
+# pytest-xdist workers: most Python tests wait on servers, clocks and subprocesses, so more
+# workers than cores; the tests marked `serial` (they stop the shared PostgreSQL) run after, alone.
+TEST_WORKERS ?= 4
 # The archive the jobs read (the capture CronJob's volume in production).
 ARCHIVE      ?= archive
 
@@ -43,7 +46,8 @@ release: packages ## Release build (benchmarks, production)
 
 test: venv build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway servers)
 	GOLDMANE_TRAIL_REQUIRE_DATABASE=1 scripts/with-postgres.sh $(SWIFT) test $(BUILD_FLAGS)
-	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q Tests/python
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not serial" Tests/python
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q -m serial Tests/python
 
 sanitize: packages ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests
@@ -110,7 +114,7 @@ proto: packages ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.
 	$(SWIFT) package resolve
 	$(SWIFT) build -c release --package-path .build/checkouts/swift-protobuf --scratch-path .build-plugins --product protoc-gen-swift
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
-		--swift_opt=Visibility=Public --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
+		--swift_opt=Visibility=Package --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
 bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; policy-check vs transform; capture
 	$(WITH_VENV) $(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench

@@ -3,20 +3,20 @@ import TrailFormat
 
 /// What the archive already holds for a cluster: where the windows of its sealed segments end
 /// (the next capture's start), what they captured, and the gaps a later capture can fill.
-public struct ArchiveState: Sendable {
+package struct ArchiveState: Sendable {
     /// The end of the latest window sealed (captured or not): the next regular window starts here.
-    public var windowsEnd: Int64? = nil
+    package var windowsEnd: Int64? = nil
     /// Every range some segment captured.
-    public var captured: [TimeRange] = []
+    package var captured: [TimeRange] = []
     /// Gaps a rerun can fill (see `GapReason.isRefillable`) that no segment has captured since.
-    public var refillable: [TimeRange] = []
+    package var refillable: [TimeRange] = []
     /// Gaps no rerun can fill (older than the ring, lost in a restart): their items, if any,
     /// are in the archive already, so a rerun must not take them again.
-    public var settledGaps: [TimeRange] = []
+    package var settledGaps: [TimeRange] = []
     /// Existing segment paths (sealed or not), for unique naming.
-    public var paths: Set<String> = []
+    package var paths: Set<String> = []
 
-    public static func read(archive: String, cluster: String) -> ArchiveState {
+    package static func read(archive: String, cluster: String) -> ArchiveState {
         var state = ArchiveState()
         let directory = (archive as NSString).appendingPathComponent(cluster)
         guard let listing = ArchiveListing(directory: directory) else { return state }
@@ -49,7 +49,7 @@ public struct ArchiveState: Sendable {
     /// empty, the whole window an `interrupted` gap that the next run refills while Goldmane
     /// still holds it. A file too short for a header (a full disk) is removed. Returns one
     /// line per file for the log.
-    public static func recoverUnsealed(archive: String, cluster: String, now: Int64) throws(CaptureError) -> [String] {
+    package static func recoverUnsealed(archive: String, cluster: String, now: Int64) throws(CaptureError) -> [String] {
         let directory = (archive as NSString).appendingPathComponent(cluster)
         guard let listing = ArchiveListing(directory: directory) else { return [] }
         var lines: [String] = []

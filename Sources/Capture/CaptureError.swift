@@ -1,8 +1,8 @@
 import TrailSupport
 
 /// Why a capture could not do its job, and what to do next. Carries no key material.
-public struct CaptureError: TrailError, Sendable, Equatable {
-    public enum Code: Sendable, Equatable {
+package struct CaptureError: TrailError, Sendable, Equatable {
+    package enum Code: Sendable, Equatable {
         /// Certificates, keys or flags are missing or unreadable.
         case configuration
         /// Goldmane cannot be reached (refused, no route, DNS).
@@ -24,17 +24,17 @@ public struct CaptureError: TrailError, Sendable, Equatable {
         case closedAfterHandshake
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch code {
         case .configuration: .config
         case .unreachable, .rpc, .tooLarge, .closedAfterHandshake: .unavailable

@@ -4,19 +4,19 @@ import TrailFormat
 /// One capture run: recover what a crash left, decide the windows (gaps still refillable,
 /// then the next window; or the missing parts of an explicit window), capture each, and seal
 /// one segment per window with coverage that claims only what was confirmed.
-public struct CaptureSession: Sendable {
-    public struct Options: Sendable {
-        public var archive: String
-        public var cluster: String
-        public var endpoint: GoldmaneEndpoint
+package struct CaptureSession: Sendable {
+    package struct Options: Sendable {
+        package var archive: String
+        package var cluster: String
+        package var endpoint: GoldmaneEndpoint
         /// `.length(seconds)` resumes from the archive; `.range(from, to)` is explicit.
-        public var window: WindowRequest
+        package var window: WindowRequest
         /// Seconds past a bucket's rollover to wait for its items.
-        public var grace: Int64
+        package var grace: Int64
         /// The most item bytes one window holds in memory.
-        public var maxBufferedBytes: Int
-        public init(archive: String, cluster: String, endpoint: GoldmaneEndpoint, window: WindowRequest, grace: Int64,
-                    maxBufferedBytes: Int = 256 << 20) {
+        package var maxBufferedBytes: Int
+        package init(archive: String, cluster: String, endpoint: GoldmaneEndpoint, window: WindowRequest, grace: Int64,
+                     maxBufferedBytes: Int = 256 << 20) {
             self.maxBufferedBytes = maxBufferedBytes
             self.archive = archive
             self.cluster = cluster
@@ -26,42 +26,42 @@ public struct CaptureSession: Sendable {
         }
     }
 
-    public enum WindowRequest: Sendable {
+    package enum WindowRequest: Sendable {
         case length(Int64)
         case range(from: Int64, to: Int64)
     }
 
     /// One sealed segment.
-    public struct Sealed: Sendable {
-        public var segment: String
-        public var window: CaptureWindow
-        public var footer: SegmentFooter
+    package struct Sealed: Sendable {
+        package var segment: String
+        package var window: CaptureWindow
+        package var footer: SegmentFooter
         /// The failure that left part of the window uncaptured, if one did.
-        public var failure: CaptureError?
+        package var failure: CaptureError?
         /// The worst receive lag of live items, in seconds.
-        public var maxLag: Double
+        package var maxLag: Double
     }
 
-    public struct Report: Sendable {
-        public var sealed: [Sealed]
-        public var recovered: [String]
+    package struct Report: Sendable {
+        package var sealed: [Sealed]
+        package var recovered: [String]
         /// The signal that stopped the run, if one did.
-        public var stoppedBy: String?
+        package var stoppedBy: String?
         /// Set when an explicit window was already wholly captured (nothing to do).
-        public var alreadyCaptured: Bool
+        package var alreadyCaptured: Bool
     }
 
-    public let options: Options
+    package let options: Options
     let stop: StopRequest
     let log: @Sendable (String) -> Void
 
-    public init(options: Options, stop: StopRequest, log: @escaping @Sendable (String) -> Void) {
+    package init(options: Options, stop: StopRequest, log: @escaping @Sendable (String) -> Void) {
         self.options = options
         self.stop = stop
         self.log = log
     }
 
-    public func run() async throws(CaptureError) -> Report {
+    package func run() async throws(CaptureError) -> Report {
         let now = Int64(Date().timeIntervalSince1970)
         let lock = try ArchiveLock(archive: options.archive, cluster: options.cluster)
         defer { withExtendedLifetime(lock) {} }

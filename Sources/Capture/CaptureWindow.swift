@@ -1,23 +1,23 @@
 /// Which buckets one capture run takes. Runs tile time: each starts where the archive's
 /// captured coverage ends. A start older than Goldmane's ring (about an hour) cannot be
 /// replayed: that part is recorded as a gap and the capture starts at the ring's edge.
-public struct CaptureWindow: Equatable, Sendable {
+package struct CaptureWindow: Equatable, Sendable {
     /// [start, end): the window of bucket starts this segment covers (its header's window).
-    public var start: Int64
-    public var end: Int64
+    package var start: Int64
+    package var end: Int64
     /// Where capturing actually begins (start, or the ring's edge when start is too old).
-    public var captureFrom: Int64
+    package var captureFrom: Int64
     /// Parts of the window known to be missed before the capture starts.
-    public var gaps: [(from: Int64, to: Int64, reason: String)]
+    package var gaps: [(from: Int64, to: Int64, reason: String)]
 
-    public static func == (lhs: CaptureWindow, rhs: CaptureWindow) -> Bool {
+    package static func == (lhs: CaptureWindow, rhs: CaptureWindow) -> Bool {
         lhs.start == rhs.start && lhs.end == rhs.end && lhs.captureFrom == rhs.captureFrom
             && lhs.gaps.map { "\($0.from)-\($0.to)-\($0.reason)" } == rhs.gaps.map { "\($0.from)-\($0.to)-\($0.reason)" }
     }
 
     /// How far back Goldmane replays, with a margin for clock skew (its ring holds 240
     /// complete buckets: 3600 s).
-    public static let replayableSeconds: Int64 = 3_480
+    package static let replayableSeconds: Int64 = 3_480
 
     /// - Parameters:
     ///   - length: the window length (`--window`), a multiple of 15 s.
@@ -26,7 +26,7 @@ public struct CaptureWindow: Equatable, Sendable {
     ///
     /// A run that starts behind (missed runs) catches up: its window reaches to the last bucket
     /// streamed by now, so the next run is on schedule again instead of staying behind.
-    public static func next(length: Int64, resumeFrom: Int64?, now: Int64) -> CaptureWindow {
+    package static func next(length: Int64, resumeFrom: Int64?, now: Int64) -> CaptureWindow {
         let bucket = BucketClock.bucketSeconds
         let streamedUpTo = BucketClock.bucketStart(containing: now) - bucket
         // With nothing archived: the most recent whole window that has been streamed by now.
@@ -42,7 +42,7 @@ public struct CaptureWindow: Equatable, Sendable {
     }
 
     /// An explicit window (`--from`/`--to`), aligned outward to buckets.
-    public static func explicit(from: Int64, to: Int64, now: Int64) -> CaptureWindow {
+    package static func explicit(from: Int64, to: Int64, now: Int64) -> CaptureWindow {
         let start = BucketClock.bucketStart(containing: from)
         let end = BucketClock.bucketStart(containing: to + BucketClock.bucketSeconds - 1)
         let ringEdge = BucketClock.bucketStart(containing: now - replayableSeconds) + BucketClock.bucketSeconds
@@ -53,7 +53,7 @@ public struct CaptureWindow: Equatable, Sendable {
     }
 
     /// When the window's last bucket has been streamed: the rollover after it, plus grace.
-    public func deadline(grace: Int64) -> Int64 {
+    package func deadline(grace: Int64) -> Int64 {
         BucketClock.streamedAt(bucketStart: end - BucketClock.bucketSeconds) + grace
     }
 }

@@ -1,6 +1,6 @@
 /// Why part of a window was not captured. A gap's `reason` in the footer is the code, a colon,
 /// and what happened: `stream_down: connection refused by goldmane…:7443`.
-public enum GapReason: String, Sendable, CaseIterable {
+package enum GapReason: String, Sendable, CaseIterable {
     /// Goldmane could not be read for this part before the deadline (refused, reset, stalled).
     case streamDown = "stream_down"
     /// The part was older than Goldmane's replay ring when the capture ran.
@@ -21,17 +21,17 @@ public enum GapReason: String, Sendable, CaseIterable {
 
     /// A later capture can fill it while Goldmane still holds it: its items are left out of
     /// the segment (the refill brings them, so nothing is counted twice).
-    public var isRefillable: Bool {
+    package var isRefillable: Bool {
         switch self {
         case .streamDown, .bufferFull, .interrupted, .messageTooLarge, .unconfirmed: true
         case .olderThanRing, .goldmaneRestarted: false
         }
     }
 
-    public func text(_ detail: String) -> String { "\(rawValue): \(detail)" }
+    package func text(_ detail: String) -> String { "\(rawValue): \(detail)" }
 
     /// The code of a footer gap's reason (nil for reasons written before codes existed).
-    public static func code(of reason: String) -> GapReason? {
+    package static func code(of reason: String) -> GapReason? {
         reason.firstIndex(of: ":").flatMap { GapReason(rawValue: String(reason[..<$0])) }
     }
 }

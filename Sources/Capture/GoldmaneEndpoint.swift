@@ -2,25 +2,25 @@ import Foundation
 
 /// Where Goldmane is and how to trust it, from the environment names of the system this
 /// replaces (and Whisker), with flags overriding them.
-public struct GoldmaneEndpoint: Sendable {
-    public var host: String
-    public var port: Int
+package struct GoldmaneEndpoint: Sendable {
+    package var host: String
+    package var port: Int
     /// The TLS server name (SNI, certificate check and `:authority`). Goldmane's certificate
     /// carries its service DNS names only, so this defaults to the host without its port.
-    public var serverName: String
-    public var certificatePath: String
-    public var keyPath: String
-    public var caPath: String
+    package var serverName: String
+    package var certificatePath: String
+    package var keyPath: String
+    package var caPath: String
     /// Plaintext, only when asked for explicitly (GOLDMANE_TLS_INSECURE=true or --insecure).
-    public var insecure: Bool
+    package var insecure: Bool
 
-    public static let defaultHost = "goldmane.calico-system.svc:7443"
-    public static let defaultCertificatePath = "/etc/goldmane-client-tls/tls.crt"
-    public static let defaultKeyPath = "/etc/goldmane-client-tls/tls.key"
-    public static let defaultCAPath = "/etc/tigera-ca/tigera-ca-bundle.crt"
+    package static let defaultHost = "goldmane.calico-system.svc:7443"
+    package static let defaultCertificatePath = "/etc/goldmane-client-tls/tls.crt"
+    package static let defaultKeyPath = "/etc/goldmane-client-tls/tls.key"
+    package static let defaultCAPath = "/etc/tigera-ca/tigera-ca-bundle.crt"
 
     /// `hostPort` is `host:port` (port 7443 when omitted; `[v6]:port` for IPv6).
-    public init(hostPort: String, serverName: String?, certificatePath: String, keyPath: String, caPath: String, insecure: Bool) throws(CaptureError) {
+    package init(hostPort: String, serverName: String?, certificatePath: String, keyPath: String, caPath: String, insecure: Bool) throws(CaptureError) {
         let (host, port) = try Self.split(hostPort)
         self.host = host
         self.port = port
@@ -53,5 +53,5 @@ public struct GoldmaneEndpoint: Sendable {
         return (String(parts[0]), parts.count == 2 ? Int(parts[1])! : 7443)
     }
 
-    public var displayName: String { "\(host):\(port)" }
+    package var displayName: String { "\(host):\(port)" }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// A PEM file split into its certificates. Tolerates what Calico's CA bundles contain between
 /// blocks (`# certificate name: ns/name` comment lines, blank lines), and names the file when
 /// it holds no certificate at all.
-public enum PEMBundle {
-    public static func certificates(atPath path: String) throws(CaptureError) -> [String] {
+package enum PEMBundle {
+    package static func certificates(atPath path: String) throws(CaptureError) -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw CaptureError(.configuration, "cannot read \(path): check CA_CERT_PATH / --ca-cert and the mounted ConfigMap")
         }
@@ -17,7 +17,7 @@ public enum PEMBundle {
 
     /// The certificate blocks of `text`. A block that begins and never ends (a truncated file,
     /// a paste cut short) is named with its line: skipping it would drop a CA without a word.
-    public static func certificates(in text: String, path: String) throws(CaptureError) -> [String] {
+    package static func certificates(in text: String, path: String) throws(CaptureError) -> [String] {
         var blocks: [String] = []
         var current: [Substring]? = nil
         var begunAt = 0

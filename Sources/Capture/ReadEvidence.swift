@@ -25,10 +25,10 @@ struct ReadEvidence: Equatable, Sendable {
 }
 
 /// A FlowKey's id as last seen, and the bucket it was seen in.
-public struct KnownId: Equatable, Sendable {
-    public var id: Int64
-    public var start: Int64
-    public init(id: Int64, start: Int64) {
+package struct KnownId: Equatable, Sendable {
+    package var id: Int64
+    package var start: Int64
+    package init(id: Int64, start: Int64) {
         self.id = id
         self.start = start
     }

@@ -2,7 +2,7 @@ import Synchronization
 
 /// What the signal handler sets: the name of the signal that asked the capture to stop.
 /// Waiters are resumed when it is set (or when their task is cancelled): no polling.
-public final class StopRequest: Sendable {
+package final class StopRequest: Sendable {
     private struct State {
         var signal: String? = nil
         var waiters: [Int: CheckedContinuation<String, Never>] = [:]
@@ -11,11 +11,11 @@ public final class StopRequest: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var requested: String? { state.withLock { $0.signal } }
+    package var requested: String? { state.withLock { $0.signal } }
 
-    public func request(_ name: String) {
+    package func request(_ name: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<String, Never>] in
             guard state.signal == nil else { return [] }
             state.signal = name

@@ -27,13 +27,13 @@ func foldRecords(_ data: UnsafeRawBufferPointer) {
 
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzFlowRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func fuzzFlowRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     foldRecords(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
 
 @_cdecl("FuzzFlowRecord_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+package func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     FuzzEntry.fuzz(argc, argv, fuzzFlowRecord)
 }
 #else

@@ -37,13 +37,13 @@ func readSegment(_ data: Data) {
 
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSegmentReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func fuzzSegmentReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     readSegment(Data(bytes: data, count: size))
     return 0
 }
 
 @_cdecl("FuzzSegmentReader_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+package func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     FuzzEntry.fuzz(argc, argv, fuzzSegmentReader)
 }
 #else

@@ -2,8 +2,8 @@ import Foundation
 
 /// What the fuzz targets share: the files a replayer runs (arguments, directories expanded,
 /// sorted), and a scratch directory for targets that need a file on disk.
-public enum FuzzCorpus {
-    public static func files(_ arguments: some Sequence<String>) -> [String] {
+package enum FuzzCorpus {
+    package static func files(_ arguments: some Sequence<String>) -> [String] {
         var files: [String] = []
         for argument in arguments {
             var isDirectory: ObjCBool = false
@@ -19,7 +19,7 @@ public enum FuzzCorpus {
     }
 
     /// A directory of this process's own under the system's temporary directory.
-    public static let scratch: String = {
+    package static let scratch: String = {
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("goldmane-trail-fuzz-\(getpid())")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path

@@ -11,9 +11,9 @@ func runFuzzerDriver(
 
 /// How a fuzz target starts: under -DFUZZING, libFuzzer's driver on `testOneInput`;
 /// otherwise a replayer that runs `body` on every file named (directories expanded).
-public enum FuzzEntry {
+package enum FuzzEntry {
     #if FUZZING
-    public static func fuzz(
+    package static func fuzz(
         _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
         _ testOneInput: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
     ) -> CInt {
@@ -23,7 +23,7 @@ public enum FuzzEntry {
     }
     #endif
 
-    public static func replay(_ body: (Data) -> Void) throws {
+    package static func replay(_ body: (Data) -> Void) throws {
         let files = FuzzCorpus.files(CommandLine.arguments.dropFirst())
         for path in files { body(try Data(contentsOf: URL(fileURLWithPath: path))) }
         print("replayed \(files.count) inputs")

@@ -5,12 +5,12 @@ import TrailSupport
 /// The archive as the jobs read it: its sealed segments, each scanned once (opened, header
 /// and footer checked, bytes hashed) when a job needs more than its name, and its unsealed
 /// files (left for capture to recover).
-public struct ArchiveScan {
-    public let directory: String
-    public let listing: ArchiveListing
+package struct ArchiveScan {
+    package let directory: String
+    package let listing: ArchiveListing
 
     /// Lists `directory`; exit 66 when it is not a directory that can be listed.
-    public init(directory: String) throws(JobFailure) {
+    package init(directory: String) throws(JobFailure) {
         guard let listing = ArchiveListing(directory: directory) else {
             throw JobFailure(.noInput, "\(directory): no such directory, or it cannot be listed")
         }
@@ -18,15 +18,15 @@ public struct ArchiveScan {
         self.listing = listing
     }
 
-    public var sealedNames: Set<String> { Set(listing.sealed.map(Self.name)) }
+    package var sealedNames: Set<String> { Set(listing.sealed.map(Self.name)) }
 
-    public static func name(_ path: String) -> String { (path as NSString).lastPathComponent }
+    package static func name(_ path: String) -> String { (path as NSString).lastPathComponent }
 
     /// Scans every sealed segment whose name is not in `known` (a name already loaded is
     /// skipped without opening the file: sealed segments never change, and their names,
     /// cluster and window, are unique). Segments that cannot be scanned are returned apart,
     /// with their error.
-    public func scan(skippingNames known: Set<String> = []) -> (segments: [ScannedSegment], failed: [SegmentError]) {
+    package func scan(skippingNames known: Set<String> = []) -> (segments: [ScannedSegment], failed: [SegmentError]) {
         var segments: [ScannedSegment] = []
         var failed: [SegmentError] = []
         for path in listing.sealed where !known.contains(Self.name(path)) {

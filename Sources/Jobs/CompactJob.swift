@@ -9,37 +9,37 @@ import TrailSupport
 /// out; a day that ended less than two hours ago is never touched (capture may still refill it).
 /// Leftovers of an interrupted compaction (originals that a present day segment replaces) are
 /// removed first.
-public struct CompactJob {
-    public var archive: String
-    public var before: Int64
-    public var now: Int64
-    public var clusters: [String]
+package struct CompactJob {
+    package var archive: String
+    package var before: Int64
+    package var now: Int64
+    package var clusters: [String]
 
     /// How long after its end a day may still receive a capture's refill.
-    public static let settleSeconds: Int64 = 2 * 3600
+    package static let settleSeconds: Int64 = 2 * 3600
 
-    public init(archive: String, before: Int64, now: Int64, clusters: [String] = []) {
+    package init(archive: String, before: Int64, now: Int64, clusters: [String] = []) {
         self.archive = archive
         self.before = before
         self.now = now
         self.clusters = clusters
     }
 
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         case compacted(day: String, cluster: String, segments: Int, records: Int, copiesLeftOut: Int, path: String)
         case finished(day: String, cluster: String, removed: Int)
         case kept(day: String, cluster: String, reason: String)
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var days = 0
-        public var segmentsReplaced = 0
-        public var daysKept = 0
-        public var records = 0
+    package struct Summary: Sendable, Equatable {
+        package var days = 0
+        package var segmentsReplaced = 0
+        package var daysKept = 0
+        package var records = 0
     }
 
     /// Compacts; `pause` is reached at named points (crash tests).
-    public func run(events: (Event) -> Void = { _ in }, pause: (String) -> Void = { _ in }) throws -> Summary {
+    package func run(events: (Event) -> Void = { _ in }, pause: (String) -> Void = { _ in }) throws -> Summary {
         let scan = try ArchiveScan(directory: archive)
         let lock = try StagingLock(archive: archive)
         defer { lock.release() }

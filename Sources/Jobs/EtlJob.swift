@@ -16,17 +16,17 @@ import Transform
 ///
 /// Before anything changes, the settings the tables were built with are compared with the
 /// settings of this run: a difference stops the job (exit 65) and names both.
-public struct EtlJob {
-    public var archive: String
-    public var settings: TransformSettings
+package struct EtlJob {
+    package var archive: String
+    package var settings: TransformSettings
 
-    public init(archive: String, settings: TransformSettings) {
+    package init(archive: String, settings: TransformSettings) {
         self.archive = archive
         self.settings = settings
     }
 
     /// What happened, as it happens (for logs, output and progress).
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         case unsealed(path: String)
         case warning(String)
         case loaded(path: String, items: Int64, edgeRows: Int, wideRows: Int)
@@ -35,19 +35,19 @@ public struct EtlJob {
         case progress(done: Int, total: Int)
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var loaded = 0
+    package struct Summary: Sendable, Equatable {
+        package var loaded = 0
         /// Segments already in the ledger (by name or by content), or skipped by the loader.
-        public var alreadyLoaded = 0
-        public var failed = 0
-        public var items: Int64 = 0
-        public var edgeRows = 0
-        public var wideRows = 0
+        package var alreadyLoaded = 0
+        package var failed = 0
+        package var items: Int64 = 0
+        package var edgeRows = 0
+        package var wideRows = 0
 
-        public init() {}
+        package init() {}
 
         /// Counts one event (the job's own summary and a caller's running tally agree).
-        public mutating func count(_ event: Event) {
+        package mutating func count(_ event: Event) {
             switch event {
             case .loaded(_, let items, let edgeRows, let wideRows):
                 loaded += 1
@@ -64,7 +64,7 @@ public struct EtlJob {
     /// Runs on `connection`, which holds the writer lock on a migrated schema. Segments that
     /// cannot be loaded are reported, recorded in `load_failures` and counted; the others
     /// load. Throws when the database fails, or when the settings differ (nothing changed).
-    public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
+    package func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
         var summary = Summary()
         func emit(_ event: Event) {
             summary.count(event)
@@ -151,11 +151,11 @@ public struct EtlJob {
 
 /// etl loaded what it could, and some segments could not be loaded (named as they failed,
 /// and in `load_failures`).
-public struct SegmentsNotLoaded: TrailError {
-    public let count: Int
-    public init(count: Int) { self.count = count }
-    public var exitStatus: ExitStatus { .dataError }
-    public var description: String {
+package struct SegmentsNotLoaded: TrailError {
+    package let count: Int
+    package init(count: Int) { self.count = count }
+    package var exitStatus: ExitStatus { .dataError }
+    package var description: String {
         "\(count) segment\(count == 1 ? "" : "s") could not be loaded (named above and in the load_failures table; `health` reports them until they load or leave the archive)"
     }
 }

@@ -7,20 +7,20 @@ import TrailSupport
 /// `goldmane-trail health`: is the trail fresh? Judged by the trail's own clock: a segment
 /// counts no later than its `sealed_at` and no later than what it captured, loaded data no
 /// later than its `loaded_at`, so no item's time can make the trail look fresh.
-public struct HealthCheck {
-    public struct Finding: Sendable, Equatable {
-        public var stale: Bool
-        public var text: String
-        public init(stale: Bool, text: String) {
+package struct HealthCheck {
+    package struct Finding: Sendable, Equatable {
+        package var stale: Bool
+        package var text: String
+        package init(stale: Bool, text: String) {
             self.stale = stale
             self.text = text
         }
     }
 
-    public var now: Int64
-    public var maxAge: Int64
+    package var now: Int64
+    package var maxAge: Int64
 
-    public init(now: Int64, maxAge: Int64) {
+    package init(now: Int64, maxAge: Int64) {
         self.now = now
         self.maxAge = maxAge
     }
@@ -30,7 +30,7 @@ public struct HealthCheck {
     static func age(_ seconds: Int64) -> String { TimeSpan.format(seconds) }
 
     /// The newest sealed segment of each cluster in the archive.
-    public func archive(_ directory: String) throws -> (findings: [Finding], newestEnd: Int64?) {
+    package func archive(_ directory: String) throws -> (findings: [Finding], newestEnd: Int64?) {
         let archive = try ArchiveScan(directory: directory)
         var newest: [String: (path: String, end: Int64)] = [:]
         for path in archive.listing.sealed {
@@ -60,15 +60,15 @@ public struct HealthCheck {
         return (findings, newest.values.map(\.end).max())
     }
 
-    public struct DatabaseState: Sendable {
-        public var findings: [Finding] = []
-        public var newestData: Int64?
-        public var failedSegments = 0
+    package struct DatabaseState: Sendable {
+        package var findings: [Finding] = []
+        package var newestData: Int64?
+        package var failedSegments = 0
     }
 
     /// The newest loaded data of each cluster, the segments etl could not load, and the
     /// settings the tables were built with (more than one set of settings is a failure).
-    public func database(_ connection: PostgresConnection) throws(DatabaseError) -> DatabaseState {
+    package func database(_ connection: PostgresConnection) throws(DatabaseError) -> DatabaseState {
         var state = DatabaseState()
         let ledger = Ledger(connection)
         let rows: [(cluster: String, dataEnd: Int64?, loadedAt: Int64?)]

@@ -8,34 +8,34 @@ import TrailSupport
 /// `before`, but only those the database's load ledger holds (by content, or as a part of a
 /// loaded day segment): their history is in the tables, and `replay` keeps it as loaded when
 /// their segments are gone. A segment the ledger does not hold is never removed, and named.
-public struct PruneJob {
-    public var archive: String
-    public var before: Int64
-    public var dryRun: Bool
+package struct PruneJob {
+    package var archive: String
+    package var before: Int64
+    package var dryRun: Bool
 
-    public init(archive: String, before: Int64, dryRun: Bool = false) {
+    package init(archive: String, before: Int64, dryRun: Bool = false) {
         self.archive = archive
         self.before = before
         self.dryRun = dryRun
     }
 
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         case removed(path: String)
         case kept(path: String, reason: String)
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var removed = 0
-        public var bytes = 0
+    package struct Summary: Sendable, Equatable {
+        package var removed = 0
+        package var bytes = 0
         /// Old enough, but not in the ledger: kept.
-        public var notLoaded = 0
+        package var notLoaded = 0
         /// Old enough and loaded, but before the tables kept days: kept for the full replay.
-        public var beforeDays = 0
-        public var unreadable = 0
+        package var beforeDays = 0
+        package var unreadable = 0
     }
 
     /// Runs against `connection`'s ledger (read only: the tables keep the pruned history).
-    public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
+    package func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
         let scan = try ArchiveScan(directory: archive)
         let (_, loaded) = try Ledger(connection).loadedIdentities()
         // Segments loaded before the tables kept days: a replay must still be able to read

@@ -21,18 +21,18 @@ import Transform
 /// a wrong path) contributed to is kept as loaded, and said; a replay with other settings
 /// than the rows it keeps were built with is refused (65), as is a range replay while some
 /// history predates days (migration 0009: a full replay splits it).
-public struct ReplayJob {
-    public var archive: String
-    public var settings: TransformSettings
+package struct ReplayJob {
+    package var archive: String
+    package var settings: TransformSettings
     /// Rebuild the whole UTC days that `[from, to)` touches.
-    public var from: Int64?
-    public var to: Int64?
+    package var from: Int64?
+    package var to: Int64?
     /// Rebuild these clusters only (empty: every cluster the archive holds).
-    public var clusters: [String]
-    public var skipCorrupt: Bool
+    package var clusters: [String]
+    package var skipCorrupt: Bool
 
-    public init(archive: String, settings: TransformSettings, from: Int64? = nil, to: Int64? = nil, clusters: [String] = [],
-                skipCorrupt: Bool = false) {
+    package init(archive: String, settings: TransformSettings, from: Int64? = nil, to: Int64? = nil, clusters: [String] = [],
+                 skipCorrupt: Bool = false) {
         self.archive = archive
         self.settings = settings
         self.from = from
@@ -41,25 +41,25 @@ public struct ReplayJob {
         self.skipCorrupt = skipCorrupt
     }
 
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         case warning(String)
         case progress(done: Int, total: Int)
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var segments = 0
-        public var skippedCorrupt = 0
-        public var items: Int64 = 0
+    package struct Summary: Sendable, Equatable {
+        package var segments = 0
+        package var skippedCorrupt = 0
+        package var items: Int64 = 0
         /// Rows of the all-time tables after the replay.
-        public var edgeRows = 0
-        public var wideRows = 0
-        public var settings: RecordedSettings
+        package var edgeRows = 0
+        package var wideRows = 0
+        package var settings: RecordedSettings
         /// What was rebuilt, for people (clusters and days).
-        public var rebuilt: [String] = []
+        package var rebuilt: [String] = []
         /// Loaded segments no longer in the archive, and the days kept for them.
-        public var missingSegments = 0
-        public var keptDays = 0
-        public var kept: [String] = []
+        package var missingSegments = 0
+        package var keptDays = 0
+        package var kept: [String] = []
     }
 
     /// The days to rebuild: nil bounds for every day.
@@ -76,7 +76,7 @@ public struct ReplayJob {
     }
 
     /// Runs on `connection`, which holds the writer lock on a migrated schema.
-    public func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
+    package func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
         if let from, let to, from >= to {
             throw JobFailure(.usage, "--from \(UTCTime.rfc3339(from)) is not before --to \(UTCTime.rfc3339(to)): nothing replayed, the tables are unchanged")
         }

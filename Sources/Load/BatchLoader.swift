@@ -7,8 +7,8 @@ import TrailFormat
 /// ledger is skipped; one partly loaded, overlapping loaded data of the same cluster, or
 /// folded with other settings than the tables were built with, is refused (loading it would
 /// double count, or mix two models of identity).
-public struct BatchLoader {
-    public enum Outcome: Equatable, Sendable {
+package struct BatchLoader {
+    package enum Outcome: Equatable, Sendable {
         case loaded(edgeRows: Int, wideRows: Int)
         case skipped(reason: String)
     }
@@ -20,13 +20,13 @@ public struct BatchLoader {
     /// (etl does once per run): batches folded with them skip the per-batch comparison.
     let verifiedSettings: RecordedSettings?
 
-    public init(connection: PostgresConnection, verifiedSettings: RecordedSettings? = nil) {
+    package init(connection: PostgresConnection, verifiedSettings: RecordedSettings? = nil) {
         self.connection = connection
         self.ledger = Ledger(connection)
         self.verifiedSettings = verifiedSettings
     }
 
-    public func load(_ batch: EdgeBatch, name: String) throws(DatabaseError) -> Outcome {
+    package func load(_ batch: EdgeBatch, name: String) throws(DatabaseError) -> Outcome {
         try connection.execute("BEGIN")
         do throws(DatabaseError) {
             if let skip = try checkInputs(batch, name: name) {

@@ -7,16 +7,16 @@ import TrailFormat
 /// pieces in the same transaction. Every other piece, and the all-time rows of every other
 /// key, stay as they were. A reader sees the old history or the new, at any isolation level
 /// (the live tables stay the same relations: DELETE and INSERT, row locks only, no reader blocked).
-public struct HistoryRebuild {
+package struct HistoryRebuild {
     /// What one cluster's rebuild replaces: its pieces of the days `firstDay...lastDay` (nil:
     /// unbounded), but for the `kept` days.
-    public struct Target: Sendable, Equatable {
-        public var cluster: String
-        public var firstDay: Int64?
-        public var lastDay: Int64?
-        public var kept: [Int64]
+    package struct Target: Sendable, Equatable {
+        package var cluster: String
+        package var firstDay: Int64?
+        package var lastDay: Int64?
+        package var kept: [Int64]
 
-        public init(cluster: String, firstDay: Int64?, lastDay: Int64?, kept: [Int64]) {
+        package init(cluster: String, firstDay: Int64?, lastDay: Int64?, kept: [Int64]) {
             self.cluster = cluster
             self.firstDay = firstDay
             self.lastDay = lastDay
@@ -35,13 +35,13 @@ public struct HistoryRebuild {
         ("load_ledger", "replay_ledger"), ("coverage", "replay_coverage"),
     ]
 
-    public init(connection: PostgresConnection) {
+    package init(connection: PostgresConnection) {
         self.connection = connection
         loader = BatchLoader(connection: connection)
     }
 
     /// Drops leftovers of an earlier replay and creates the empty tables aside.
-    public func prepare() throws(DatabaseError) {
+    package func prepare() throws(DatabaseError) {
         drop()
         for (live, aside) in Self.aside {
             try connection.execute("CREATE TABLE \(aside) (LIKE \(live) INCLUDING ALL)")
@@ -51,7 +51,7 @@ public struct HistoryRebuild {
     }
 
     /// Removes the tables aside (after a swap, or a failed replay); failures are ignored.
-    public func drop() {
+    package func drop() {
         for table in Self.aside.map(\.aside) + ["replay_target", "replay_drop"] {
             _ = try? connection.execute("DROP TABLE IF EXISTS \(table)")
         }
@@ -59,7 +59,7 @@ public struct HistoryRebuild {
 
     /// The rows of `batch` (pieces of the rebuilt days; pieces outside the targets are left
     /// out at the swap), inside the caller's transaction.
-    public func addRows(_ batch: EdgeBatch) throws(DatabaseError) {
+    package func addRows(_ batch: EdgeBatch) throws(DatabaseError) {
         try loader.stage(batch)
         try connection.execute(ProjectionTables.mergeDaily(table: "replay_edge_daily", stage: "stage_edge", key: ProjectionTables.edgeKey))
         try connection.execute(ProjectionTables.mergeDaily(table: "replay_edge_wide_daily", stage: "stage_wide", key: ProjectionTables.wideKey))
@@ -69,7 +69,7 @@ public struct HistoryRebuild {
 
     /// The ledger and coverage rows of those of `batch`'s inputs whose hash is in `recorded`
     /// (the segments the replay rebuilds whole), which replace theirs at the swap.
-    public func addLedgerRows(_ batch: EdgeBatch, of recorded: Set<String>) throws(DatabaseError) {
+    package func addLedgerRows(_ batch: EdgeBatch, of recorded: Set<String>) throws(DatabaseError) {
         var batch = batch
         batch.header.inputs.removeAll { !recorded.contains($0.sha256) }
         try Ledger(connection, ledgerTable: "replay_ledger", coverageTable: "replay_coverage").record(batch)
@@ -77,7 +77,7 @@ public struct HistoryRebuild {
 
     /// What the swap replaces: `targets`' pieces, and the ledger rows of `dropLedger` (the
     /// segments replayed, and those a replayed compacted segment replaces).
-    public func setTargets(_ targets: [Target], dropLedger: Set<String>) throws(DatabaseError) {
+    package func setTargets(_ targets: [Target], dropLedger: Set<String>) throws(DatabaseError) {
         for target in targets {
             try connection.execute("INSERT INTO replay_target VALUES ($1, $2::date, $3::date, $4::date[])", [
                 target.cluster, target.firstDay.map(DayRange.date) ?? "-infinity", target.lastDay.map(DayRange.date) ?? "infinity",
@@ -115,7 +115,7 @@ public struct HistoryRebuild {
     /// Inside the caller's transaction: the targeted pieces are replaced by the rebuilt ones,
     /// the all-time rows of their keys recomputed from the pieces, the dropped ledger rows
     /// replaced by the rebuilt ledger rows; then the tables aside go.
-    public func swap() throws(DatabaseError) {
+    package func swap() throws(DatabaseError) {
         try swapAllTime(table: "edge", daily: "edge_daily", aside: "replay_edge_daily", key: ProjectionTables.edgeKey, days: false)
         try swapAllTime(table: "edge_wide", daily: "edge_wide_daily", aside: "replay_edge_wide_daily", key: ProjectionTables.wideKey, days: true)
         try connection.execute("DELETE FROM policy_flow d WHERE \(Self.inTarget("d"))")
@@ -132,7 +132,7 @@ public struct HistoryRebuild {
     }
 
     /// Rows of the all-time tables after the swap.
-    public func allTimeCounts() throws(DatabaseError) -> (edge: Int, wide: Int) {
+    package func allTimeCounts() throws(DatabaseError) -> (edge: Int, wide: Int) {
         let row = try connection.execute("SELECT (SELECT count(*) FROM edge), (SELECT count(*) FROM edge_wide)").rows.first
         return (row?[0].flatMap { Int($0) } ?? 0, row?[1].flatMap { Int($0) } ?? 0)
     }

@@ -5,14 +5,14 @@ import TrailFormat
 /// `coverage` (what each loaded segment captured and missed) and `load_failures` (what etl
 /// could not load). Every query of them lives in this type and its extensions; jobs, reports
 /// and the command line call it and hold no ledger SQL.
-public struct Ledger {
+package struct Ledger {
     let connection: PostgresConnection
     /// The tables written: the live ones, or replay's staging copies (`replay_ledger`,
     /// `replay_coverage`) that the history swap moves into them.
     let ledgerTable: String
     let coverageTable: String
 
-    public init(_ connection: PostgresConnection) {
+    package init(_ connection: PostgresConnection) {
         self.init(connection, ledgerTable: "load_ledger", coverageTable: "coverage")
     }
 
@@ -23,26 +23,26 @@ public struct Ledger {
     }
 
     /// One loaded segment, as the ledger knows it.
-    public struct Entry: Sendable, Equatable {
-        public var sha256: String
-        public var segment: String
-        public var cluster: String
-        public var windowStart: Int64
+    package struct Entry: Sendable, Equatable {
+        package var sha256: String
+        package var segment: String
+        package var cluster: String
+        package var windowStart: Int64
         /// The bucket span of its loaded items (nil: no item loaded).
-        public var dataStart: Int64?
-        public var dataEnd: Int64?
+        package var dataStart: Int64?
+        package var dataEnd: Int64?
         /// False for segments loaded before the tables kept days (migration 0009).
-        public var byDay: Bool
-        public var settings: RecordedSettings?
+        package var byDay: Bool
+        package var settings: RecordedSettings?
         /// A compacted day segment: the segments it replaces.
-        public var replaces: [String]
+        package var replaces: [String]
 
         /// The UTC days (days since 1970-01-01) its items count in.
-        public var days: ClosedRange<Int64>? { DayRange.days(dataStart: dataStart, dataEnd: dataEnd) }
+        package var days: ClosedRange<Int64>? { DayRange.days(dataStart: dataStart, dataEnd: dataEnd) }
     }
 
     /// Every ledger row.
-    public func entries() throws(DatabaseError) -> [Entry] {
+    package func entries() throws(DatabaseError) -> [Entry] {
         try connection.execute("""
             SELECT sha256, segment, cluster, extract(epoch FROM window_start)::bigint, extract(epoch FROM data_start)::bigint,
                    extract(epoch FROM data_end)::bigint, by_day, settings, array_to_string(replaces, ',')
@@ -57,7 +57,7 @@ public struct Ledger {
 
     /// The names and content hashes of every loaded segment, and every hash a loaded
     /// compacted segment stands for (etl takes none of these again).
-    public func loadedIdentities() throws(DatabaseError) -> (names: Set<String>, hashes: Set<String>) {
+    package func loadedIdentities() throws(DatabaseError) -> (names: Set<String>, hashes: Set<String>) {
         let rows = try connection.execute("SELECT segment, sha256, array_to_string(replaces, ',') FROM \(ledgerTable)").rows
         var hashes = Set(rows.compactMap { $0[1] })
         for row in rows { hashes.formUnion((row[2] ?? "").split(separator: ",").map(String.init)) }
@@ -65,14 +65,14 @@ public struct Ledger {
     }
 
     /// Which of `hashes` the ledger holds.
-    public func known(_ hashes: [String]) throws(DatabaseError) -> Set<String> {
+    package func known(_ hashes: [String]) throws(DatabaseError) -> Set<String> {
         Set(try connection.execute(
             "SELECT sha256 FROM \(ledgerTable) WHERE sha256 = ANY($1::text[])", ["{" + hashes.joined(separator: ",") + "}"]
         ).rows.compactMap { $0[0] })
     }
 
     /// A loaded segment of `cluster` whose data overlap `[start, end)`: (its name, the overlap).
-    public func overlap(cluster: String, start: Int64, end: Int64) throws(DatabaseError) -> (segment: String, from: Int64?, to: Int64?)? {
+    package func overlap(cluster: String, start: Int64, end: Int64) throws(DatabaseError) -> (segment: String, from: Int64?, to: Int64?)? {
         let rows = try connection.execute("""
             SELECT segment, extract(epoch FROM greatest(data_start, to_timestamp($2)))::bigint,
                    extract(epoch FROM least(data_end, to_timestamp($3)))::bigint
@@ -85,7 +85,7 @@ public struct Ledger {
 
     /// The ledger and coverage rows of `batch`'s inputs, with its row counts and settings,
     /// inside the caller's transaction.
-    public func record(_ batch: EdgeBatch) throws(DatabaseError) {
+    package func record(_ batch: EdgeBatch) throws(DatabaseError) {
         let settings = RecordedSettings(batch.header)
         for input in batch.header.inputs {
             try connection.execute("""
@@ -111,7 +111,7 @@ public struct Ledger {
 
     /// A compacted day segment whose parts are all loaded: its ledger row (no coverage rows:
     /// its parts' are there; its counts are its parts'), in a transaction of its own.
-    public func recordCompacted(_ segment: ScannedSegment, settings: RecordedSettings) throws(DatabaseError) {
+    package func recordCompacted(_ segment: ScannedSegment, settings: RecordedSettings) throws(DatabaseError) {
         try connection.execute("""
             INSERT INTO \(ledgerTable) (sha256, segment, cluster, capture_id, window_start, window_end, data_start, data_end,
                 items, batch_edge_rows, batch_wide_rows, transform_version, settings, settings_fingerprint, by_day, replaces)
@@ -126,7 +126,7 @@ public struct Ledger {
 
     /// The settings the ledger's rows were loaded with (distinct), and how many rows predate
     /// recorded settings.
-    public func settings() throws(DatabaseError) -> (settings: [RecordedSettings], unrecorded: Int) {
+    package func settings() throws(DatabaseError) -> (settings: [RecordedSettings], unrecorded: Int) {
         let rows = try connection.execute("""
             SELECT settings, count(*) FROM \(ledgerTable) GROUP BY settings ORDER BY min(loaded_at), settings
             """).rows
@@ -144,19 +144,19 @@ public struct Ledger {
 
     /// Nil when `requested` agrees with every recorded row (rows without recorded settings
     /// are not held against it).
-    public func settingsMismatch(_ requested: RecordedSettings) throws(DatabaseError) -> SettingsMismatch? {
+    package func settingsMismatch(_ requested: RecordedSettings) throws(DatabaseError) -> SettingsMismatch? {
         let loaded = try settings().settings
         guard loaded.contains(where: { $0 != requested }) else { return nil }
         return SettingsMismatch(loaded: loaded, requested: requested)
     }
 
     /// How many loaded segments predate days (migration 0009: their history is not split by day).
-    public func segmentsBeforeDays() throws(DatabaseError) -> Int {
+    package func segmentsBeforeDays() throws(DatabaseError) -> Int {
         Int(try connection.execute("SELECT count(*) FROM \(ledgerTable) WHERE NOT by_day").rows.first?[0] ?? "0") ?? 0
     }
 
     /// The newest loaded data of each cluster (never later than its load), and its last load.
-    public func freshness() throws(DatabaseError) -> [(cluster: String, dataEnd: Int64?, loadedAt: Int64?)] {
+    package func freshness() throws(DatabaseError) -> [(cluster: String, dataEnd: Int64?, loadedAt: Int64?)] {
         try connection.execute("""
             SELECT cluster, extract(epoch FROM max(least(data_end, loaded_at)))::bigint, extract(epoch FROM max(loaded_at))::bigint
             FROM \(ledgerTable) GROUP BY cluster ORDER BY cluster
@@ -164,24 +164,24 @@ public struct Ledger {
     }
 
     /// The end of the newest loaded data, over every cluster.
-    public func newestDataEnd() throws(DatabaseError) -> Int64? {
+    package func newestDataEnd() throws(DatabaseError) -> Int64? {
         try connection.execute("SELECT extract(epoch FROM max(data_end))::bigint FROM \(ledgerTable)").rows.first?[0].flatMap { Int64($0) }
     }
 
     /// Every cluster with a loaded segment, sorted.
-    public func clusters() throws(DatabaseError) -> [String] {
+    package func clusters() throws(DatabaseError) -> [String] {
         try connection.execute("SELECT DISTINCT cluster FROM \(ledgerTable) ORDER BY cluster").rows.compactMap { $0[0] }
     }
 
     /// Loaded segments whose data touch `[start, end)` and were folded by a transform older than `version`.
-    public func segmentsOlder(thanTransformVersion version: Int, from start: Int64, to end: Int64) throws(DatabaseError) -> Int {
+    package func segmentsOlder(thanTransformVersion version: Int, from start: Int64, to end: Int64) throws(DatabaseError) -> Int {
         Int(try connection.execute("""
             SELECT count(*) FROM \(ledgerTable) WHERE transform_version < $3 AND data_end > to_timestamp($1) AND data_start < to_timestamp($2)
             """, [String(start), String(end), String(version)]).rows.first?[0] ?? "0") ?? 0
     }
 
     /// The coverage rows (captured ranges and gaps) that touch `[start, end)`, of `clusters` (nil: all).
-    public func coverage(from start: Int64, to end: Int64, clusters: [String]? = nil) throws(DatabaseError) -> [CoverageRange] {
+    package func coverage(from start: Int64, to end: Int64, clusters: [String]? = nil) throws(DatabaseError) -> [CoverageRange] {
         var sql = """
             SELECT cluster, extract(epoch FROM range_start)::bigint, extract(epoch FROM range_end)::bigint, kind, reason
             FROM \(coverageTable) WHERE range_end > to_timestamp($1) AND range_start < to_timestamp($2)

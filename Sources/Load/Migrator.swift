@@ -4,14 +4,14 @@ import TrailDatabase
 /// Applies `migrations/*.sql` (shipped inside the binary's resources) in name order, each
 /// once, recorded in `schema_migrations`. Every job that touches the database runs it first;
 /// it is idempotent and safe to run from several processes at once.
-public enum Migrator {
-    public struct Migration: Sendable {
-        public var version: String
-        public var sql: String
+package enum Migrator {
+    package struct Migration: Sendable {
+        package var version: String
+        package var sql: String
     }
 
     /// The migrations this build carries.
-    public static func bundled() throws(DatabaseError) -> [Migration] {
+    package static func bundled() throws(DatabaseError) -> [Migration] {
         guard let directory = Bundle.module.url(forResource: "migrations", withExtension: nil) else {
             throw DatabaseError(.query, "the migrations are missing from this build's resources (goldmane-trail_Load.resources next to the binary)")
         }
@@ -35,7 +35,7 @@ public enum Migrator {
 
     /// Applies what is missing; returns the versions applied now.
     @discardableResult
-    public static func migrate(_ connection: PostgresConnection) throws(DatabaseError) -> [String] {
+    package static func migrate(_ connection: PostgresConnection) throws(DatabaseError) -> [String] {
         let migrations = try bundled()
         try connection.execute("BEGIN")
         do throws(DatabaseError) {
@@ -61,8 +61,8 @@ public enum Migrator {
 }
 
 /// PostgreSQL advisory lock keys (arbitrary, fixed: "gmtrail" in ASCII, plus a purpose).
-public enum AdvisoryLocks {
-    public static let migrations: Int64 = 0x676D_7472_6169_6C01
+package enum AdvisoryLocks {
+    package static let migrations: Int64 = 0x676D_7472_6169_6C01
     /// Held by the one writer (load, etl, replay) for the whole run.
-    public static let writer: Int64 = 0x676D_7472_6169_6C02
+    package static let writer: Int64 = 0x676D_7472_6169_6C02
 }

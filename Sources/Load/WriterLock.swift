@@ -4,8 +4,8 @@ import TrailDatabase
 /// One writer at a time: load, etl and replay hold a session advisory lock for their whole
 /// run. A second writer waits up to `waitSeconds`, then fails with `.lockTimeout` (exit 75), so
 /// a CronJob retries later instead of interleaving with the first.
-public enum WriterLock {
-    public static func acquire(_ connection: PostgresConnection, waitSeconds: Double) throws(DatabaseError) {
+package enum WriterLock {
+    package static func acquire(_ connection: PostgresConnection, waitSeconds: Double) throws(DatabaseError) {
         let deadline = Date().addingTimeInterval(waitSeconds)
         while true {
             let got = try connection.execute("SELECT pg_try_advisory_lock($1)", [String(AdvisoryLocks.writer)])
@@ -22,7 +22,7 @@ public enum WriterLock {
         }
     }
 
-    public static func release(_ connection: PostgresConnection) {
+    package static func release(_ connection: PostgresConnection) {
         _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [String(AdvisoryLocks.writer)])
     }
 }

@@ -1,17 +1,17 @@
 /// A Kubernetes label selector (`matchLabels` and `matchExpressions`, ANDed). The empty
 /// selector selects everything; `NotIn` also selects objects without the key, as Kubernetes
 /// defines it.
-public struct LabelSelector: Sendable, Equatable {
-    public enum Operator: String, Sendable {
+package struct LabelSelector: Sendable, Equatable {
+    package enum Operator: String, Sendable {
         case `in` = "In", notIn = "NotIn", exists = "Exists", doesNotExist = "DoesNotExist"
     }
 
-    public struct Requirement: Sendable, Equatable {
-        public var key: String
-        public var `operator`: Operator
-        public var values: [String]
+    package struct Requirement: Sendable, Equatable {
+        package var key: String
+        package var `operator`: Operator
+        package var values: [String]
 
-        public init(key: String, operator: Operator, values: [String] = []) {
+        package init(key: String, operator: Operator, values: [String] = []) {
             self.key = key
             self.operator = `operator`
             self.values = values
@@ -27,17 +27,17 @@ public struct LabelSelector: Sendable, Equatable {
         }
     }
 
-    public var matchLabels: [String: String]
-    public var matchExpressions: [Requirement]
+    package var matchLabels: [String: String]
+    package var matchExpressions: [Requirement]
 
-    public init(matchLabels: [String: String] = [:], matchExpressions: [Requirement] = []) {
+    package init(matchLabels: [String: String] = [:], matchExpressions: [Requirement] = []) {
         self.matchLabels = matchLabels
         self.matchExpressions = matchExpressions
     }
 
-    public static let everything = LabelSelector()
+    package static let everything = LabelSelector()
 
-    public func matches(_ labels: [String: String]) -> Bool {
+    package func matches(_ labels: [String: String]) -> Bool {
         matchLabels.allSatisfy { labels[$0.key] == $0.value } && matchExpressions.allSatisfy { $0.matches(labels) }
     }
 }

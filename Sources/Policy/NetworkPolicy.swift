@@ -1,39 +1,39 @@
 /// A Kubernetes NetworkPolicy (networking.k8s.io/v1), as far as its meaning goes.
-public struct NetworkPolicy: Sendable, Equatable {
+package struct NetworkPolicy: Sendable, Equatable {
     /// Where it came from, for messages: file and line of the object.
-    public struct Origin: Sendable, Equatable, CustomStringConvertible {
-        public var file: String
-        public var line: Int
-        public init(file: String, line: Int) {
+    package struct Origin: Sendable, Equatable, CustomStringConvertible {
+        package var file: String
+        package var line: Int
+        package init(file: String, line: Int) {
             self.file = file
             self.line = line
         }
-        public var description: String { "\(file):\(line)" }
+        package var description: String { "\(file):\(line)" }
     }
 
-    public struct Port: Sendable, Equatable {
-        public enum Value: Sendable, Equatable {
+    package struct Port: Sendable, Equatable {
+        package enum Value: Sendable, Equatable {
             case number(Int)
             /// A named container port: flow data does not carry port names.
             case name(String)
         }
         /// TCP, UDP or SCTP; TCP when the policy leaves it out.
-        public var `protocol`: String
+        package var `protocol`: String
         /// Nil: every port of the protocol.
-        public var port: Value?
-        public var endPort: Int?
+        package var port: Value?
+        package var endPort: Int?
 
-        public init(protocol: String = "TCP", port: Value? = nil, endPort: Int? = nil) {
+        package init(protocol: String = "TCP", port: Value? = nil, endPort: Int? = nil) {
             self.protocol = `protocol`
             self.port = port
             self.endPort = endPort
         }
     }
 
-    public struct IPBlock: Sendable, Equatable {
-        public var cidr: String
-        public var except: [String]
-        public init(cidr: String, except: [String] = []) {
+    package struct IPBlock: Sendable, Equatable {
+        package var cidr: String
+        package var except: [String]
+        package init(cidr: String, except: [String] = []) {
             self.cidr = cidr
             self.except = except
         }
@@ -42,12 +42,12 @@ public struct NetworkPolicy: Sendable, Equatable {
     /// One `from` or `to` entry. With both selectors, pods matching `podSelector` in namespaces
     /// matching `namespaceSelector` (an AND); with `podSelector` alone, pods of the policy's
     /// namespace; with `namespaceSelector` alone, every pod of the matching namespaces.
-    public struct Peer: Sendable, Equatable {
-        public var podSelector: LabelSelector?
-        public var namespaceSelector: LabelSelector?
-        public var ipBlock: IPBlock?
+    package struct Peer: Sendable, Equatable {
+        package var podSelector: LabelSelector?
+        package var namespaceSelector: LabelSelector?
+        package var ipBlock: IPBlock?
 
-        public init(podSelector: LabelSelector? = nil, namespaceSelector: LabelSelector? = nil, ipBlock: IPBlock? = nil) {
+        package init(podSelector: LabelSelector? = nil, namespaceSelector: LabelSelector? = nil, ipBlock: IPBlock? = nil) {
             self.podSelector = podSelector
             self.namespaceSelector = namespaceSelector
             self.ipBlock = ipBlock
@@ -55,30 +55,30 @@ public struct NetworkPolicy: Sendable, Equatable {
     }
 
     /// An ingress or egress rule: the peers (`from` or `to`) and the ports, each empty meaning all.
-    public struct Rule: Sendable, Equatable {
-        public var peers: [Peer]
-        public var ports: [Port]
-        public init(peers: [Peer] = [], ports: [Port] = []) {
+    package struct Rule: Sendable, Equatable {
+        package var peers: [Peer]
+        package var ports: [Port]
+        package init(peers: [Peer] = [], ports: [Port] = []) {
             self.peers = peers
             self.ports = ports
         }
     }
 
-    public var name: String
-    public var namespace: String
-    public var podSelector: LabelSelector
+    package var name: String
+    package var namespace: String
+    package var podSelector: LabelSelector
     /// Whether the policy isolates the selected pods for ingress and for egress (its
     /// `policyTypes`, or Kubernetes' default: Ingress always, Egress when it has egress rules).
-    public var isolatesIngress: Bool
-    public var isolatesEgress: Bool
-    public var ingress: [Rule]
-    public var egress: [Rule]
-    public var origin: Origin?
+    package var isolatesIngress: Bool
+    package var isolatesEgress: Bool
+    package var ingress: [Rule]
+    package var egress: [Rule]
+    package var origin: Origin?
 
     /// `policyTypes` nil or empty takes Kubernetes' default (the API server's
     /// SetDefaults_NetworkPolicySpec): Ingress, plus Egress when `egress` holds a rule.
-    public init(name: String, namespace: String, podSelector: LabelSelector = .everything, policyTypes: [String]? = nil,
-                ingress: [Rule] = [], egress: [Rule] = [], origin: Origin? = nil) {
+    package init(name: String, namespace: String, podSelector: LabelSelector = .everything, policyTypes: [String]? = nil,
+                 ingress: [Rule] = [], egress: [Rule] = [], origin: Origin? = nil) {
         self.name = name
         self.namespace = namespace
         self.podSelector = podSelector
@@ -95,5 +95,5 @@ public struct NetworkPolicy: Sendable, Equatable {
     }
 
     /// `namespace/name`.
-    public var id: String { "\(namespace)/\(name)" }
+    package var id: String { "\(namespace)/\(name)" }
 }

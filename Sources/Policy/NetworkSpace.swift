@@ -10,7 +10,7 @@ import Darwin
 /// cluster uses (`IPFamilies`: IPv4 unless told otherwise). A rule set's ipBlocks together
 /// admit the end when they cover all of its space, do not when they cover none of it, and
 /// leave it undecidable when they cover part (which addresses the flows went to is unknown).
-public enum NetworkSpace {
+package enum NetworkSpace {
     typealias Ranges = [ClosedRange<UInt128>]
 
     /// One family's space: its ranges, within the family's address range.
@@ -122,13 +122,13 @@ public enum NetworkSpace {
 }
 
 /// The IP families the cluster's traffic uses, which `pub` and `pvt` are taken to span.
-public struct IPFamilies: Sendable, Equatable {
-    public var bits: [Int]
-    public static let ipv4 = IPFamilies(bits: [32])
-    public static let dualStack = IPFamilies(bits: [32, 128])
+package struct IPFamilies: Sendable, Equatable {
+    package var bits: [Int]
+    package static let ipv4 = IPFamilies(bits: [32])
+    package static let dualStack = IPFamilies(bits: [32, 128])
 
     /// `4`, `6` or `4,6`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var bits: [Int] = []
         for part in text.split(separator: ",") {
             switch part.filter({ $0 != " " }) {
@@ -143,5 +143,5 @@ public struct IPFamilies: Sendable, Equatable {
 
     init(bits: [Int]) { self.bits = bits }
 
-    public var description: String { bits.map { $0 == 32 ? "4" : "6" }.joined(separator: ",") }
+    package var description: String { bits.map { $0 == 32 ? "4" : "6" }.joined(separator: ",") }
 }

@@ -1,5 +1,5 @@
 /// One end of an observed flow, as Goldmane describes it.
-public enum FlowEndpoint: Sendable, Equatable, Hashable {
+package enum FlowEndpoint: Sendable, Equatable, Hashable {
     /// A pod (a workload endpoint): its namespace and labels.
     case pod(namespace: String, labels: [String: String])
     /// Anything else: Goldmane's `pub`/`pvt` networks, a host endpoint, a network set.
@@ -7,13 +7,13 @@ public enum FlowEndpoint: Sendable, Equatable, Hashable {
 }
 
 /// An observed flow: its ends, destination port and protocol (`tcp`, `udp`, `icmp`, ...).
-public struct PolicyFlow: Sendable, Equatable, Hashable {
-    public var source: FlowEndpoint
-    public var destination: FlowEndpoint
-    public var port: Int
-    public var `protocol`: String
+package struct PolicyFlow: Sendable, Equatable, Hashable {
+    package var source: FlowEndpoint
+    package var destination: FlowEndpoint
+    package var port: Int
+    package var `protocol`: String
 
-    public init(source: FlowEndpoint, destination: FlowEndpoint, port: Int, protocol: String) {
+    package init(source: FlowEndpoint, destination: FlowEndpoint, port: Int, protocol: String) {
         self.source = source
         self.destination = destination
         self.port = port
@@ -21,19 +21,19 @@ public struct PolicyFlow: Sendable, Equatable, Hashable {
     }
 }
 
-public enum PolicyDirection: String, Sendable, Equatable, Hashable {
+package enum PolicyDirection: String, Sendable, Equatable, Hashable {
     case ingress, egress
 }
 
 /// Why a flow would be blocked: the direction, and the policies of the namespace that
 /// select the pod for that direction without a rule that admits the flow.
-public struct Isolation: Sendable, Equatable {
-    public var direction: PolicyDirection
-    public var namespace: String
-    public var policies: [String]
+package struct Isolation: Sendable, Equatable {
+    package var direction: PolicyDirection
+    package var namespace: String
+    package var policies: [String]
 }
 
-public enum PolicyVerdict: Sendable, Equatable {
+package enum PolicyVerdict: Sendable, Equatable {
     case allowed
     case blocked([Isolation])
     /// What flow data cannot decide (a named port, an ipBlock against an end Goldmane gives
@@ -43,14 +43,14 @@ public enum PolicyVerdict: Sendable, Equatable {
 
 /// The labels of each namespace (from `kubectl get ns -o yaml`); every namespace also has
 /// `kubernetes.io/metadata.name`, as the API server sets it.
-public struct NamespaceLabels: Sendable {
-    public var labels: [String: [String: String]]
+package struct NamespaceLabels: Sendable {
+    package var labels: [String: [String: String]]
 
-    public init(_ labels: [String: [String: String]] = [:]) {
+    package init(_ labels: [String: [String: String]] = [:]) {
         self.labels = labels
     }
 
-    public func of(_ namespace: String) -> [String: String] {
+    package func of(_ namespace: String) -> [String: String] {
         var result = labels[namespace] ?? [:]
         result["kubernetes.io/metadata.name"] = namespace
         return result
@@ -58,11 +58,11 @@ public struct NamespaceLabels: Sendable {
 
     /// Whether the namespace's labels are known (it was in `--namespaces`): otherwise only
     /// `kubernetes.io/metadata.name` is.
-    public func knows(_ namespace: String) -> Bool { labels[namespace] != nil }
+    package func knows(_ namespace: String) -> Bool { labels[namespace] != nil }
 }
 
 /// What one direction of a flow comes to under the policies.
-public enum DirectionOutcome: Sendable, Equatable {
+package enum DirectionOutcome: Sendable, Equatable {
     /// No policy isolates the pod for this direction: allowed.
     case notIsolated
     /// Isolated, and a rule admits the flow.
@@ -81,23 +81,23 @@ public enum DirectionOutcome: Sendable, Equatable {
 /// cannot decide is unknown, never guessed: a pod Goldmane gave no labels for, a namespace
 /// whose labels were not given, named ports, ipBlocks against pods, host endpoints and network
 /// sets, ipBlocks that cover part of `pub` or `pvt` (see `NetworkSpace`).
-public final class PolicyEvaluator {
-    public struct RuleID: Sendable, Hashable, CustomStringConvertible {
-        public var policy: String
-        public var direction: PolicyDirection
-        public var index: Int
-        public var description: String { "\(policy) \(direction.rawValue)[\(index)]" }
+package final class PolicyEvaluator {
+    package struct RuleID: Sendable, Hashable, CustomStringConvertible {
+        package var policy: String
+        package var direction: PolicyDirection
+        package var index: Int
+        package var description: String { "\(policy) \(direction.rawValue)[\(index)]" }
     }
 
     private let byNamespace: [String: [NetworkPolicy]]
     private let namespaces: NamespaceLabels
     private let families: IPFamilies
     /// Rules that admitted at least one evaluated flow.
-    public private(set) var usedRules: Set<RuleID> = []
+    package private(set) var usedRules: Set<RuleID> = []
     /// Rules that might have admitted a flow, had flow data said enough (a named port, say).
-    public private(set) var possiblyUsedRules: Set<RuleID> = []
+    package private(set) var possiblyUsedRules: Set<RuleID> = []
 
-    public init(policies: [NetworkPolicy], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4) {
+    package init(policies: [NetworkPolicy], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4) {
         byNamespace = Dictionary(grouping: policies, by: \.namespace)
         self.namespaces = namespaces
         self.families = families
@@ -105,7 +105,7 @@ public final class PolicyEvaluator {
 
     /// Every rule of every policy that admitted none of the flows evaluated so far, and could
     /// not have (rules that were undecidable for some flow are not listed).
-    public var unusedRules: [RuleID] {
+    package var unusedRules: [RuleID] {
         byNamespace.values.joined().flatMap { policy in
             policy.ingress.indices.map { RuleID(policy: policy.id, direction: .ingress, index: $0) }
                 + policy.egress.indices.map { RuleID(policy: policy.id, direction: .egress, index: $0) }
@@ -113,7 +113,7 @@ public final class PolicyEvaluator {
             .sorted { ($0.policy, $0.direction.rawValue, $0.index) < ($1.policy, $1.direction.rawValue, $1.index) }
     }
 
-    public func evaluate(_ flow: PolicyFlow) -> PolicyVerdict {
+    package func evaluate(_ flow: PolicyFlow) -> PolicyVerdict {
         var blocked: [Isolation] = []
         var undecidable: [String] = []
         for (_, outcome) in outcomes(flow) {
@@ -130,7 +130,7 @@ public final class PolicyEvaluator {
 
     /// Each direction that applies to the flow (egress when the source is a pod, ingress when
     /// the destination is), with its outcome.
-    public func outcomes(_ flow: PolicyFlow) -> [(PolicyDirection, DirectionOutcome)] {
+    package func outcomes(_ flow: PolicyFlow) -> [(PolicyDirection, DirectionOutcome)] {
         var result: [(PolicyDirection, DirectionOutcome)] = []
         if case .pod(let namespace, let labels) = flow.source {
             result.append((.egress, decide(.egress, namespace: namespace, labels: labels, peer: flow.destination, flow: flow)))

@@ -4,28 +4,28 @@ import Yams
 
 /// A policy file that cannot be used: the file, the line, and what is wrong. Exit 65 (66
 /// when the path does not exist).
-public struct PolicyFileError: TrailError, Sendable {
-    public var file: String
-    public var line: Int?
-    public var message: String
-    public var exitStatus: ExitStatus
+package struct PolicyFileError: TrailError, Sendable {
+    package var file: String
+    package var line: Int?
+    package var message: String
+    package var exitStatus: ExitStatus
 
-    public init(file: String, line: Int?, _ message: String, status: ExitStatus = .dataError) {
+    package init(file: String, line: Int?, _ message: String, status: ExitStatus = .dataError) {
         self.file = file
         self.line = line
         self.message = message
         exitStatus = status
     }
 
-    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+    package var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }
 
 /// Reads NetworkPolicies (networking.k8s.io/v1) from YAML files or directories of them
 /// (`*.yaml`, `*.yml`): multi-document files, and `kind: List` as `kubectl get netpol -A -o
 /// yaml` prints it. Other kinds are skipped; a NetworkPolicy that does not parse is an error
 /// naming its file and line.
-public enum PolicyFiles {
-    public static func load(_ paths: [String]) throws(PolicyFileError) -> [NetworkPolicy] {
+package enum PolicyFiles {
+    package static func load(_ paths: [String]) throws(PolicyFileError) -> [NetworkPolicy] {
         var policies: [NetworkPolicy] = []
         for file in try expand(paths) {
             for document in try documents(file) {
@@ -45,7 +45,7 @@ public enum PolicyFiles {
     }
 
     /// The labels of each namespace in `kubectl get ns -o yaml` (a List, or Namespace documents).
-    public static func namespaces(_ file: String) throws(PolicyFileError) -> NamespaceLabels {
+    package static func namespaces(_ file: String) throws(PolicyFileError) -> NamespaceLabels {
         var labels: [String: [String: String]] = [:]
         for document in try documents(file) {
             for object in objects(in: document) where object["kind"]?.string == "Namespace" {

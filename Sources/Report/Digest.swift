@@ -2,17 +2,17 @@ import TrailFormat
 
 /// The daily digest: the edges first seen in a window, and how much of the window the data
 /// covers. Built from the database alone, so the same database and window give the same digest.
-public struct Digest: Sendable, Equatable {
-    public var windowStart: Int64
-    public var windowEnd: Int64
+package struct Digest: Sendable, Equatable {
+    package var windowStart: Int64
+    package var windowEnd: Int64
     /// Denies first, then allows, each by first seen.
-    public var edges: [EdgeRow]
-    public var coverage: WindowCoverage
+    package var edges: [EdgeRow]
+    package var coverage: WindowCoverage
     /// Staged policies that would change the verdict of flows observed in the UTC days the
     /// window touches.
-    public var staged: [StagedPolicyImpact]
+    package var staged: [StagedPolicyImpact]
 
-    public init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: WindowCoverage, staged: [StagedPolicyImpact] = []) {
+    package init(windowStart: Int64, windowEnd: Int64, edges: [EdgeRow], coverage: WindowCoverage, staged: [StagedPolicyImpact] = []) {
         self.windowStart = windowStart
         self.windowEnd = windowEnd
         self.edges = edges.sorted(by: EdgeRow.digestOrder)
@@ -21,7 +21,7 @@ public struct Digest: Sendable, Equatable {
     }
 
     /// Reads the edges first seen in `(at - window, at]` and the window's coverage.
-    public static func build(store: ReportStore, at: Int64, window: Int64) throws(ReportError) -> Digest {
+    package static func build(store: ReportStore, at: Int64, window: Int64) throws(ReportError) -> Digest {
         guard window > 0 else { throw ReportError(.badArgument, "the digest window must be longer than zero") }
         let start = at - window
         let edges = try store.edgesFirstSeen(after: start, upTo: at)
@@ -34,12 +34,12 @@ public struct Digest: Sendable, Equatable {
     }
 
     /// Nothing to post: no new edge, and no staged policy that would change a verdict.
-    public var isEmpty: Bool { edges.isEmpty && staged.isEmpty }
-    public var denied: [EdgeRow] { edges.filter { $0.action == "deny" } }
-    public var others: [EdgeRow] { edges.filter { $0.action != "deny" } }
+    package var isEmpty: Bool { edges.isEmpty && staged.isEmpty }
+    package var denied: [EdgeRow] { edges.filter { $0.action == "deny" } }
+    package var others: [EdgeRow] { edges.filter { $0.action != "deny" } }
 
     /// "8 new edges in last 24h".
-    public var headline: String {
+    package var headline: String {
         "\(edges.count) new edge\(edges.count == 1 ? "" : "s") in last \(WindowCoverage.duration(windowEnd - windowStart))"
     }
 }

@@ -3,22 +3,22 @@ import TrailFormat
 /// Renders a digest as a Slack message within Slack's limits: a header block of at most 150
 /// characters, section texts of at most 3,000, at most 50 blocks. Lists longer than
 /// `maxEdges`, or than those limits allow, end with "…and N more".
-public struct DigestMessage {
-    public static let sectionLimit = 3000
-    public static let blockLimit = 50
-    public static let headerLimit = 150
+package struct DigestMessage {
+    package static let sectionLimit = 3000
+    package static let blockLimit = 50
+    package static let headerLimit = 150
 
-    public var maxEdges: Int
-    public var channel: String?
-    public var clusterLabel: String
+    package var maxEdges: Int
+    package var channel: String?
+    package var clusterLabel: String
 
-    public init(maxEdges: Int = 50, channel: String? = nil, clusterLabel: String = "") {
+    package init(maxEdges: Int = 50, channel: String? = nil, clusterLabel: String = "") {
         self.maxEdges = maxEdges
         self.channel = channel
         self.clusterLabel = clusterLabel
     }
 
-    public func render(_ digest: Digest) -> SlackMessage {
+    package func render(_ digest: Digest) -> SlackMessage {
         let headline = digest.headline
         var blocks: [SlackBlock] = [.header(String(headline.prefix(Self.headerLimit)))]
         let cluster = clusterLabel.isEmpty ? "" : "\(SlackMrkdwn.code(clusterLabel)) · "

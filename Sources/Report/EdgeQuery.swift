@@ -3,7 +3,7 @@ import TrailFormat
 
 /// The runbook's queries over `edge`, with every value bound as a parameter and ties broken
 /// by name so the output is the same on every run.
-public enum EdgeQuery: Sendable, Equatable {
+package enum EdgeQuery: Sendable, Equatable {
     case inbound(namespace: String)
     case outbound(namespace: String)
     case new(since: Int64)
@@ -42,7 +42,7 @@ public enum EdgeQuery: Sendable, Equatable {
         return ("SELECT \(select) FROM edge WHERE \(condition) AND \(clusters) ORDER BY \(order), cluster COLLATE \"C\"", bound)
     }
 
-    public func run(_ store: ReportStore) throws(ReportError) -> QueryTable {
+    package func run(_ store: ReportStore) throws(ReportError) -> QueryTable {
         let (sql, parameters) = statement { store.scoped($0) }
         let rows = try store.rows(sql, parameters)
         return QueryTable(columns: columns.map { ($0.name, $0.kind) }, rows: rows.map { $0.map { $0 ?? "" } })

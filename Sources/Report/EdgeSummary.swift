@@ -2,8 +2,8 @@ import TrailFormat
 
 /// A readable summary of an edge batch: what went in, what was dropped and why, the
 /// namespace edges (denies first), and internet egress by port.
-public enum EdgeSummary {
-    public static func render(_ batch: EdgeBatch) -> String {
+package enum EdgeSummary {
+    package static func render(_ batch: EdgeBatch) -> String {
         var out: [String] = []
         let header = batch.header
         let clusters = Set(header.inputs.map(\.cluster)).sorted().joined(separator: ", ")
@@ -12,7 +12,7 @@ public enum EdgeSummary {
         let span = start.flatMap { s in end.map { "\(UTCTime.rfc3339(s)) to \(UTCTime.rfc3339($0))" } } ?? "no data"
         out.append("Edge batch: \(header.inputs.count) segments of \(clusters.isEmpty ? "no cluster" : clusters), \(span)")
         out.append("Items: \(header.items.read) read, \(header.items.duplicates) duplicates, \(header.items.conflictingDuplicates) conflicting duplicates, \(header.items.folded) folded")
-        out.append("Dropped from both projections: \(describe(header.dropped.all))")
+        out.append("Dropped from every projection (edges, wide edges, policy flows): \(describe(header.dropped.all))")
         out.append("Left out of the namespace edges: \(describe(header.dropped.edge))")
         let gaps = header.inputs.flatMap(\.coverage.gaps)
         out.append("Coverage gaps: \(gaps.isEmpty ? "none" : gaps.map { "\(UTCTime.rfc3339($0.from)) to \(UTCTime.rfc3339($0.to)) (\($0.reason))" }.joined(separator: "; "))")

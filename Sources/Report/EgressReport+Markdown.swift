@@ -2,7 +2,7 @@ import TrailFormat
 
 extension EgressReport {
     /// The report for people: one section per namespace, with how far to trust each list.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out: [String] = ["# Wave-1 egress report", ""]
         let span = coverage.end - coverage.start
         if namespaces.isEmpty {

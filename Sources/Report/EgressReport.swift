@@ -3,24 +3,24 @@ import TrailFormat
 /// The Wave-1 egress report: per source namespace, what it reaches and how far to trust the
 /// lists. Built from `edge_wide`, where each flow may be reported by both ends: per
 /// destination, the reporter that saw more is counted, never both.
-public struct EgressReport: Sendable, Equatable, Encodable {
+package struct EgressReport: Sendable, Equatable, Encodable {
     /// One destination reached on one port.
-    public struct Destination: Sendable, Equatable, Encodable {
+    package struct Destination: Sendable, Equatable, Encodable {
         /// A namespace, `pub` / `pvt` (the internet and private networks), a network set or a host.
-        public var name: String
-        public var kind: String
-        public var port: Int64
-        public var proto: String
-        public var flows: Int64
-        public var days: Int
-        public var firstSeen: Int64
-        public var lastSeen: Int64
+        package var name: String
+        package var kind: String
+        package var port: Int64
+        package var proto: String
+        package var flows: Int64
+        package var days: Int
+        package var firstSeen: Int64
+        package var lastSeen: Int64
         /// What decided the flows, per side: "egress: CalicoNetworkPolicy shop/allow-api rule 0
         /// (tier default): allow (12 flows)", or the profile's default allow when no policy
         /// selects the source.
-        public var decidedBy: [String] = []
+        package var decidedBy: [String] = []
         /// Seen in one 15-second bucket only: a weekly or monthly job may not have run yet.
-        public var seenOnce: Bool { flows == 1 }
+        package var seenOnce: Bool { flows == 1 }
 
         enum CodingKeys: String, CodingKey {
             case name, kind, port, flows, days
@@ -31,7 +31,7 @@ public struct EgressReport: Sendable, Equatable, Encodable {
             case seenOnce = "seen_once"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(kind, forKey: .kind)
@@ -47,24 +47,24 @@ public struct EgressReport: Sendable, Equatable, Encodable {
     }
 
     /// What one namespace sends out.
-    public struct Namespace: Sendable, Equatable, Encodable {
-        public var name: String
+    package struct Namespace: Sendable, Equatable, Encodable {
+        package var name: String
         /// In-cluster namespaces reached with `allow`, the namespace itself included (a
         /// default-deny egress policy blocks traffic inside the namespace too).
-        public var inCluster: [Destination]
+        package var inCluster: [Destination]
         /// `pub` and `pvt` networks and network sets reached with `allow`, by port.
-        public var internet: [Destination]
+        package var internet: [Destination]
         /// Host endpoints (nodes) reached with `allow`.
-        public var hosts: [Destination]
+        package var hosts: [Destination]
         /// Denied destinations: policy is already dropping these; investigate before tightening.
-        public var denied: [Destination]
+        package var denied: [Destination]
         /// kube-dns on 53, UDP and TCP: allowed in every candidate policy, observed or not.
-        public var dnsObserved: [String]
-        public var firstSeen: Int64
-        public var lastSeen: Int64
+        package var dnsObserved: [String]
+        package var firstSeen: Int64
+        package var lastSeen: Int64
         /// Distinct UTC days with any egress from this namespace.
-        public var daysObserved: Int
-        public var seenOnce: Int
+        package var daysObserved: Int
+        package var seenOnce: Int
 
         enum CodingKeys: String, CodingKey {
             case name, internet, hosts, denied
@@ -76,7 +76,7 @@ public struct EgressReport: Sendable, Equatable, Encodable {
             case seenOnce = "seen_once"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(inCluster, forKey: .inCluster)
@@ -91,17 +91,17 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         }
     }
 
-    public var namespaces: [Namespace]
+    package var namespaces: [Namespace]
     /// Staged policies that would change the verdict of flows from these namespaces.
-    public var staged: [StagedPolicyImpact]
+    package var staged: [StagedPolicyImpact]
     /// The span of the data the report read, and its coverage.
-    public var coverage: WindowCoverage
+    package var coverage: WindowCoverage
     /// Days of data to collect before a list counts as complete (the runbook's caveat).
-    public static let daysToTrust = 7
+    package static let daysToTrust = 7
 
     enum CodingKeys: String, CodingKey { case namespaces, staged, coverage, daysToTrust = "days_to_trust" }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(namespaces, forKey: .namespaces)
         try container.encode(staged, forKey: .staged)
@@ -113,7 +113,7 @@ public struct EgressReport: Sendable, Equatable, Encodable {
     static let dnsNamespace = "kube-system"
     static let dnsPort: Int64 = 53
 
-    public static func build(store: ReportStore, namespace: String?) throws(ReportError) -> EgressReport {
+    package static func build(store: ReportStore, namespace: String?) throws(ReportError) -> EgressReport {
         let rows = try store.egressRows(namespace: namespace)
         let start = rows.map(\.firstSeen).min() ?? 0
         let end = rows.map(\.lastSeen).max() ?? 0
@@ -124,7 +124,7 @@ public struct EgressReport: Sendable, Equatable, Encodable {
         return EgressReport(rows: rows, coverage: coverage, observations: observations)
     }
 
-    public init(rows: [WideEdgeRow], coverage: WindowCoverage, observations: [PolicyObservation] = []) {
+    package init(rows: [WideEdgeRow], coverage: WindowCoverage, observations: [PolicyObservation] = []) {
         self.coverage = coverage
         let bySource = Dictionary(grouping: rows, by: \.srcNs)
         let bySourceObserved = Dictionary(grouping: observations, by: \.identity.srcNs)

@@ -5,8 +5,8 @@ import TrailFormat
 /// The namespace map as Graphviz DOT: one node per namespace, one arrow per edge, denies in
 /// red and dashed, line width growing with the log of the flow count. Every name is a quoted
 /// DOT string, so a name cannot change the graph.
-public enum NamespaceGraph {
-    public static func dot(_ edges: [EdgeRow]) -> String {
+package enum NamespaceGraph {
+    package static func dot(_ edges: [EdgeRow]) -> String {
         let sorted = edges.sorted { ($0.srcNs, $0.dstNs, $0.action) < ($1.srcNs, $1.dstNs, $1.action) }
         let nodes = Set(sorted.flatMap { [$0.srcNs, $0.dstNs] }).sorted()
         var lines = [
@@ -43,7 +43,7 @@ public enum NamespaceGraph {
     }
 
     /// Renders DOT to SVG with Graphviz's `dot` from PATH.
-    public static func svg(fromDot dot: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ReportError) -> String {
+    package static func svg(fromDot dot: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ReportError) -> String {
         let path = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/dot" }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let path else {

@@ -1,10 +1,10 @@
 /// A namespace pair with a verdict.
-public struct NamespacePair: Sendable, Hashable, Comparable, Encodable {
-    public var source: String
-    public var destination: String
-    public var action: String
+package struct NamespacePair: Sendable, Hashable, Comparable, Encodable {
+    package var source: String
+    package var destination: String
+    package var action: String
 
-    public static func < (a: NamespacePair, b: NamespacePair) -> Bool {
+    package static func < (a: NamespacePair, b: NamespacePair) -> Bool {
         (a.source, a.destination, a.action) < (b.source, b.destination, b.action)
     }
 }

@@ -5,15 +5,15 @@ import TrailFormat
 /// allow rules by namespaceSelector and port for what was observed allowed, the namespace
 /// itself, kube-dns on 53/UDP and 53/TCP, and internet egress by port. Written for review,
 /// never applied. Scalars are double-quoted JSON strings, so a name cannot break the YAML.
-public enum NetworkPolicyWriter {
-    public struct Policy: Sendable, Equatable {
-        public var namespace: String
-        public var fileName: String
-        public var yaml: String
+package enum NetworkPolicyWriter {
+    package struct Policy: Sendable, Equatable {
+        package var namespace: String
+        package var fileName: String
+        package var yaml: String
     }
 
     /// The policies, and the namespaces left out because their names are not Kubernetes names.
-    public static func policies(for report: EgressReport) -> (policies: [Policy], skipped: [String]) {
+    package static func policies(for report: EgressReport) -> (policies: [Policy], skipped: [String]) {
         var policies: [Policy] = []
         var skipped: [String] = []
         for namespace in report.namespaces {
@@ -29,7 +29,7 @@ public enum NetworkPolicyWriter {
 
     /// A DNS-1123 label: what a namespace name (and the value of its
     /// `kubernetes.io/metadata.name` label) must be.
-    public static func isNamespaceName(_ name: String) -> Bool {
+    package static func isNamespaceName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else { return false }
         return bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }

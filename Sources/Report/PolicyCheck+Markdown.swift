@@ -4,7 +4,7 @@ import TrailFormat
 extension PolicyCheck {
     /// The check for people: what would be blocked first, then what the policies cannot
     /// change, what flow data cannot decide, and the rules nothing used.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out = ["# Policy check", ""]
         out.append("\(policies) NetworkPolic\(policies == 1 ? "y" : "ies") against the \(evaluated) distinct flows (ends with their labels) observed as allowed "
                    + "from \(WindowCoverage.time(from)) to \(WindowCoverage.time(to)) (whole UTC days).")

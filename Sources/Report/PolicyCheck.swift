@@ -6,17 +6,17 @@ import TrailFormat
 /// it was observed as allowed when every end that reported it reported an allow. Results are
 /// listed per workload pair, port and protocol (label sets that differ, as after a rollout,
 /// are one line).
-public struct PolicyCheck: Sendable, Encodable {
+package struct PolicyCheck: Sendable, Encodable {
     /// One line of the result: a workload pair on a port.
-    public struct Flow: Sendable, Equatable, Encodable {
-        public var source: String
-        public var destination: String
-        public var port: Int64
-        public var proto: String
+    package struct Flow: Sendable, Equatable, Encodable {
+        package var source: String
+        package var destination: String
+        package var port: Int64
+        package var proto: String
         /// Flows (15-second items) in the window; a flow seen by both ends counts once.
-        public var flows: Int64
-        public var days: Int
-        public var lastSeen: Int64
+        package var flows: Int64
+        package var days: Int
+        package var lastSeen: Int64
 
         enum CodingKeys: String, CodingKey {
             case source, destination, port, flows, days
@@ -24,7 +24,7 @@ public struct PolicyCheck: Sendable, Encodable {
             case lastSeen = "last_seen"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(source, forKey: .source)
             try container.encode(destination, forKey: .destination)
@@ -37,62 +37,62 @@ public struct PolicyCheck: Sendable, Encodable {
     }
 
     /// A flow the policies would block: the isolation that blocks it, and what decides it today.
-    public struct Blocked: Sendable, Equatable, Encodable {
-        public var flow: Flow
+    package struct Blocked: Sendable, Equatable, Encodable {
+        package var flow: Flow
         /// "egress of namespace x, isolated by x/default-deny".
-        public var isolatedBy: [String]
+        package var isolatedBy: [String]
         /// The enforced decisions observed ("egress: CalicoNetworkPolicy x/allow-api rule 0
         /// (tier default): allow"): a Calico policy in the same tier keeps allowing it in Calico.
-        public var decidedToday: [String]
+        package var decidedToday: [String]
         enum CodingKeys: String, CodingKey { case flow, isolatedBy = "isolated_by", decidedToday = "decided_today" }
     }
 
     /// A flow the policies would isolate, but a Calico tier evaluated before theirs decided it.
-    public struct DecidedAbove: Sendable, Equatable, Encodable {
-        public var flow: Flow
-        public var isolatedBy: [String]
-        public var decidedBy: [String]
+    package struct DecidedAbove: Sendable, Equatable, Encodable {
+        package var flow: Flow
+        package var isolatedBy: [String]
+        package var decidedBy: [String]
         enum CodingKeys: String, CodingKey { case flow, isolatedBy = "isolated_by", decidedBy = "decided_by" }
     }
 
-    public struct Undecidable: Sendable, Equatable, Encodable {
-        public var flow: Flow
-        public var reasons: [String]
+    package struct Undecidable: Sendable, Equatable, Encodable {
+        package var flow: Flow
+        package var reasons: [String]
     }
 
-    public struct UnusedRule: Sendable, Equatable, Encodable {
-        public var rule: String
-        public var origin: String
+    package struct UnusedRule: Sendable, Equatable, Encodable {
+        package var rule: String
+        package var origin: String
     }
 
     /// The window, rounded out to whole UTC days (the projection counts per day).
-    public var from: Int64
-    public var to: Int64
-    public var policies: Int
+    package var from: Int64
+    package var to: Int64
+    package var policies: Int
     /// Distinct flows (label sets counted apart) observed as allowed and evaluated.
-    public var evaluated: Int
-    public var allowed: Int
-    public var blocked: [Blocked]
-    public var decidedAbove: [DecidedAbove]
-    public var undecidable: [Undecidable]
-    public var unusedRules: [UnusedRule]
+    package var evaluated: Int
+    package var allowed: Int
+    package var blocked: [Blocked]
+    package var decidedAbove: [DecidedAbove]
+    package var undecidable: [Undecidable]
+    package var unusedRules: [UnusedRule]
     /// Distinct flows (label sets apart) per outcome; the lists merge them per workload pair.
-    public struct Counts: Sendable, Equatable, Encodable {
-        public var blocked = 0
-        public var decidedAbove = 0
-        public var undecidable = 0
+    package struct Counts: Sendable, Equatable, Encodable {
+        package var blocked = 0
+        package var decidedAbove = 0
+        package var undecidable = 0
         enum CodingKeys: String, CodingKey { case blocked, undecidable, decidedAbove = "decided_above" }
     }
 
-    public var counts = Counts()
+    package var counts = Counts()
     /// The IP families `pub` and `pvt` are taken to span.
-    public var ipFamilies: String
+    package var ipFamilies: String
     /// The Calico tiers taken to come after `default`.
-    public var tiersAfterDefault: [String]
-    public var coverage: WindowCoverage?
+    package var tiersAfterDefault: [String]
+    package var coverage: WindowCoverage?
 
     /// True when some observed flow would be blocked (`policy-check` exits 3).
-    public var wouldBlock: Bool { !blocked.isEmpty }
+    package var wouldBlock: Bool { !blocked.isEmpty }
 
     enum CodingKeys: String, CodingKey {
         case from, to, policies, evaluated, allowed, blocked, undecidable, coverage, counts
@@ -102,7 +102,7 @@ public struct PolicyCheck: Sendable, Encodable {
         case tiersAfterDefault = "tiers_after_default"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(UTCTime.rfc3339(from), forKey: .from)
         try container.encode(UTCTime.rfc3339(to), forKey: .to)
@@ -121,17 +121,17 @@ public struct PolicyCheck: Sendable, Encodable {
 
     /// What the check assumes of the cluster: the IP families of pub and pvt, and the Calico
     /// tiers evaluated after `default` (every other tier is taken to come before it).
-    public struct Assumptions: Sendable {
-        public var families: IPFamilies
-        public var tiersAfterDefault: Set<String>
-        public init(families: IPFamilies = .ipv4, tiersAfterDefault: Set<String> = PolicyDecision.tiersAfterDefault) {
+    package struct Assumptions: Sendable {
+        package var families: IPFamilies
+        package var tiersAfterDefault: Set<String>
+        package init(families: IPFamilies = .ipv4, tiersAfterDefault: Set<String> = PolicyDecision.tiersAfterDefault) {
             self.families = families
             self.tiersAfterDefault = tiersAfterDefault
         }
     }
 
     /// The window rounded out to whole UTC days.
-    public static func days(from: Int64, to: Int64) -> (from: Int64, to: Int64) {
+    package static func days(from: Int64, to: Int64) -> (from: Int64, to: Int64) {
         let start = UTCTime.floorDivide(from, 86_400) * 86_400
         let ceiling = to.addingReportingOverflow(86_399)
         let end = ceiling.overflow ? to : UTCTime.floorDivide(ceiling.partialValue, 86_400) * 86_400
@@ -142,8 +142,8 @@ public struct PolicyCheck: Sendable, Encodable {
     /// Reads the window's observations and checks them. Refuses, rather than passing, a
     /// database whose policy projection was never filled (65: replay) or a window with no
     /// flow observed as allowed (66).
-    public static func run(policies: [NetworkPolicy], namespaces: NamespaceLabels, store: ReportStore,
-                           from: Int64, to: Int64, assumptions: Assumptions = Assumptions()) throws(ReportError) -> PolicyCheck {
+    package static func run(policies: [NetworkPolicy], namespaces: NamespaceLabels, store: ReportStore,
+                            from: Int64, to: Int64, assumptions: Assumptions = Assumptions()) throws(ReportError) -> PolicyCheck {
         let (start, end) = days(from: from, to: to)
         let count = try store.segmentsOlder(thanTransformVersion: 2, from: start, to: end)
         if count > 0 {
@@ -158,8 +158,8 @@ public struct PolicyCheck: Sendable, Encodable {
         return check
     }
 
-    public init(policies: [NetworkPolicy], namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64,
-                assumptions: Assumptions = Assumptions()) {
+    package init(policies: [NetworkPolicy], namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64,
+                 assumptions: Assumptions = Assumptions()) {
         let evaluator = PolicyEvaluator(policies: policies, namespaces: namespaces, families: assumptions.families)
         self.from = from
         self.to = to

@@ -2,15 +2,15 @@ import Foundation
 import TrailFormat
 
 /// Policy rows of a window, summed per identity (without the pending decision unless asked).
-public struct PolicyObservation: Sendable, Equatable {
-    public var identity: PolicyFlowIdentity
-    public var flows: Int64
+package struct PolicyObservation: Sendable, Equatable {
+    package var identity: PolicyFlowIdentity
+    package var flows: Int64
     /// UTC days (YYYY-MM-DD) in the window with the row.
-    public var days: [String]
-    public var firstSeen: Int64
-    public var lastSeen: Int64
+    package var days: [String]
+    package var firstSeen: Int64
+    package var lastSeen: Int64
 
-    public init(identity: PolicyFlowIdentity, flows: Int64, days: [String], firstSeen: Int64, lastSeen: Int64) {
+    package init(identity: PolicyFlowIdentity, flows: Int64, days: [String], firstSeen: Int64, lastSeen: Int64) {
         self.identity = identity
         self.flows = flows
         self.days = days
@@ -22,7 +22,7 @@ public struct PolicyObservation: Sendable, Equatable {
 extension ReportStore {
     /// Whether `policy_flow` exists (a database migrated before 0008 does not have it until the
     /// next etl or migrate): reports that only add to what they say go on without it.
-    public func hasPolicyProjection() throws(ReportError) -> Bool {
+    package func hasPolicyProjection() throws(ReportError) -> Bool {
         try rows("SELECT to_regclass('policy_flow') IS NOT NULL").first?[0] == "t"
     }
 
@@ -35,7 +35,7 @@ extension ReportStore {
     /// The policy rows of days that overlap `[start, end)` and whose times do, summed per
     /// identity, reporter, verdict and enforced decision; `pending` adds the pending decision
     /// to the grouping (without it, `pending` is `.none`).
-    public func policyObservations(from start: Int64, to end: Int64, pending: Bool = false, sourceNamespace: String? = nil) throws(ReportError) -> [PolicyObservation] {
+    package func policyObservations(from start: Int64, to end: Int64, pending: Bool = false, sourceNamespace: String? = nil) throws(ReportError) -> [PolicyObservation] {
         let pendingColumns = pending ? ", pending_kind, pending_tier, pending_policy, pending_rule, pending_action, pending_trigger" : ""
         var sql = """
             SELECT \(Self.observationColumns)\(pendingColumns),

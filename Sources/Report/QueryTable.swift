@@ -2,9 +2,9 @@ import Foundation
 import TrailFormat
 
 /// A query's answer: a table for people or JSON lines for machines.
-public struct QueryTable: Sendable {
+package struct QueryTable: Sendable {
     let columns: [(name: String, kind: EdgeQuery.Kind)]
-    public let rows: [[String]]
+    package let rows: [[String]]
 
     init(columns: [(String, EdgeQuery.Kind)], rows: [[String]]) {
         self.columns = columns.map { (name: $0.0, kind: $0.1) }
@@ -19,14 +19,14 @@ public struct QueryTable: Sendable {
         }
     }
 
-    public func text() -> String {
+    package func text() -> String {
         var table = TextTable(headers: columns.map { $0.name.uppercased() })
         for row in rows { table.add(zip(row, columns).map { cell($0, $1.kind) }) }
         return table.render(indent: "") + "\n(\(rows.count) row\(rows.count == 1 ? "" : "s"))\n"
     }
 
     /// A JSON array of objects: names as given, counts as numbers, times as RFC 3339.
-    public func json() throws -> String {
+    package func json() throws -> String {
         let objects: [[String: JSONValue]] = rows.map { row in
             Dictionary(uniqueKeysWithValues: zip(row, columns).map { value, column in
                 switch column.kind {

@@ -3,8 +3,8 @@ import TrailSupport
 
 /// A report failure: what went wrong and what to do next. Never carries the webhook URL,
 /// a password or row data beyond the names the report itself prints.
-public struct ReportError: TrailError, Sendable {
-    public enum Code: Sendable, Equatable {
+package struct ReportError: TrailError, Sendable {
+    package enum Code: Sendable, Equatable {
         /// The database failed; the underlying error says how.
         case database(DatabaseError.Code)
         /// The database has no goldmane-trail tables yet.
@@ -25,17 +25,17 @@ public struct ReportError: TrailError, Sendable {
         case needsReplay
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch code {
         case .database(let code): code.exitStatus
         case .noSchema, .slackRejected: .config

@@ -3,7 +3,7 @@ import TrailFormat
 
 /// What the reports read of the load ledger (the `Ledger` of the Load stage, which owns every
 /// ledger query; the command line hands it in, so reports hold no ledger SQL).
-public protocol LedgerReading {
+package protocol LedgerReading {
     /// Every cluster with a loaded segment, sorted.
     func clusters() throws(DatabaseError) -> [String]
     /// The coverage rows that touch `[start, end)`, of `clusters` (nil: all).
@@ -15,13 +15,13 @@ public protocol LedgerReading {
 /// The reports' reads. Every value from outside is bound as a parameter; times travel as
 /// Unix seconds, so results do not depend on the session's time zone. With a cluster filter,
 /// every read is of those clusters only.
-public struct ReportStore {
+package struct ReportStore {
     let connection: PostgresConnection
     let ledger: any LedgerReading
     /// The clusters reported (nil: every cluster).
-    public let clusterFilter: [String]?
+    package let clusterFilter: [String]?
 
-    public init(_ connection: PostgresConnection, ledger: any LedgerReading, clusters: [String]? = nil) {
+    package init(_ connection: PostgresConnection, ledger: any LedgerReading, clusters: [String]? = nil) {
         self.connection = connection
         self.ledger = ledger
         self.clusterFilter = clusters.flatMap { $0.isEmpty ? nil : Array(Set($0)).sorted() }
@@ -45,20 +45,20 @@ public struct ReportStore {
     }
 
     /// Every edge first seen in `(start, end]`: what the digest reports.
-    public func edgesFirstSeen(after start: Int64, upTo end: Int64) throws(ReportError) -> [EdgeRow] {
+    package func edgesFirstSeen(after start: Int64, upTo end: Int64) throws(ReportError) -> [EdgeRow] {
         try edges(where: "first_seen > to_timestamp($1) AND first_seen <= to_timestamp($2)", [String(start), String(end)])
     }
 
     /// The whole `edge` table (of the clusters reported).
-    public func allEdges() throws(ReportError) -> [EdgeRow] { try edges() }
+    package func allEdges() throws(ReportError) -> [EdgeRow] { try edges() }
 
     /// The coverage rows (captured ranges and gaps) that touch `[start, end)`.
-    public func coverage(from start: Int64, to end: Int64) throws(ReportError) -> [CoverageRange] {
+    package func coverage(from start: Int64, to end: Int64) throws(ReportError) -> [CoverageRange] {
         do { return try ledger.coverage(from: start, to: end, clusters: clusterFilter) } catch { throw ReportError.database(error) }
     }
 
     /// Every cluster reported: with a filter, those of its clusters that have loaded segments.
-    public func clusters() throws(ReportError) -> [String] {
+    package func clusters() throws(ReportError) -> [String] {
         let loaded: [String]
         do { loaded = try ledger.clusters() } catch { throw ReportError.database(error) }
         guard let clusterFilter else { return loaded }
@@ -71,7 +71,7 @@ public struct ReportStore {
     }
 
     /// Wide rows whose source is a namespace (`nil`: every namespace), for the egress report.
-    public func egressRows(namespace: String?) throws(ReportError) -> [WideEdgeRow] {
+    package func egressRows(namespace: String?) throws(ReportError) -> [WideEdgeRow] {
         var sql = "SELECT \(WideEdgeRow.selectList) FROM edge_wide WHERE src_ns <> '-'"
         var parameters: [String?] = []
         if let namespace {
@@ -84,7 +84,7 @@ public struct ReportStore {
 
     /// The distinct (source, destination, action) namespace pairs seen on any day in
     /// `[firstDay, lastDay]` (`YYYY-MM-DD`), by the wide table's `days`.
-    public func pairsSeen(fromDay firstDay: String, toDay lastDay: String) throws(ReportError) -> [NamespacePair] {
+    package func pairsSeen(fromDay firstDay: String, toDay lastDay: String) throws(ReportError) -> [NamespacePair] {
         let (clusters, bound) = scoped([firstDay, lastDay])
         let sql = """
             SELECT DISTINCT src_ns, dst_ns, action FROM edge_wide

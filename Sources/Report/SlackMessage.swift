@@ -2,14 +2,14 @@ import TrailFormat
 
 /// An incoming-webhook payload: `text` (the notification and fallback), Block Kit `blocks`,
 /// and `channel` when an override is set.
-public struct SlackMessage: Sendable, Equatable, Encodable {
-    public var channel: String?
-    public var text: String
-    public var blocks: [SlackBlock]
+package struct SlackMessage: Sendable, Equatable, Encodable {
+    package var channel: String?
+    package var text: String
+    package var blocks: [SlackBlock]
 
     enum CodingKeys: String, CodingKey { case channel, text, blocks }
 
-    public func json(pretty: Bool = false) throws -> [UInt8] {
+    package func json(pretty: Bool = false) throws -> [UInt8] {
         let encoder = CanonicalJSON.encoder()
         if pretty { encoder.outputFormatting.insert(.prettyPrinted) }
         return Array(try encoder.encode(self))
@@ -17,7 +17,7 @@ public struct SlackMessage: Sendable, Equatable, Encodable {
 }
 
 /// The few Block Kit blocks the digest uses.
-public enum SlackBlock: Sendable, Equatable, Encodable {
+package enum SlackBlock: Sendable, Equatable, Encodable {
     case header(String)
     case section(String)
     case context(String)
@@ -26,7 +26,7 @@ public enum SlackBlock: Sendable, Equatable, Encodable {
     enum Keys: String, CodingKey { case type, text, elements }
     enum TextKeys: String, CodingKey { case type, text, emoji }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         switch self {
         case .header(let text):

@@ -6,8 +6,8 @@ import TrailFormat
 /// (`*bold*`, `_italic_`, `~strike~`) has no escape, so every name from the data goes inside
 /// an inline code span, where Slack applies none. A backtick would close the span, so it
 /// becomes the look-alike U+02CB; control characters show as `\u{…}`.
-public enum SlackMrkdwn {
-    public static func escape(_ text: String) -> String {
+package enum SlackMrkdwn {
+    package static func escape(_ text: String) -> String {
         TextEscape.escape(text) { scalar in
             switch scalar {
             case "&": "&amp;"
@@ -19,7 +19,7 @@ public enum SlackMrkdwn {
     }
 
     /// A name from the data, shown verbatim and inert.
-    public static func code(_ name: String) -> String {
+    package static func code(_ name: String) -> String {
         let inert = name.isEmpty ? "(empty)" : escape(name).replacingOccurrences(of: "`", with: "\u{02CB}")
         return "`\(inert)`"
     }

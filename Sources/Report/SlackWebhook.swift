@@ -7,15 +7,15 @@ import FoundationNetworking
 /// Posts to a Slack incoming webhook. Retries 429 (after `Retry-After`) and 5xx and
 /// transport failures (with doubling backoff); gives up with Slack's status and error text.
 /// The URL is a secret: no message, log line or error ever contains it.
-public struct SlackWebhook: Sendable {
-    public var url: URL
-    public var attempts: Int
-    public var backoff: Double
+package struct SlackWebhook: Sendable {
+    package var url: URL
+    package var attempts: Int
+    package var backoff: Double
     /// The longest `Retry-After` honoured; a longer one ends the run (the CronJob retries).
-    public var maxRetryAfter: Double
-    public var timeout: Double
+    package var maxRetryAfter: Double
+    package var timeout: Double
 
-    public init(url: URL, attempts: Int = 4, backoff: Double = 1, maxRetryAfter: Double = 60, timeout: Double = 30) {
+    package init(url: URL, attempts: Int = 4, backoff: Double = 1, maxRetryAfter: Double = 60, timeout: Double = 30) {
         self.url = url
         self.attempts = attempts
         self.backoff = backoff
@@ -24,20 +24,20 @@ public struct SlackWebhook: Sendable {
     }
 
     /// Parses `SLACK_WEBHOOK_URL`; an error never repeats it.
-    public static func url(from text: String) throws(ReportError) -> URL {
+    package static func url(from text: String) throws(ReportError) -> URL {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
             throw ReportError(.slackRejected, "SLACK_WEBHOOK_URL is not an http(s) URL (its value is not shown: it is a secret)")
         }
         return url
     }
 
-    public struct Outcome: Sendable, Equatable {
-        public var status: Int
-        public var attempts: Int
+    package struct Outcome: Sendable, Equatable {
+        package var status: Int
+        package var attempts: Int
     }
 
     /// Posts `body` (JSON). `log` hears about each retry.
-    public func post(_ body: [UInt8], log: @Sendable (String) -> Void = { _ in }) async throws(ReportError) -> Outcome {
+    package func post(_ body: [UInt8], log: @Sendable (String) -> Void = { _ in }) async throws(ReportError) -> Outcome {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")

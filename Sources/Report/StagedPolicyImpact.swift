@@ -3,25 +3,25 @@ import TrailFormat
 /// What one staged (not yet enforced) Calico policy would change, from the pending traces
 /// alone: the flows observed as allowed that it would deny, and those observed as denied
 /// that it would allow.
-public struct StagedPolicyImpact: Sendable, Equatable, Encodable {
-    public struct Flow: Sendable, Equatable, Encodable {
-        public var source: String
-        public var destination: String
-        public var port: Int64
-        public var proto: String
-        public var flows: Int64
+package struct StagedPolicyImpact: Sendable, Equatable, Encodable {
+    package struct Flow: Sendable, Equatable, Encodable {
+        package var source: String
+        package var destination: String
+        package var port: Int64
+        package var proto: String
+        package var flows: Int64
 
         enum CodingKeys: String, CodingKey { case source, destination, port, flows, proto = "protocol" }
     }
 
     /// `namespace/name` of the staged policy.
-    public var policy: String
-    public var kind: String
-    public var wouldDeny: [Flow]
-    public var wouldAllow: [Flow]
+    package var policy: String
+    package var kind: String
+    package var wouldDeny: [Flow]
+    package var wouldAllow: [Flow]
 
-    public var deniedFlows: Int64 { wouldDeny.reduce(0) { $0 + $1.flows } }
-    public var allowedFlows: Int64 { wouldAllow.reduce(0) { $0 + $1.flows } }
+    package var deniedFlows: Int64 { wouldDeny.reduce(0) { $0 + $1.flows } }
+    package var allowedFlows: Int64 { wouldAllow.reduce(0) { $0 + $1.flows } }
 
     enum CodingKeys: String, CodingKey {
         case policy, kind
@@ -30,7 +30,7 @@ public struct StagedPolicyImpact: Sendable, Equatable, Encodable {
     }
 
     /// "staged policy crowdsec/default-deny-egress would deny 23 flows observed in the window (1 destination)".
-    public var sentence: String {
+    package var sentence: String {
         var parts: [String] = []
         if !wouldDeny.isEmpty { parts.append("would deny \(deniedFlows) flow\(deniedFlows == 1 ? "" : "s") now allowed (\(wouldDeny.count) distinct)") }
         if !wouldAllow.isEmpty { parts.append("would allow \(allowedFlows) flow\(allowedFlows == 1 ? "" : "s") now denied (\(wouldAllow.count) distinct)") }
@@ -39,7 +39,7 @@ public struct StagedPolicyImpact: Sendable, Equatable, Encodable {
 
     /// The impacts of every staged policy that decided a pending trace differently from the
     /// enforced verdict, by policy name. `observations` must carry the pending decision.
-    public static func build(_ observations: [PolicyObservation]) -> [StagedPolicyImpact] {
+    package static func build(_ observations: [PolicyObservation]) -> [StagedPolicyImpact] {
         struct Key: Hashable { var policy: String; var kind: String }
         var denied: [Key: [Reported]] = [:]
         var allowed: [Key: [Reported]] = [:]

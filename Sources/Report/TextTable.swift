@@ -1,13 +1,13 @@
 /// A plain-text table with left-aligned columns, for terminals and logs.
-public struct TextTable {
-    public var headers: [String]
-    public var rows: [[String]] = []
+package struct TextTable {
+    package var headers: [String]
+    package var rows: [[String]] = []
 
-    public init(headers: [String]) { self.headers = headers }
+    package init(headers: [String]) { self.headers = headers }
 
-    public mutating func add(_ row: [String]) { rows.append(row) }
+    package mutating func add(_ row: [String]) { rows.append(row) }
 
-    public func render(indent: String = "  ") -> String {
+    package func render(indent: String = "  ") -> String {
         var widths = headers.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }

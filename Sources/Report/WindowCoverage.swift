@@ -3,21 +3,21 @@ import TrailSupport
 
 /// How much of a window the loaded data covers, per cluster: the stretches nothing was
 /// captured or loaded for, with the reasons capture recorded.
-public struct WindowCoverage: Sendable, Equatable, Encodable {
-    public struct Gap: Sendable, Equatable, Encodable {
-        public var cluster: String
-        public var start: Int64
-        public var end: Int64
-        public var reason: String
+package struct WindowCoverage: Sendable, Equatable, Encodable {
+    package struct Gap: Sendable, Equatable, Encodable {
+        package var cluster: String
+        package var start: Int64
+        package var end: Int64
+        package var reason: String
 
         enum CodingKeys: String, CodingKey { case cluster, start, end, reason }
     }
 
-    public var start: Int64
-    public var end: Int64
+    package var start: Int64
+    package var end: Int64
     /// Seconds of the window captured, per cluster.
-    public var capturedSeconds: [String: Int64]
-    public var gaps: [Gap]
+    package var capturedSeconds: [String: Int64]
+    package var gaps: [Gap]
 
     enum CodingKeys: String, CodingKey {
         case start, end, gaps
@@ -25,12 +25,12 @@ public struct WindowCoverage: Sendable, Equatable, Encodable {
     }
 
     /// Stated when a window has no loaded data at all.
-    public static let nothingLoaded = "no data loaded for this time"
+    package static let nothingLoaded = "no data loaded for this time"
 
-    public var isComplete: Bool { gaps.isEmpty }
+    package var isComplete: Bool { gaps.isEmpty }
 
     /// Window `[start, end)` against the coverage rows of `clusters` (every loaded cluster).
-    public init(start: Int64, end: Int64, clusters: [String], ranges: [CoverageRange]) {
+    package init(start: Int64, end: Int64, clusters: [String], ranges: [CoverageRange]) {
         self.start = start
         self.end = end
         var captured: [String: Int64] = [:]
@@ -50,7 +50,7 @@ public struct WindowCoverage: Sendable, Equatable, Encodable {
     }
 
     /// A one-line statement: "complete" or what is missing.
-    public func statement(clusterNames: Bool = false) -> String {
+    package func statement(clusterNames: Bool = false) -> String {
         let total = end - start
         if gaps.isEmpty { return "complete: every second of the window was captured and loaded" }
         let captured = capturedSeconds.values.min() ?? 0
@@ -66,7 +66,7 @@ public struct WindowCoverage: Sendable, Equatable, Encodable {
     }
 
     /// `3h`, `1h30m`, `45s`, `24h`, `2d4h`: days only from 48 hours on.
-    public static func duration(_ seconds: Int64) -> String { TimeSpan.format(seconds) }
+    package static func duration(_ seconds: Int64) -> String { TimeSpan.format(seconds) }
 
     static func union(_ intervals: [(Int64, Int64)]) -> [(Int64, Int64)] {
         var merged: [(Int64, Int64)] = []

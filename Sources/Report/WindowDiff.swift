@@ -2,15 +2,15 @@ import TrailFormat
 
 /// What changed between two windows of whole UTC days: namespace edges new in the second,
 /// gone from it, and pairs whose verdicts changed. Uses `edge_wide.days`, so windows are days.
-public struct WindowDiff: Sendable, Equatable, Encodable {
-    public struct Window: Sendable, Equatable, Encodable {
-        public var firstDay: String
-        public var lastDay: String
+package struct WindowDiff: Sendable, Equatable, Encodable {
+    package struct Window: Sendable, Equatable, Encodable {
+        package var firstDay: String
+        package var lastDay: String
 
         enum CodingKeys: String, CodingKey { case firstDay = "first_day", lastDay = "last_day" }
 
         /// `2026-11-27` or `2026-11-20/2026-11-26` (inclusive).
-        public init(parsing text: String) throws(ReportError) {
+        package init(parsing text: String) throws(ReportError) {
             let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard (1...2).contains(parts.count), let first = Self.day(parts[0]), let last = Self.day(parts.last ?? "") else {
                 throw ReportError(.badArgument, "\(text) is not a day (2026-11-27) or a range of days (2026-11-20/2026-11-26)")
@@ -28,26 +28,26 @@ public struct WindowDiff: Sendable, Equatable, Encodable {
         var label: String { firstDay == lastDay ? firstDay : "\(firstDay)/\(lastDay)" }
     }
 
-    public struct Change: Sendable, Equatable, Encodable {
-        public var source: String
-        public var destination: String
-        public var before: [String]
-        public var after: [String]
+    package struct Change: Sendable, Equatable, Encodable {
+        package var source: String
+        package var destination: String
+        package var before: [String]
+        package var after: [String]
     }
 
-    public var from: Window
-    public var to: Window
-    public var new: [NamespacePair]
-    public var gone: [NamespacePair]
-    public var changed: [Change]
+    package var from: Window
+    package var to: Window
+    package var new: [NamespacePair]
+    package var gone: [NamespacePair]
+    package var changed: [Change]
 
-    public static func build(store: ReportStore, from: Window, to: Window) throws(ReportError) -> WindowDiff {
+    package static func build(store: ReportStore, from: Window, to: Window) throws(ReportError) -> WindowDiff {
         let before = try store.pairsSeen(fromDay: from.firstDay, toDay: from.lastDay)
         let after = try store.pairsSeen(fromDay: to.firstDay, toDay: to.lastDay)
         return WindowDiff(from: from, to: to, before: before, after: after)
     }
 
-    public init(from: Window, to: Window, before: [NamespacePair], after: [NamespacePair]) {
+    package init(from: Window, to: Window, before: [NamespacePair], after: [NamespacePair]) {
         self.from = from
         self.to = to
         struct Ends: Hashable, Comparable {
@@ -65,7 +65,7 @@ public struct WindowDiff: Sendable, Equatable, Encodable {
         }
     }
 
-    public func text() -> String {
+    package func text() -> String {
         var out = ["Namespace edges seen \(from.label) against \(to.label): \(new.count) new, \(gone.count) gone, \(changed.count) changed verdicts"]
         func section(_ title: String, _ pairs: [NamespacePair]) {
             out.append("")

@@ -7,20 +7,20 @@ import TrailFormat
 /// distinctKeys), `itemsPerBucket` to a 15-second bucket, in 15-minute segments. Keys differ
 /// by pod-template hash, as a busy cluster's do after many rollouts: the fold sees every one
 /// as a distinct key, while normalisation folds them into a realistic number of rows.
-public struct HighCardinalityArchive {
-    public var start: Int64
-    public var distinctKeys: Int
-    public var items: Int
-    public var itemsPerBucket: Int
+package struct HighCardinalityArchive {
+    package var start: Int64
+    package var distinctKeys: Int
+    package var items: Int
+    package var itemsPerBucket: Int
 
-    public init(start: Int64, distinctKeys: Int, items: Int, itemsPerBucket: Int) {
+    package init(start: Int64, distinctKeys: Int, items: Int, itemsPerBucket: Int) {
         self.start = start
         self.distinctKeys = distinctKeys
         self.items = items
         self.itemsPerBucket = itemsPerBucket
     }
 
-    public func write(to directory: String) throws -> SampleArchive.Summary {
+    package func write(to directory: String) throws -> SampleArchive.Summary {
         var summary = SampleArchive.Summary()
         let windowSeconds: Int64 = 900
         var index = 0

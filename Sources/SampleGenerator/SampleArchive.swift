@@ -5,23 +5,23 @@ import TrailFormat
 /// Writes a synthetic archive of the home-lab cluster: consecutive capture windows of
 /// 15-second buckets, each a sealed segment, exactly as a capture would leave them.
 /// The same spec always gives the same bytes.
-public struct SampleArchive {
-    public struct Spec: Sendable {
-        public var cluster: String
+package struct SampleArchive {
+    package struct Spec: Sendable {
+        package var cluster: String
         /// Start of the first window (aligned to `windowSeconds`), Unix seconds.
-        public var start: Int64
-        public var windows: Int
-        public var windowSeconds: Int64
+        package var start: Int64
+        package var windows: Int
+        package var windowSeconds: Int64
         /// Copies of the application namespaces (1 = the ~40-namespace home lab).
-        public var scale: Int
-        public var seed: UInt64
+        package var scale: Int
+        package var seed: UInt64
         /// A data frame is cut every this many buckets, as a capture flushes.
-        public var bucketsPerFrame: Int
+        package var bucketsPerFrame: Int
         /// Multiplies every conversation's chance of traffic in a bucket (1 = as modelled).
-        public var activity: Double
+        package var activity: Double
 
-        public init(cluster: String = "homelab", start: Int64, windows: Int, windowSeconds: Int64 = 900,
-                    scale: Int = 1, seed: UInt64 = 2026, bucketsPerFrame: Int = 20, activity: Double = 1) {
+        package init(cluster: String = "homelab", start: Int64, windows: Int, windowSeconds: Int64 = 900,
+                     scale: Int = 1, seed: UInt64 = 2026, bucketsPerFrame: Int = 20, activity: Double = 1) {
             self.cluster = cluster
             self.start = start
             self.windows = windows
@@ -33,17 +33,17 @@ public struct SampleArchive {
         }
     }
 
-    public struct Summary: Sendable {
-        public var segments: [String] = []
-        public var items = 0
-        public var bytes = 0
+    package struct Summary: Sendable {
+        package var segments: [String] = []
+        package var items = 0
+        package var bytes = 0
     }
 
-    public let spec: Spec
-    public init(spec: Spec) { self.spec = spec }
+    package let spec: Spec
+    package init(spec: Spec) { self.spec = spec }
 
     /// Writes the segments under `directory` (created if needed).
-    public func write(to directory: String) throws -> Summary {
+    package func write(to directory: String) throws -> Summary {
         var summary = Summary()
         let flows = FlowFactory(conversations: HomeLabCluster.conversations(scale: spec.scale), seed: spec.seed, activity: spec.activity)
         for window in 0..<spec.windows {

@@ -2,8 +2,8 @@ import TrailSupport
 
 /// A database failure: what went wrong and what to do next. Never carries a password:
 /// messages from libpq are redacted before they are kept.
-public struct DatabaseError: Error, CustomStringConvertible, Sendable {
-    public enum Code: Sendable, Equatable {
+package struct DatabaseError: Error, CustomStringConvertible, Sendable {
+    package enum Code: Sendable, Equatable {
         /// The server cannot be reached (refused, no route, no such socket, timeout).
         case unreachable
         /// The server refused the credentials.
@@ -20,22 +20,22 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         case refused
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
     /// The SQLSTATE of a failed statement, when there is one.
-    public var sqlState: String?
+    package var sqlState: String?
 
-    public init(_ code: Code, _ message: String, sqlState: String? = nil) {
+    package init(_ code: Code, _ message: String, sqlState: String? = nil) {
         self.code = code
         self.message = message
         self.sqlState = sqlState
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// True for a statement refused because of the values it carried (SQLSTATE class 22, data
     /// exception, or 23, integrity violation): a problem of the input, not of the database.
-    public var isDataError: Bool {
+    package var isDataError: Bool {
         guard code == .query, let sqlState else { return false }
         return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
     }
@@ -63,11 +63,11 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
 }
 
 extension DatabaseError: TrailError {
-    public var exitStatus: ExitStatus { code.exitStatus }
+    package var exitStatus: ExitStatus { code.exitStatus }
 }
 
 extension DatabaseError.Code {
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch self {
         case .unreachable, .connection: .unavailable
         case .authentication: .noPermission

@@ -1,7 +1,7 @@
 /// PostgreSQL array literals for bound parameters (`$1::text[]`): every element
 /// double-quoted, `"` and `\` backslash-escaped, so any text arrives as it is.
-public enum PostgresArray {
-    public static func text(_ values: [String]) -> String {
+package enum PostgresArray {
+    package static func text(_ values: [String]) -> String {
         "{" + values.map { value in
             var quoted = "\""
             for scalar in value.unicodeScalars {

@@ -5,12 +5,12 @@ import TrailSupport
 /// One libpq connection. The target comes from `DATABASE_URL` (a libpq URI or keyword
 /// string, sslmode and all) or, when that is unset, from the `PG*` variables: exactly as
 /// psql reads them. Nothing here ever prints the connection string or the password.
-public final class PostgresConnection {
+package final class PostgresConnection {
     private let connection: OpaquePointer
     private let redact: SecretRedaction
 
     /// Connects to `conninfo`, or to what `DATABASE_URL` / `PG*` name when nil.
-    public init(conninfo: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseError) {
+    package init(conninfo: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseError) {
         let info = conninfo ?? environment["DATABASE_URL"] ?? ""
         redact = SecretRedaction(Self.secrets(in: info, environment: environment))
         guard let connection = PQconnectdb(info) else {
@@ -34,7 +34,7 @@ public final class PostgresConnection {
 
     /// Runs one statement with text parameters bound as `$1`, `$2`, ... (never interpolated).
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [String?] = []) throws(DatabaseError) -> QueryResult {
+    package func execute(_ sql: String, _ parameters: [String?] = []) throws(DatabaseError) -> QueryResult {
         let result = CStrings.with(parameters) { values in
             PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -42,13 +42,13 @@ public final class PostgresConnection {
     }
 
     /// Runs several statements without parameters (migrations).
-    public func executeScript(_ sql: String) throws(DatabaseError) {
+    package func executeScript(_ sql: String) throws(DatabaseError) {
         let result = PQexec(connection, sql)
         _ = try check(result, sql: sql)
     }
 
     /// `COPY <table> FROM STDIN` with `data` in COPY's text format.
-    public func copy(_ copyStatement: String, data: [UInt8]) throws(DatabaseError) {
+    package func copy(_ copyStatement: String, data: [UInt8]) throws(DatabaseError) {
         guard let start = PQexec(connection, copyStatement) else { throw failure("COPY could not start") }
         let status = PQresultStatus(start)
         if status != PGRES_COPY_IN {
@@ -130,9 +130,9 @@ public final class PostgresConnection {
 }
 
 /// The rows of a query, as text (the few result sets the jobs read are small).
-public struct QueryResult {
-    public let rows: [[String?]]
-    public let affectedRows: Int
+package struct QueryResult {
+    package let rows: [[String?]]
+    package let affectedRows: Int
 
     init(_ result: OpaquePointer) {
         var rows: [[String?]] = []

@@ -4,12 +4,12 @@ import Foundation
 /// (`*.seg.partial`: a capture in progress, or one that crashed), each sorted by path
 /// (which sorts by cluster, day and window start: see `SegmentNaming`). The staging
 /// directory of `compact` (`.staging`) is not looked into.
-public struct ArchiveListing: Sendable {
-    public var sealed: [String] = []
-    public var unsealed: [String] = []
+package struct ArchiveListing: Sendable {
+    package var sealed: [String] = []
+    package var unsealed: [String] = []
 
     /// Walks `directory` recursively; nil when it cannot be listed.
-    public init?(directory: String) {
+    package init?(directory: String) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
               let walker = FileManager.default.enumerator(atPath: directory) else { return nil }

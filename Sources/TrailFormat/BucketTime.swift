@@ -2,20 +2,20 @@
 /// share. Item times come off the wire and are data, never control: a time outside this
 /// range is counted and left out, never used in arithmetic that could trap, and never
 /// allowed to reach PostgreSQL (whose `timestamptz` ends in 294276 AD) or a freshness check.
-public enum BucketTime {
+package enum BucketTime {
     /// Goldmane's bucket length; every bucket start is a multiple of it.
-    public static let bucketSeconds: Int64 = 15
+    package static let bucketSeconds: Int64 = 15
     /// 2020-01-01T00:00:00Z: Goldmane did not exist before (Calico 3.30 is from 2025).
-    public static let earliest: Int64 = 1_577_836_800
+    package static let earliest: Int64 = 1_577_836_800
     /// 9999-12-31T23:59:59Z: far inside what PostgreSQL and RFC 3339 text can hold.
-    public static let latest: Int64 = 253_402_300_799
+    package static let latest: Int64 = 253_402_300_799
     /// How far past its segment's window an item may start (a day: clock skew, a late replay).
-    public static let slackPastWindow: Int64 = 86_400
+    package static let slackPastWindow: Int64 = 86_400
     /// The longest an item's [start, end) may be (Goldmane's are one bucket; aggregated
     /// outputs reach an hour).
-    public static let maxSpan: Int64 = 3_600
+    package static let maxSpan: Int64 = 3_600
 
-    public enum Problem: String, Sendable, CaseIterable {
+    package enum Problem: String, Sendable, CaseIterable {
         /// The start is not a multiple of 15 s.
         case unaligned
         /// Before 2020, zero or negative.
@@ -28,7 +28,7 @@ public enum BucketTime {
 
     /// The problem with an item whose bucket is [start, end) in a segment whose window ends at
     /// `windowEnd` (nil: no window to judge against), or nil when the times are sane.
-    public static func check(start: Int64, end: Int64, windowEnd: Int64?) -> Problem? {
+    package static func check(start: Int64, end: Int64, windowEnd: Int64?) -> Problem? {
         guard start >= earliest else { return .tooEarly }
         guard start <= latest else { return .tooLate }
         if let windowEnd, windowEnd <= latest, start > windowEnd + slackPastWindow { return .tooLate }

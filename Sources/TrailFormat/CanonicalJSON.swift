@@ -3,16 +3,16 @@ import Foundation
 /// The JSON every goldmane-trail file uses: sorted keys, no escaped slashes, so the same
 /// value always gives the same bytes. Field names are snake_case through each type's
 /// explicit CodingKeys (a key strategy would cost a string split per key per row).
-public enum CanonicalJSON {
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+package enum CanonicalJSON {
+    package static func encode(_ value: some Encodable) throws -> [UInt8] {
         Array(try encoder().encode(value))
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
         try JSONDecoder().decode(type, from: Data(bytes))
     }
 
-    public static func encoder() -> JSONEncoder {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

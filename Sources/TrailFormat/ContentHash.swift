@@ -7,13 +7,13 @@ import Darwin
 #endif
 
 /// SHA-256 of a whole file, as `sha256sum` prints it: the identity of an archived input.
-public enum ContentHash {
-    public static func sha256(path: String) throws(SegmentError) -> String {
+package enum ContentHash {
+    package static func sha256(path: String) throws(SegmentError) -> String {
         try sha256(file: FileHandleIO(path: path, flags: O_RDONLY))
     }
 
     /// SHA-256 of `bytes`, in lowercase hex.
-    public static func sha256(bytes: some Sequence<UInt8>) -> String {
+    package static func sha256(bytes: some Sequence<UInt8>) -> String {
         hex(SHA256.hash(data: Array(bytes)))
     }
 
@@ -25,7 +25,7 @@ public enum ContentHash {
     }
 
     /// Hashes an open file from its first byte to its end.
-    public static func sha256(file: FileHandleIO) throws(SegmentError) -> String {
+    package static func sha256(file: FileHandleIO) throws(SegmentError) -> String {
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset = 0

@@ -1,25 +1,25 @@
 /// One decompressed data frame and the byte ranges of its records. The bytes stay valid
 /// until the frame is dropped or reloaded with another frame (a reader reuses one buffer
 /// per cursor, so reading a segment allocates once, not once per frame).
-public final class DecodedFrame {
+package final class DecodedFrame {
     private var storage: UnsafeMutableRawBufferPointer
     /// The frame's decompressed content.
     @exclusivity(unchecked) package private(set) var bytes: UnsafeRawBufferPointer
     /// Start offset and length of each record inside `bytes`.
-    @exclusivity(unchecked) public private(set) var recordStarts: [Int32] = []
-    @exclusivity(unchecked) public private(set) var recordLengths: [Int32] = []
+    @exclusivity(unchecked) package private(set) var recordStarts: [Int32] = []
+    @exclusivity(unchecked) package private(set) var recordLengths: [Int32] = []
 
-    public init() {
+    package init() {
         storage = .allocate(byteCount: 1, alignment: 8)
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<0])
     }
 
     deinit { storage.deallocate() }
 
-    public var recordCount: Int { recordStarts.count }
+    package var recordCount: Int { recordStarts.count }
 
     /// Where record `index`'s bytes start in the frame's content (after its length prefix).
-    public func recordOffset(_ index: Int) -> Int { Int(recordStarts[index]) }
+    package func recordOffset(_ index: Int) -> Int { Int(recordStarts[index]) }
 
     @inline(__always)
     package func record(_ index: Int) -> UnsafeRawBufferPointer {
@@ -29,7 +29,7 @@ public final class DecodedFrame {
 
     /// Decompresses one frame (checking its content checksum) and splits it into records.
     /// `offset` is the frame's position in the file, for error messages.
-    public static func decode(
+    package static func decode(
         _ compressed: [UInt8], path: String, offset: Int, expectedContentSize: Int?, context: Zstd.DecompressionContext
     ) throws(SegmentError) -> DecodedFrame {
         let frame = DecodedFrame()
@@ -38,7 +38,7 @@ public final class DecodedFrame {
     }
 
     /// Replaces this frame's content with the frame in `compressed[0..<count]`.
-    public func load(
+    package func load(
         _ compressed: [UInt8], count: Int, path: String, offset: Int, expectedContentSize: Int?, context: Zstd.DecompressionContext
     ) throws(SegmentError) {
         let result = compressed.withUnsafeBytes { source in

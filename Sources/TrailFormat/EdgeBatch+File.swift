@@ -4,7 +4,7 @@ import TrailSupport
 
 extension EdgeBatch {
     /// The batch as its file bytes: header line, then row lines.
-    public func encoded() throws -> [UInt8] {
+    package func encoded() throws -> [UInt8] {
         let rows = try Self.rowLines(edges: edges, wide: wide, policy: policy)
         var header = self.header
         header.rowsSha256 = Self.sha256Hex(rows)
@@ -15,7 +15,7 @@ extension EdgeBatch {
     }
 
     /// The row lines alone; their SHA-256 is `rowsSha256`.
-    public static func rowLines(edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) throws -> [UInt8] {
+    package static func rowLines(edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) throws -> [UInt8] {
         let encoder = CanonicalJSON.encoder()
         var bytes: [UInt8] = []
         for row in edges {
@@ -33,7 +33,7 @@ extension EdgeBatch {
         return bytes
     }
 
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+    package static func sha256Hex(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { byte in
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
@@ -42,7 +42,7 @@ extension EdgeBatch {
 
     /// Writes the batch durably: a temporary file, fsync, rename, directory fsync. A device or
     /// pipe (/dev/stdout, a FIFO) is written to, never replaced.
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         let bytes = try encoded()
         let target = OutputPath.resolve(path)
         guard target.replaceable else {
@@ -65,7 +65,7 @@ extension EdgeBatch {
     }
 
     /// Reads a batch file, naming the line of the first problem.
-    public static func read(path: String) throws -> EdgeBatch {
+    package static func read(path: String) throws -> EdgeBatch {
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw EdgeBatchError(path: path, line: nil, message: "cannot read: \(error.localizedDescription)")
@@ -153,11 +153,11 @@ extension EdgeBatch {
     }
 }
 
-public struct EdgeBatchError: Error, CustomStringConvertible {
-    public var path: String
-    public var line: Int?
-    public var message: String
-    public var description: String {
+package struct EdgeBatchError: Error, CustomStringConvertible {
+    package var path: String
+    package var line: Int?
+    package var message: String
+    package var description: String {
         "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
     }
 }

@@ -3,17 +3,17 @@
 /// `policy` rows, each sorted by cluster, UTC day and key. Every row is one cluster's day of
 /// its key (the all-time tables are their merge). The same archived items always give the
 /// same rows, byte for byte.
-public struct EdgeBatch: Equatable, Sendable {
+package struct EdgeBatch: Equatable, Sendable {
     /// 2 added the policy rows (`policy_rows`); 3 made every row a piece of one cluster's
     /// UTC day (`cluster`, and `day` or a one-day `days`), the unit replay replaces.
-    public static let formatVersion = 3
+    package static let formatVersion = 3
 
-    public var header: BatchHeader
-    public var edges: [EdgeRow]
-    public var wide: [WideEdgeRow]
-    public var policy: [PolicyFlowRow]
+    package var header: BatchHeader
+    package var edges: [EdgeRow]
+    package var wide: [WideEdgeRow]
+    package var policy: [PolicyFlowRow]
 
-    public init(header: BatchHeader, edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) {
+    package init(header: BatchHeader, edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) {
         self.header = header
         self.edges = edges
         self.wide = wide
@@ -22,7 +22,7 @@ public struct EdgeBatch: Equatable, Sendable {
 }
 
 /// Where a batch came from and what happened on the way.
-public struct BatchHeader: Codable, Equatable, Sendable {
+package struct BatchHeader: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case kind
         case formatVersion = "format_version"
@@ -38,26 +38,26 @@ public struct BatchHeader: Codable, Equatable, Sendable {
         case rowsSha256 = "rows_sha256"
     }
 
-    public var kind = "batch"
-    public var formatVersion = EdgeBatch.formatVersion
+    package var kind = "batch"
+    package var formatVersion = EdgeBatch.formatVersion
     /// Bumped whenever the fold or the normalisation changes meaning: replay uses it.
-    public var transformVersion: Int
-    public var settings: TransformSettingsRecord
+    package var transformVersion: Int
+    package var settings: TransformSettingsRecord
     /// Every input segment folded, by content hash (sorted by hash).
-    public var inputs: [BatchInput]
+    package var inputs: [BatchInput]
     /// Inputs refused as corrupt and skipped because `--skip-corrupt` was given.
-    public var skippedInputs: [SkippedInput]
-    public var items: ItemCounts
+    package var skippedInputs: [SkippedInput]
+    package var items: ItemCounts
     /// Items left out of each projection, by reason.
-    public var dropped: DropCounts
-    public var edgeRows: Int
-    public var wideRows: Int
-    public var policyRows: Int
+    package var dropped: DropCounts
+    package var edgeRows: Int
+    package var wideRows: Int
+    package var policyRows: Int
     /// SHA-256 of the row lines (everything after line 1): equal batches have equal hashes
     /// however their input was split into segments.
-    public var rowsSha256: String
+    package var rowsSha256: String
 
-    public init(
+    package init(
         transformVersion: Int, settings: TransformSettingsRecord, inputs: [BatchInput], skippedInputs: [SkippedInput],
         items: ItemCounts, dropped: DropCounts, edgeRows: Int, wideRows: Int, policyRows: Int, rowsSha256: String
     ) {
@@ -74,21 +74,21 @@ public struct BatchHeader: Codable, Equatable, Sendable {
     }
 }
 
-public struct TransformSettingsRecord: Codable, Hashable, Sendable {
+package struct TransformSettingsRecord: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case serviceIdentityNamespaces = "service_identity_namespaces"
         case serviceIdentityLabel = "service_identity_label"
     }
 
-    public var serviceIdentityNamespaces: [String]
-    public var serviceIdentityLabel: String
-    public init(serviceIdentityNamespaces: [String], serviceIdentityLabel: String) {
+    package var serviceIdentityNamespaces: [String]
+    package var serviceIdentityLabel: String
+    package init(serviceIdentityNamespaces: [String], serviceIdentityLabel: String) {
         self.serviceIdentityNamespaces = serviceIdentityNamespaces
         self.serviceIdentityLabel = serviceIdentityLabel
     }
 }
 
-public struct BatchInput: Codable, Equatable, Sendable {
+package struct BatchInput: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case segment
         case sha256
@@ -104,22 +104,22 @@ public struct BatchInput: Codable, Equatable, Sendable {
         case replaces
     }
 
-    public var segment: String
-    public var sha256: String
-    public var cluster: String
-    public var captureId: String
-    public var windowStart: Int64
-    public var windowEnd: Int64
-    public var records: Int
-    public var minStart: Int64?
-    public var maxEnd: Int64?
-    public var seal: String
-    public var coverage: Coverage
+    package var segment: String
+    package var sha256: String
+    package var cluster: String
+    package var captureId: String
+    package var windowStart: Int64
+    package var windowEnd: Int64
+    package var records: Int
+    package var minStart: Int64?
+    package var maxEnd: Int64?
+    package var seal: String
+    package var coverage: Coverage
     /// A compacted day segment: the SHA-256 of the segments it replaces (absent otherwise).
-    public var replaces: [String]?
+    package var replaces: [String]?
 
-    public init(segment: String, sha256: String, cluster: String, captureId: String, windowStart: Int64, windowEnd: Int64,
-                records: Int, minStart: Int64?, maxEnd: Int64?, seal: String, coverage: Coverage, replaces: [String]? = nil) {
+    package init(segment: String, sha256: String, cluster: String, captureId: String, windowStart: Int64, windowEnd: Int64,
+                 records: Int, minStart: Int64?, maxEnd: Int64?, seal: String, coverage: Coverage, replaces: [String]? = nil) {
         self.segment = segment
         self.sha256 = sha256
         self.cluster = cluster
@@ -135,16 +135,16 @@ public struct BatchInput: Codable, Equatable, Sendable {
     }
 }
 
-public struct SkippedInput: Codable, Equatable, Sendable {
-    public var segment: String
-    public var error: String
-    public init(segment: String, error: String) {
+package struct SkippedInput: Codable, Equatable, Sendable {
+    package var segment: String
+    package var error: String
+    package init(segment: String, error: String) {
         self.segment = segment
         self.error = error
     }
 }
 
-public struct ItemCounts: Codable, Equatable, Sendable {
+package struct ItemCounts: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case read
         case duplicates
@@ -153,30 +153,30 @@ public struct ItemCounts: Codable, Equatable, Sendable {
     }
 
     /// Records read from the inputs.
-    public var read: Int64 = 0
+    package var read: Int64 = 0
     /// Second copies of an item (same FlowKey and bucket start) with identical counters.
-    public var duplicates: Int64 = 0
+    package var duplicates: Int64 = 0
     /// Second copies whose counters differ (e.g. a replay that saw late data): counters are
     /// merged by taking the larger value of each, whatever the order.
-    public var conflictingDuplicates: Int64 = 0
+    package var conflictingDuplicates: Int64 = 0
     /// Distinct items folded into the wide projection.
-    public var folded: Int64 = 0
-    public init() {}
+    package var folded: Int64 = 0
+    package init() {}
 }
 
-public struct DropCounts: Codable, Equatable, Sendable {
+package struct DropCounts: Codable, Equatable, Sendable {
     /// Items in no projection (malformed, no traffic), by reason.
-    public var all: [String: Int64]
+    package var all: [String: Int64]
     /// Items in the wide projection but not in `edge`, by reason.
-    public var edge: [String: Int64]
-    public init(all: [String: Int64], edge: [String: Int64]) {
+    package var edge: [String: Int64]
+    package init(all: [String: Int64], edge: [String: Int64]) {
         self.all = all
         self.edge = edge
     }
 }
 
 /// A row of the runbook's `edge` table: one in-cluster namespace pair and verdict.
-public struct EdgeRow: Codable, Equatable, Sendable {
+package struct EdgeRow: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case kind
         case cluster
@@ -194,24 +194,24 @@ public struct EdgeRow: Codable, Equatable, Sendable {
         case bytesOut = "bytes_out"
     }
 
-    public var kind = "edge"
+    package var kind = "edge"
     /// The cluster whose archive the row comes from.
-    public var cluster: String
+    package var cluster: String
     /// The UTC day (YYYY-MM-DD) of a batch row's buckets; nil for an all-time row (the `edge` table).
-    public var day: String?
-    public var srcNs: String
-    public var dstNs: String
-    public var action: String
-    public var firstSeen: Int64
-    public var lastSeen: Int64
-    public var flowCount: Int64
-    public var connections: Int64
-    public var packetsIn: Int64
-    public var packetsOut: Int64
-    public var bytesIn: Int64
-    public var bytesOut: Int64
+    package var day: String?
+    package var srcNs: String
+    package var dstNs: String
+    package var action: String
+    package var firstSeen: Int64
+    package var lastSeen: Int64
+    package var flowCount: Int64
+    package var connections: Int64
+    package var packetsIn: Int64
+    package var packetsOut: Int64
+    package var bytesIn: Int64
+    package var bytesOut: Int64
 
-    public init(cluster: String = "", day: String? = nil, srcNs: String, dstNs: String, action: String, totals: EdgeTotals) {
+    package init(cluster: String = "", day: String? = nil, srcNs: String, dstNs: String, action: String, totals: EdgeTotals) {
         self.cluster = cluster
         self.day = day
         self.srcNs = srcNs
@@ -227,7 +227,7 @@ public struct EdgeRow: Codable, Equatable, Sendable {
         bytesOut = totals.bytesOut
     }
 
-    public var totals: EdgeTotals {
+    package var totals: EdgeTotals {
         EdgeTotals(firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections,
                    packetsIn: packetsIn, packetsOut: packetsOut, bytesIn: bytesIn, bytesOut: bytesOut)
     }
@@ -235,7 +235,7 @@ public struct EdgeRow: Codable, Equatable, Sendable {
 
 /// A row of the wide projection: identities, workloads, endpoint types, service, port,
 /// protocol, verdict and reporter, with the days (UTC) it was seen on.
-public struct WideEdgeRow: Codable, Equatable, Sendable {
+package struct WideEdgeRow: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case kind
         case cluster
@@ -263,35 +263,35 @@ public struct WideEdgeRow: Codable, Equatable, Sendable {
         case days
     }
 
-    public var kind = "wide"
+    package var kind = "wide"
     /// The cluster whose archive the row comes from.
-    public var cluster: String
-    public var srcType: String
-    public var srcNs: String
-    public var srcIdentity: String
-    public var srcWorkload: String
-    public var dstType: String
-    public var dstNs: String
-    public var dstIdentity: String
-    public var dstWorkload: String
-    public var dstService: String
-    public var dstPort: Int64
-    public var proto: String
-    public var action: String
-    public var reporter: String
-    public var firstSeen: Int64
-    public var lastSeen: Int64
-    public var flowCount: Int64
-    public var connections: Int64
-    public var packetsIn: Int64
-    public var packetsOut: Int64
-    public var bytesIn: Int64
-    public var bytesOut: Int64
+    package var cluster: String
+    package var srcType: String
+    package var srcNs: String
+    package var srcIdentity: String
+    package var srcWorkload: String
+    package var dstType: String
+    package var dstNs: String
+    package var dstIdentity: String
+    package var dstWorkload: String
+    package var dstService: String
+    package var dstPort: Int64
+    package var proto: String
+    package var action: String
+    package var reporter: String
+    package var firstSeen: Int64
+    package var lastSeen: Int64
+    package var flowCount: Int64
+    package var connections: Int64
+    package var packetsIn: Int64
+    package var packetsOut: Int64
+    package var bytesIn: Int64
+    package var bytesOut: Int64
     /// The UTC days (YYYY-MM-DD) on which the edge was seen, ascending: exactly one in a
     /// batch row, every day in an all-time row (the `edge_wide` table).
-    public var days: [String]
+    package var days: [String]
 
-    public init(
+    package init(
         cluster: String = "", srcType: String, srcNs: String, srcIdentity: String, srcWorkload: String,
         dstType: String, dstNs: String, dstIdentity: String, dstWorkload: String,
         dstService: String, dstPort: Int64, proto: String, action: String, reporter: String,
@@ -322,27 +322,27 @@ public struct WideEdgeRow: Codable, Equatable, Sendable {
         self.days = days
     }
 
-    public var totals: EdgeTotals {
+    package var totals: EdgeTotals {
         EdgeTotals(firstSeen: firstSeen, lastSeen: lastSeen, flowCount: flowCount, connections: connections,
                    packetsIn: packetsIn, packetsOut: packetsOut, bytesIn: bytesIn, bytesOut: bytesOut)
     }
 }
 
 /// The fold's monoid: min first seen, max last seen, sums. Merges commute.
-public struct EdgeTotals: Equatable, Sendable {
-    public var firstSeen: Int64 = .max
-    public var lastSeen: Int64 = .min
-    public var flowCount: Int64 = 0
-    public var connections: Int64 = 0
-    public var packetsIn: Int64 = 0
-    public var packetsOut: Int64 = 0
-    public var bytesIn: Int64 = 0
-    public var bytesOut: Int64 = 0
+package struct EdgeTotals: Equatable, Sendable {
+    package var firstSeen: Int64 = .max
+    package var lastSeen: Int64 = .min
+    package var flowCount: Int64 = 0
+    package var connections: Int64 = 0
+    package var packetsIn: Int64 = 0
+    package var packetsOut: Int64 = 0
+    package var bytesIn: Int64 = 0
+    package var bytesOut: Int64 = 0
 
-    public init() {}
+    package init() {}
 
-    public init(firstSeen: Int64, lastSeen: Int64, flowCount: Int64, connections: Int64,
-                packetsIn: Int64, packetsOut: Int64, bytesIn: Int64, bytesOut: Int64) {
+    package init(firstSeen: Int64, lastSeen: Int64, flowCount: Int64, connections: Int64,
+                 packetsIn: Int64, packetsOut: Int64, bytesIn: Int64, bytesOut: Int64) {
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
         self.flowCount = flowCount
@@ -353,7 +353,7 @@ public struct EdgeTotals: Equatable, Sendable {
         self.bytesOut = bytesOut
     }
 
-    public mutating func merge(_ other: EdgeTotals) {
+    package mutating func merge(_ other: EdgeTotals) {
         firstSeen = min(firstSeen, other.firstSeen)
         lastSeen = max(lastSeen, other.lastSeen)
         flowCount = Self.add(flowCount, other.flowCount)
@@ -367,7 +367,7 @@ public struct EdgeTotals: Equatable, Sendable {
     /// Addition that stops at `Int64.max` instead of trapping. On non-negative values it is
     /// still commutative and associative, so the fold stays the same whatever the order.
     @inline(__always)
-    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func add(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
     }

@@ -11,11 +11,11 @@ private let systemRename = rename
 
 /// An open file descriptor with the few POSIX calls the archive needs, each failure
 /// turned into a `SegmentError` naming the file.
-public final class FileHandleIO {
-    public let path: String
+package final class FileHandleIO {
+    package let path: String
     let descriptor: Int32
 
-    public init(path: String, flags: Int32, mode: mode_t = 0o644) throws(SegmentError) {
+    package init(path: String, flags: Int32, mode: mode_t = 0o644) throws(SegmentError) {
         self.path = path
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SegmentError(.io, path: path, offset: nil, "cannot open: \(Self.errnoText())") }
@@ -24,21 +24,21 @@ public final class FileHandleIO {
 
     deinit { close(descriptor) }
 
-    public func size() throws(SegmentError) -> Int {
+    package func size() throws(SegmentError) -> Int {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw failure("cannot stat") }
         return Int(info.st_size)
     }
 
     /// Reads exactly `count` bytes at `offset` (fewer only at the end of the file).
-    public func read(at offset: Int, count: Int) throws(SegmentError) -> [UInt8] {
+    package func read(at offset: Int, count: Int) throws(SegmentError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         let got = try read(at: offset, into: &buffer)
         if got < count { buffer.removeSubrange(got...) }
         return buffer
     }
 
-    public func read(at offset: Int, into buffer: inout [UInt8], count: Int? = nil) throws(SegmentError) -> Int {
+    package func read(at offset: Int, into buffer: inout [UInt8], count: Int? = nil) throws(SegmentError) -> Int {
         var done = 0
         let wanted = min(count ?? buffer.count, buffer.count)
         while done < wanted {
@@ -55,7 +55,7 @@ public final class FileHandleIO {
         return done
     }
 
-    public func write(_ bytes: [UInt8]) throws(SegmentError) {
+    package func write(_ bytes: [UInt8]) throws(SegmentError) {
         var done = 0
         while done < bytes.count {
             let result = bytes.withUnsafeBytes { raw in
@@ -69,12 +69,12 @@ public final class FileHandleIO {
         }
     }
 
-    public func truncate(to length: Int) throws(SegmentError) {
+    package func truncate(to length: Int) throws(SegmentError) {
         guard ftruncate(descriptor, off_t(length)) == 0 else { throw failure("cannot truncate to \(length) bytes") }
         guard lseek(descriptor, off_t(length), SEEK_SET) >= 0 else { throw failure("cannot seek") }
     }
 
-    public func sync() throws(SegmentError) {
+    package func sync() throws(SegmentError) {
         guard fsync(descriptor) == 0 else { throw failure("cannot fsync") }
     }
 
@@ -86,21 +86,21 @@ public final class FileHandleIO {
 }
 
 /// Durable rename: the file's data is synced before, the directory entry after.
-public enum DurableRename {
-    public static func rename(from source: String, to destination: String) throws(SegmentError) {
+package enum DurableRename {
+    package static func rename(from source: String, to destination: String) throws(SegmentError) {
         guard systemRename(source, destination) == 0 else {
             throw SegmentError(.io, path: source, offset: nil, "cannot rename to \(destination): \(FileHandleIO.errnoText())")
         }
         try syncDirectory(of: destination)
     }
 
-    public static func syncDirectory(of path: String) throws(SegmentError) {
+    package static func syncDirectory(of path: String) throws(SegmentError) {
         let directory = parentDirectory(of: path)
         let directoryHandle = try FileHandleIO(path: directory, flags: O_RDONLY | O_DIRECTORY)
         try directoryHandle.sync()
     }
 
-    public static func parentDirectory(of path: String) -> String {
+    package static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let parent = String(path[..<slash])
         return parent.isEmpty ? "/" : parent

@@ -1,22 +1,22 @@
 /// A `goldmane.FlowKey` read straight from its wire bytes (the fields the fold normalises).
 /// Enum fields stay raw numbers so that values this build does not know survive.
-public struct FlowKeyView: Equatable, Sendable {
-    public var sourceName = ""
-    public var sourceNamespace = ""
-    public var sourceType = 0
-    public var destName = ""
-    public var destNamespace = ""
-    public var destType = 0
-    public var destPort: Int64 = 0
-    public var destServiceName = ""
-    public var destServiceNamespace = ""
-    public var destServicePortName = ""
-    public var destServicePort: Int64 = 0
-    public var proto = ""
-    public var reporter = 0
-    public var action = 0
+package struct FlowKeyView: Equatable, Sendable {
+    package var sourceName = ""
+    package var sourceNamespace = ""
+    package var sourceType = 0
+    package var destName = ""
+    package var destNamespace = ""
+    package var destType = 0
+    package var destPort: Int64 = 0
+    package var destServiceName = ""
+    package var destServiceNamespace = ""
+    package var destServicePortName = ""
+    package var destServicePort: Int64 = 0
+    package var proto = ""
+    package var reporter = 0
+    package var action = 0
 
-    public init() {}
+    package init() {}
 
     /// Parses the FlowKey in `range` of `bytes`; nil when malformed.
     package init?(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {

@@ -7,28 +7,28 @@ import Darwin
 /// The fields of one archived `goldmane.FlowResult` that capture and transform need, read
 /// straight from its wire bytes. Agrees with the generated `Goldmane_FlowResult` on every
 /// field it reads (a test checks it on every sample record).
-public struct FlowRecordView {
-    public var id: Int64 = 0
+package struct FlowRecordView {
+    package var id: Int64 = 0
     /// Where the `FlowKey` message's bytes are: the flow's identity.
-    public var keyRange: Range<Int> = 0..<0
-    public var hasKey = false
+    package var keyRange: Range<Int> = 0..<0
+    package var hasKey = false
     /// Where the `Flow` message's bytes are (labels are read from it lazily).
-    public var flowRange: Range<Int> = 0..<0
-    public var startTime: Int64 = 0
-    public var endTime: Int64 = 0
-    public var packetsIn: Int64 = 0
-    public var packetsOut: Int64 = 0
-    public var bytesIn: Int64 = 0
-    public var bytesOut: Int64 = 0
-    public var connectionsStarted: Int64 = 0
-    public var connectionsCompleted: Int64 = 0
-    public var connectionsLive: Int64 = 0
+    package var flowRange: Range<Int> = 0..<0
+    package var startTime: Int64 = 0
+    package var endTime: Int64 = 0
+    package var packetsIn: Int64 = 0
+    package var packetsOut: Int64 = 0
+    package var bytesIn: Int64 = 0
+    package var bytesOut: Int64 = 0
+    package var connectionsStarted: Int64 = 0
+    package var connectionsCompleted: Int64 = 0
+    package var connectionsLive: Int64 = 0
     /// Where the `source_labels` and `dest_labels` fields are (tags included), and whether
     /// other fields sit between them (Go's encoder writes them together: they do not).
-    public var labelsRange: Range<Int> = 0..<0
-    public var labelsSplit = false
+    package var labelsRange: Range<Int> = 0..<0
+    package var labelsSplit = false
 
-    public init() {}
+    package init() {}
 
     /// Parses a FlowResult; nil when its bytes are not a well-formed message. This is the
     /// per-item hot path of transform: one pass, no allocation.
@@ -97,7 +97,7 @@ public struct FlowRecordView {
     }
 
     /// True when every counter is zero: Goldmane can re-export a stale verdict with no traffic.
-    public var hasNoTraffic: Bool {
+    package var hasNoTraffic: Bool {
         packetsIn == 0 && packetsOut == 0 && bytesIn == 0 && bytesOut == 0
             && connectionsStarted == 0 && connectionsCompleted == 0 && connectionsLive == 0
     }

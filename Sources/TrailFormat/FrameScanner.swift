@@ -1,12 +1,12 @@
 /// Walks the data frames of a segment's bytes without trusting its footer: the common
 /// ground of `verify` (which reports the first problem) and recovery (which cuts there).
-public struct FrameScanner {
-    public struct Outcome {
-        public var frames: [FrameEntry] = []
+package struct FrameScanner {
+    package struct Outcome {
+        package var frames: [FrameEntry] = []
         /// Offset just past the last good frame.
-        public var goodEnd: Int
+        package var goodEnd: Int
         /// The first problem, or nil when the scan reached `limit` cleanly.
-        public var problem: SegmentError?
+        package var problem: SegmentError?
     }
 
     /// Scans `bytes[dataStart..<limit]`.

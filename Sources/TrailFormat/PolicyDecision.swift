@@ -2,24 +2,24 @@
 /// `policy_index` order (Calico evaluates tiers in order; `Pass` hands the flow to the next
 /// tier, so the first allow or deny is the last word). Empty `kind` when the trace holds no
 /// such hit (an empty trace, or one of passes only).
-public struct PolicyDecision: Sendable, Hashable {
+package struct PolicyDecision: Sendable, Hashable {
     /// `NetworkPolicy` (Kubernetes), `CalicoNetworkPolicy`, `GlobalNetworkPolicy`, the staged
     /// kinds, `Profile` (no policy selects the endpoint: the namespace profile's default allow),
     /// `EndOfTier` (policies of `tier` selected the endpoint and none matched), `kind-N` for a
     /// value this build does not name, `malformed` for a trace that is not a PolicyTrace.
-    public var kind: String
-    public var tier: String
+    package var kind: String
+    package var tier: String
     /// `namespace/name`, or `name` for global kinds; empty for `EndOfTier`.
-    public var policy: String
+    package var policy: String
     /// The rule's index within the policy; -1 for `EndOfTier`.
-    public var rule: Int64
+    package var rule: Int64
     /// `allow` or `deny`, empty when there is no deciding hit.
-    public var action: String
+    package var action: String
     /// For `EndOfTier`: the policy that selected the endpoint and so triggered the tier's end,
     /// as its kind and name (`NetworkPolicy shop/default-deny`).
-    public var trigger: String
+    package var trigger: String
 
-    public init(kind: String = "", tier: String = "", policy: String = "", rule: Int64 = 0, action: String = "", trigger: String = "") {
+    package init(kind: String = "", tier: String = "", policy: String = "", rule: Int64 = 0, action: String = "", trigger: String = "") {
         self.kind = kind
         self.tier = tier
         self.policy = policy
@@ -28,14 +28,14 @@ public struct PolicyDecision: Sendable, Hashable {
         self.trigger = trigger
     }
 
-    public static let none = PolicyDecision()
-    public static let malformed = PolicyDecision(kind: "malformed")
+    package static let none = PolicyDecision()
+    package static let malformed = PolicyDecision(kind: "malformed")
 
-    public var fields: [String] { [kind, tier, policy, String(rule), action, trigger] }
+    package var fields: [String] { [kind, tier, policy, String(rule), action, trigger] }
 
     /// Goldmane's `PolicyKind` enum as a name (7 and 8 changed meaning between releases, so
     /// they keep their number).
-    public static func kindName(_ raw: Int) -> String {
+    package static func kindName(_ raw: Int) -> String {
         switch raw {
         case 1: "CalicoNetworkPolicy"
         case 2: "GlobalNetworkPolicy"
@@ -51,7 +51,7 @@ public struct PolicyDecision: Sendable, Hashable {
     }
 
     /// The staged policy that decided (`namespace/name`), if one did.
-    public var stagedPolicy: String? {
+    package var stagedPolicy: String? {
         if kind.hasPrefix("Staged") { return policy }
         guard trigger.hasPrefix("Staged"), let space = trigger.firstIndex(of: " ") else { return nil }
         return String(trigger[trigger.index(after: space)...])
@@ -59,13 +59,13 @@ public struct PolicyDecision: Sendable, Hashable {
 
     /// Tiers Calico evaluates after the `default` tier (where Kubernetes NetworkPolicies live):
     /// the baseline admin tiers.
-    public static let tiersAfterDefault: Set<String> = ["baselineadminnetworkpolicy", "kube-baseline"]
+    package static let tiersAfterDefault: Set<String> = ["baselineadminnetworkpolicy", "kube-baseline"]
 
     /// True when a tier evaluated before `default` decided the flow with an explicit allow or
     /// deny: Kubernetes NetworkPolicies cannot change it. The trace carries no tier order: every
     /// tier but `default` and `tiersAfterDefault` is taken to come before it (Calico's own
     /// admin tier does, and custom tiers usually do: their order is below default's 1,000,000).
-    public func isDecidedAboveKubernetes(tiersAfterDefault: Set<String> = Self.tiersAfterDefault) -> Bool {
+    package func isDecidedAboveKubernetes(tiersAfterDefault: Set<String> = Self.tiersAfterDefault) -> Bool {
         guard action == "allow" || action == "deny" else { return false }
         guard kind != "Profile", !tier.isEmpty, tier != "default" else { return false }
         return !tiersAfterDefault.contains(tier)
@@ -73,7 +73,7 @@ public struct PolicyDecision: Sendable, Hashable {
 
     /// For people: "NetworkPolicy shop/allow-api rule 0 (tier default)", "no policy selects
     /// the endpoint: default allow (profile kns.shop)", "end of tier default (shop/x selects it)".
-    public var summary: String {
+    package var summary: String {
         switch kind {
         case "": return "no deciding policy in the trace"
         case "malformed": return "a policy trace that is not well formed"

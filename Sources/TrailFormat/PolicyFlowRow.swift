@@ -1,18 +1,18 @@
 /// A row of the policy projection: one observed flow identity on one UTC day, with its
 /// counts. In the batch file it is one flat JSON object (`kind: "policy"`).
-public struct PolicyFlowRow: Codable, Equatable, Sendable {
+package struct PolicyFlowRow: Codable, Equatable, Sendable {
     /// The cluster whose archive the row comes from.
-    public var cluster: String
+    package var cluster: String
     /// The UTC day (YYYY-MM-DD) the row counts.
-    public var day: String
-    public var identity: PolicyFlowIdentity
-    public var firstSeen: Int64
-    public var lastSeen: Int64
-    public var flowCount: Int64
-    public var connections: Int64
+    package var day: String
+    package var identity: PolicyFlowIdentity
+    package var firstSeen: Int64
+    package var lastSeen: Int64
+    package var flowCount: Int64
+    package var connections: Int64
 
-    public init(cluster: String = "", day: String, identity: PolicyFlowIdentity, firstSeen: Int64, lastSeen: Int64, flowCount: Int64,
-                connections: Int64) {
+    package init(cluster: String = "", day: String, identity: PolicyFlowIdentity, firstSeen: Int64, lastSeen: Int64, flowCount: Int64,
+                 connections: Int64) {
         self.cluster = cluster
         self.day = day
         self.identity = identity
@@ -29,7 +29,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
         case flowCount = "flow_count"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode("policy", forKey: .kind)
         try container.encode(cluster, forKey: .cluster)
@@ -41,7 +41,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
         try container.encode(connections, forKey: .connections)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard try container.decode(String.self, forKey: .kind) == "policy" else {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "not a policy row")
@@ -57,7 +57,7 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
 
     /// 32 hex digits of the SHA-256 of the identity: the table's key with the day (labels can
     /// be too long for an index entry).
-    public var flowID: String {
+    package var flowID: String {
         var bytes: [UInt8] = []
         for field in identity.keyFields {
             bytes += Array(String(field.utf8.count).utf8)
@@ -71,25 +71,25 @@ public struct PolicyFlowRow: Codable, Equatable, Sendable {
 /// An observed flow identity: the ends (type, namespace, workload, labels as Goldmane gives
 /// them, sorted), the destination port, protocol, reporter and verdict, and the deciding hits
 /// of the enforced and the pending (staged) traces.
-public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
-    public var srcType: String
-    public var srcNs: String
-    public var srcWorkload: String
-    public var srcLabels: [String]
-    public var dstType: String
-    public var dstNs: String
-    public var dstWorkload: String
-    public var dstLabels: [String]
-    public var dstPort: Int64
-    public var proto: String
-    public var reporter: String
-    public var action: String
-    public var enforced: PolicyDecision
-    public var pending: PolicyDecision
+package struct PolicyFlowIdentity: Codable, Hashable, Sendable {
+    package var srcType: String
+    package var srcNs: String
+    package var srcWorkload: String
+    package var srcLabels: [String]
+    package var dstType: String
+    package var dstNs: String
+    package var dstWorkload: String
+    package var dstLabels: [String]
+    package var dstPort: Int64
+    package var proto: String
+    package var reporter: String
+    package var action: String
+    package var enforced: PolicyDecision
+    package var pending: PolicyDecision
 
-    public init(srcType: String, srcNs: String, srcWorkload: String, srcLabels: [String], dstType: String, dstNs: String,
-                dstWorkload: String, dstLabels: [String], dstPort: Int64, proto: String, reporter: String, action: String,
-                enforced: PolicyDecision, pending: PolicyDecision) {
+    package init(srcType: String, srcNs: String, srcWorkload: String, srcLabels: [String], dstType: String, dstNs: String,
+                 dstWorkload: String, dstLabels: [String], dstPort: Int64, proto: String, reporter: String, action: String,
+                 enforced: PolicyDecision, pending: PolicyDecision) {
         self.srcType = srcType
         self.srcNs = srcNs
         self.srcWorkload = srcWorkload
@@ -120,7 +120,7 @@ public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
     }
 
     /// Flat: the decisions' fields sit beside the others, prefixed `enforced_` and `pending_`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(srcType, forKey: .srcType)
         try container.encode(srcNs, forKey: .srcNs)
@@ -138,7 +138,7 @@ public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
         try pending.encode(to: encoder, prefix: "pending")
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         srcType = try container.decode(String.self, forKey: .srcType)
         srcNs = try container.decode(String.self, forKey: .srcNs)
@@ -157,7 +157,7 @@ public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
     }
 
     /// The identity's fields in a fixed order: what `flowID` hashes.
-    public var keyFields: [String] {
+    package var keyFields: [String] {
         [srcType, srcNs, srcWorkload, srcLabels.joined(separator: "\u{0}"), dstType, dstNs, dstWorkload, dstLabels.joined(separator: "\u{0}"),
          String(dstPort), proto, reporter, action] + enforced.fields + pending.fields
     }
@@ -165,21 +165,21 @@ public struct PolicyFlowIdentity: Codable, Hashable, Sendable {
     /// Of two identities one item could have (copies of it with other labels), whether the
     /// fold keeps `a`: the one with more labels (a copy without labels says less), then the one
     /// that sorts first. The same whichever copy came first.
-    public static func keeps(_ a: PolicyFlowIdentity, over b: PolicyFlowIdentity) -> Bool {
+    package static func keeps(_ a: PolicyFlowIdentity, over b: PolicyFlowIdentity) -> Bool {
         let (left, right) = (a.srcLabels.count + a.dstLabels.count, b.srcLabels.count + b.dstLabels.count)
         if left != right { return left > right }
         return UTF8Order.precedes(a.orderFields, b.orderFields)
     }
 
     /// The rows' sort key (byte-wise UTF-8): namespaces and verdict first.
-    public var orderFields: [String] {
+    package var orderFields: [String] {
         [srcNs, dstNs, action, srcType, dstType, srcWorkload, dstWorkload, srcLabels.joined(separator: "\u{0}"),
          dstLabels.joined(separator: "\u{0}"), Self.sortable(port: dstPort), proto, reporter] + enforced.fields + pending.fields
     }
 
     /// `namespace/workload` for pods, `kind name` for the rest (`network pub`, `host node-1`).
-    public var source: String { Self.name(srcType, srcNs, srcWorkload) }
-    public var destination: String { Self.name(dstType, dstNs, dstWorkload) }
+    package var source: String { Self.name(srcType, srcNs, srcWorkload) }
+    package var destination: String { Self.name(dstType, dstNs, dstWorkload) }
 
     static func name(_ type: String, _ namespace: String, _ workload: String) -> String {
         type == "workload" ? "\(namespace)/\(workload)" : (namespace == "-" ? "\(type) \(workload)" : "\(type) \(namespace)/\(workload)")

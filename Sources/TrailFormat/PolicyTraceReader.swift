@@ -1,7 +1,7 @@
 /// Reads the deciding hits of a `FlowKey`'s `PolicyTrace` (field 15) straight from its wire
 /// bytes: the enforced trace (what the dataplane did) and the pending one (what staged
 /// policies would do).
-public enum PolicyTraceReader {
+package enum PolicyTraceReader {
     /// Where the trace (field 15) of the FlowKey in `range` of `bytes` is: an empty range at
     /// the key's end when it has none; nil when the key is not a well-formed message.
     package static func traceRange(_ bytes: UnsafeRawBufferPointer, key range: Range<Int>) -> Range<Int>? {

@@ -1,27 +1,27 @@
 /// Protobuf wire-format primitives for reading the few fields the pipeline needs straight
 /// from a record's bytes, without a full decode. Written for the per-item hot path: no
 /// closures, no allocation, one pass.
-public enum ProtoWire {
-    public enum WireType: UInt8 {
+package enum ProtoWire {
+    package enum WireType: UInt8 {
         case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
     }
 
     /// One field: its number, wire type, and either its varint value or its payload range.
-    public struct Field {
-        public var number: UInt64
-        public var wireType: WireType
-        public var value: UInt64
-        public var payload: Range<Int>
+    package struct Field {
+        package var number: UInt64
+        package var wireType: WireType
+        package var value: UInt64
+        package var payload: Range<Int>
     }
 
     /// Walks the fields of one message. `next()` returns nil at the end; `isMalformed` then
     /// tells a clean end from bytes that are not a message (groups are refused: Goldmane's
     /// schema has none).
-    public struct Scanner {
+    package struct Scanner {
         let base: UnsafeRawPointer?
         var position: Int
         let end: Int
-        public private(set) var isMalformed = false
+        package private(set) var isMalformed = false
 
         @inline(__always)
         package init(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>) {
@@ -37,7 +37,7 @@ public enum ProtoWire {
         }
 
         @inline(__always)
-        public mutating func next() -> Field? {
+        package mutating func next() -> Field? {
             guard position < end else { return nil }
             guard let tag = varint(), tag >> 3 != 0, let wireType = WireType(rawValue: UInt8(tag & 7)) else {
                 isMalformed = true

@@ -5,14 +5,14 @@ import Foundation
 /// footer. Made with one open of the file: the header and footer are checked as
 /// `SegmentReader` checks them, and the bytes are hashed through the same descriptor. The
 /// records are read later, once, by whoever folds them.
-public struct ScannedSegment: Sendable, Equatable {
-    public let path: String
-    public let sha256: String
-    public let header: SegmentHeader
-    public let footer: SegmentFooter
-    public let size: Int
+package struct ScannedSegment: Sendable, Equatable {
+    package let path: String
+    package let sha256: String
+    package let header: SegmentHeader
+    package let footer: SegmentFooter
+    package let size: Int
 
-    public init(path: String) throws(SegmentError) {
+    package init(path: String) throws(SegmentError) {
         let reader = try SegmentReader(path: path)
         self.path = path
         sha256 = try ContentHash.sha256(file: reader.file)
@@ -22,11 +22,11 @@ public struct ScannedSegment: Sendable, Equatable {
     }
 
     /// The SHA-256 of the segments this compacted day segment replaces (empty for others).
-    public var replaces: [String] { header.replaces?.map(\.sha256) ?? [] }
+    package var replaces: [String] { header.replaces?.map(\.sha256) ?? [] }
 
     /// The UTC days its data count in (nil: no data).
-    public var days: ClosedRange<Int64>? { DayRange.days(dataStart: footer.minStart, dataEnd: footer.maxEnd) }
+    package var days: ClosedRange<Int64>? { DayRange.days(dataStart: footer.minStart, dataEnd: footer.maxEnd) }
 
     /// The file name: the segment's name in the ledger.
-    public var name: String { (path as NSString).lastPathComponent }
+    package var name: String { (path as NSString).lastPathComponent }
 }

@@ -1,6 +1,6 @@
 /// What a segment is: written first, in a zstd skippable frame, before any data.
 /// The JSON field names are the ones docs/segment-format.md documents.
-public struct SegmentHeader: Codable, Equatable, Sendable {
+package struct SegmentHeader: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case format
         case formatVersion = "format_version"
@@ -16,31 +16,31 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
         case replaces
     }
 
-    public static let formatName = "goldmane-trail-segment"
-    public static let currentFormatVersion = 1
-    public static let recordTypeName = "goldmane.FlowResult"
+    package static let formatName = "goldmane-trail-segment"
+    package static let currentFormatVersion = 1
+    package static let recordTypeName = "goldmane.FlowResult"
 
-    public var format: String
-    public var formatVersion: Int
+    package var format: String
+    package var formatVersion: Int
     /// Unique per capture run (a UUID).
-    public var captureId: String
-    public var cluster: String
+    package var captureId: String
+    package var cluster: String
     /// The Goldmane endpoint the records came from (host:port), or how they were made.
-    public var endpoint: String
+    package var endpoint: String
     /// The window of bucket starts the capture was asked for: [windowStart, windowEnd), Unix seconds.
-    public var windowStart: Int64
-    public var windowEnd: Int64
+    package var windowStart: Int64
+    package var windowEnd: Int64
     /// The message type of every record and the schema it was captured with.
-    public var recordType: String
-    public var schema: String
-    public var tool: String
+    package var recordType: String
+    package var schema: String
+    package var tool: String
     /// RFC 3339 UTC.
-    public var createdAt: String
+    package var createdAt: String
     /// A compacted day segment (`compact`): the segments whose items it holds, exactly once,
     /// in place of them. Absent in a segment capture wrote.
-    public var replaces: [ReplacedSegment]?
+    package var replaces: [ReplacedSegment]?
 
-    public init(
+    package init(
         captureId: String, cluster: String, endpoint: String, windowStart: Int64, windowEnd: Int64,
         schema: String = "goldmane/api.proto (Calico 3.32+, schema B)", tool: String, createdAt: String
     ) {
@@ -60,11 +60,11 @@ public struct SegmentHeader: Codable, Equatable, Sendable {
 
 /// A segment a compacted day segment replaces: its name and the SHA-256 of its bytes (its
 /// identity in the load ledger).
-public struct ReplacedSegment: Codable, Equatable, Sendable {
-    public var segment: String
-    public var sha256: String
+package struct ReplacedSegment: Codable, Equatable, Sendable {
+    package var segment: String
+    package var sha256: String
 
-    public init(segment: String, sha256: String) {
+    package init(segment: String, sha256: String) {
         self.segment = segment
         self.sha256 = sha256
     }

@@ -7,16 +7,16 @@ import Darwin
 /// Opens a sealed segment: checks the header and the footer on open, then hands out data
 /// frames one at a time, each checked against the footer's frame table and its zstd
 /// content checksum. Memory is one frame, whatever the segment's size.
-public final class SegmentReader {
-    public let path: String
-    public let header: SegmentHeader
-    public let footer: SegmentFooter
-    public let fileSize: Int
+package final class SegmentReader {
+    package let path: String
+    package let header: SegmentHeader
+    package let footer: SegmentFooter
+    package let fileSize: Int
     let file: FileHandleIO
     let context = Zstd.DecompressionContext()
     private var compressed: [UInt8] = []
 
-    public init(path: String) throws(SegmentError) {
+    package init(path: String) throws(SegmentError) {
         self.path = path
         file = try FileHandleIO(path: path, flags: O_RDONLY)
         fileSize = try file.size()
@@ -42,11 +42,11 @@ public final class SegmentReader {
         self.footer = footer
     }
 
-    public var frameCount: Int { footer.frames.count }
+    package var frameCount: Int { footer.frames.count }
 
     /// Reads, checks and decompresses data frame `index`, into `reusing` when given (whose
     /// previous content is then gone).
-    public func readFrame(_ index: Int, reusing: DecodedFrame? = nil) throws(SegmentError) -> DecodedFrame {
+    package func readFrame(_ index: Int, reusing: DecodedFrame? = nil) throws(SegmentError) -> DecodedFrame {
         let entry = footer.frames[index]
         if compressed.count < entry.compressedSize { compressed = [UInt8](repeating: 0, count: entry.compressedSize) }
         let got = try file.read(at: entry.offset, into: &compressed, count: entry.compressedSize)

@@ -6,13 +6,13 @@ import Darwin
 
 /// Seals an unsealed `.partial` segment left by a crash: keeps every complete, checksum-valid
 /// frame, cuts the rest (and says how many bytes), writes a `recovered` footer and renames.
-public enum SegmentRecovery {
-    public struct Result: Sendable {
-        public var sealedPath: String
-        public var footer: SegmentFooter
-        public var bytesCut: Int
+package enum SegmentRecovery {
+    package struct Result: Sendable {
+        package var sealedPath: String
+        package var footer: SegmentFooter
+        package var bytesCut: Int
         /// Why the cut was made (nil when nothing was cut).
-        public var cutReason: String?
+        package var cutReason: String?
     }
 
     /// - Parameter coverage: what the kept data covers, given the header and the latest bucket
@@ -20,7 +20,7 @@ public enum SegmentRecovery {
     /// - Parameter keepFrames: false to cut every data frame (a writer whose frames are only
     ///   trustworthy as a whole); a file already complete (a valid footer and every check
     ///   passing) is kept as it is either way.
-    public static func recover(
+    package static func recover(
         partialPath: String, sealedAt: String, keepFrames: Bool = true, coverage: (SegmentHeader, Int64?) -> Coverage
     ) throws(SegmentError) -> Result {
         guard partialPath.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) else {

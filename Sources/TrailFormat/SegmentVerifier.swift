@@ -9,16 +9,16 @@ import Darwin
 /// zstd checksum, the record framing, bucket order and the footer's totals. The first problem
 /// is thrown with its byte offset. A file with no footer is scanned frame by frame to name
 /// the first bad byte (what recovery would cut).
-public enum SegmentVerifier {
-    public struct Report: Sendable {
-        public var header: SegmentHeader
-        public var footer: SegmentFooter
-        public var fileSize: Int
+package enum SegmentVerifier {
+    package struct Report: Sendable {
+        package var header: SegmentHeader
+        package var footer: SegmentFooter
+        package var fileSize: Int
         /// Records inside sound frames that are not FlowResult messages (warnings, not damage).
-        public var undecodable: [RecordLocation]
+        package var undecodable: [RecordLocation]
     }
 
-    public static func verify(path: String) throws(SegmentError) -> Report {
+    package static func verify(path: String) throws(SegmentError) -> Report {
         let file = try FileHandleIO(path: path, flags: O_RDONLY)
         let fileSize = try file.size()
         let (_, dataStart) = try SegmentHeaderReader.read(file: file, fileSize: fileSize)

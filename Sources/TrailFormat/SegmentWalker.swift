@@ -1,13 +1,13 @@
 /// Where one record is: the file, its data frame (index and byte offset in the file), its
 /// index in the frame and its byte offset in the frame's decompressed content.
-public struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var frame: Int
-    public var frameOffset: Int
-    public var record: Int
-    public var byteInFrame: Int
+package struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
+    package var path: String
+    package var frame: Int
+    package var frameOffset: Int
+    package var record: Int
+    package var byteInFrame: Int
 
-    public init(path: String, frame: Int, frameOffset: Int, record: Int, byteInFrame: Int) {
+    package init(path: String, frame: Int, frameOffset: Int, record: Int, byteInFrame: Int) {
         self.path = path
         self.frame = frame
         self.frameOffset = frameOffset
@@ -15,7 +15,7 @@ public struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
         self.byteInFrame = byteInFrame
     }
 
-    public var description: String {
+    package var description: String {
         "\(path): data frame \(frame) at byte \(frameOffset), record \(record) at byte \(byteInFrame) of the frame's content"
     }
 }
@@ -30,8 +30,8 @@ public struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
 /// A record whose bytes are not a FlowResult message, inside a sound frame, is what
 /// Goldmane sent, not damage to the archive: it is handed out with `isParsed == false` and
 /// its location, for the caller to count; it takes no part in the order and time checks.
-public final class SegmentWalker {
-    public let reader: SegmentReader
+package final class SegmentWalker {
+    package let reader: SegmentReader
     private var frame: DecodedFrame?
     private var frameIndex = -1
     private var recordIndex = 0
@@ -45,29 +45,29 @@ public final class SegmentWalker {
     /// The current record's bytes: valid until the next call to `next()`.
     package private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
     /// The current record's fields (meaningful when `isParsed`).
-    public private(set) var view = FlowRecordView()
+    package private(set) var view = FlowRecordView()
     /// False when the current record's bytes are not a FlowResult message.
-    public private(set) var isParsed = false
+    package private(set) var isParsed = false
 
-    public init(path: String) throws(SegmentError) {
+    package init(path: String) throws(SegmentError) {
         reader = try SegmentReader(path: path)
     }
 
-    public init(reader: SegmentReader) {
+    package init(reader: SegmentReader) {
         self.reader = reader
     }
 
-    public var path: String { reader.path }
+    package var path: String { reader.path }
 
     /// Where the current record is.
-    public var location: RecordLocation {
+    package var location: RecordLocation {
         let offset = frameIndex >= 0 && frameIndex < reader.frameCount ? reader.footer.frames[frameIndex].offset : reader.fileSize
         let byte = frame.map { recordIndex > 0 && recordIndex <= $0.recordCount ? $0.recordOffset(recordIndex - 1) : 0 } ?? 0
         return RecordLocation(path: reader.path, frame: frameIndex, frameOffset: offset, record: recordIndex - 1, byteInFrame: byte)
     }
 
     /// Moves to the next record; false after the last one (the footer's totals then checked).
-    public func next() throws(SegmentError) -> Bool {
+    package func next() throws(SegmentError) -> Bool {
         while true {
             if let frame, recordIndex < frame.recordCount {
                 record = frame.record(recordIndex)
@@ -130,7 +130,7 @@ public final class SegmentWalker {
 
     /// Walks the whole segment; returns the locations of records the fold cannot use (not a
     /// FlowResult message, or no well-formed FlowKey with UTF-8 strings).
-    public static func check(path: String) throws(SegmentError) -> (reader: SegmentReader, undecodable: [RecordLocation], records: Int) {
+    package static func check(path: String) throws(SegmentError) -> (reader: SegmentReader, undecodable: [RecordLocation], records: Int) {
         let walker = try SegmentWalker(path: path)
         var undecodable: [RecordLocation] = []
         var records = 0

@@ -10,24 +10,24 @@ import Darwin
 /// The file lives under `<final>.partial` until sealed, so a reader never takes a file in
 /// progress for a sealed one; after a crash, `SegmentRecovery` keeps its complete frames.
 /// Records must arrive in non-decreasing bucket-start order (the format's invariant).
-public final class SegmentWriter {
-    public struct Options: Sendable {
+package final class SegmentWriter {
+    package struct Options: Sendable {
         /// Uncompressed bytes at which a frame is cut.
-        public var frameTarget: Int
-        public var compressionLevel: Int32
+        package var frameTarget: Int
+        package var compressionLevel: Int32
         /// fsync after every frame (a power loss then loses at most the frame being built).
-        public var syncEveryFrame: Bool
+        package var syncEveryFrame: Bool
 
-        public init(frameTarget: Int = SegmentLayout.defaultFrameTarget, compressionLevel: Int32 = 6, syncEveryFrame: Bool = true) {
+        package init(frameTarget: Int = SegmentLayout.defaultFrameTarget, compressionLevel: Int32 = 6, syncEveryFrame: Bool = true) {
             self.frameTarget = frameTarget
             self.compressionLevel = compressionLevel
             self.syncEveryFrame = syncEveryFrame
         }
     }
 
-    public let finalPath: String
-    public let partialPath: String
-    public let header: SegmentHeader
+    package let finalPath: String
+    package let partialPath: String
+    package let header: SegmentHeader
     let options: Options
     let file: FileHandleIO
     let dataStart: Int
@@ -42,7 +42,7 @@ public final class SegmentWriter {
     var sealed = false
 
     /// Creates `<finalPath>.partial` (which must not exist) and writes the header.
-    public init(finalPath: String, header: SegmentHeader, options: Options = Options()) throws(SegmentError) {
+    package init(finalPath: String, header: SegmentHeader, options: Options = Options()) throws(SegmentError) {
         guard finalPath.hasSuffix(SegmentLayout.sealedSuffix) else {
             throw SegmentError(.invalidArgument, path: finalPath, offset: nil, "a segment's name must end in \(SegmentLayout.sealedSuffix)")
         }
@@ -86,7 +86,7 @@ public final class SegmentWriter {
         lastStart = startTime
     }
 
-    public func append(record: [UInt8], startTime: Int64, endTime: Int64) throws(SegmentError) {
+    package func append(record: [UInt8], startTime: Int64, endTime: Int64) throws(SegmentError) {
         let result = record.withUnsafeBytes { bytes in
             Result { () throws(SegmentError) in try append(record: bytes, startTime: startTime, endTime: endTime) }
         }
@@ -95,7 +95,7 @@ public final class SegmentWriter {
 
     /// Compresses the pending records into one frame and writes it. A capture calls this at
     /// the end of every bucket so that a crash loses at most the bucket being received.
-    public func flushFrame() throws(SegmentError) {
+    package func flushFrame() throws(SegmentError) {
         guard pendingRecords > 0 else { return }
         let level = options.compressionLevel
         let result = pending.withUnsafeBytes { bytes in
@@ -118,14 +118,14 @@ public final class SegmentWriter {
         pendingMaxEnd = .min
     }
 
-    public var recordsWritten: Int { recordCount + pendingRecords }
+    package var recordsWritten: Int { recordCount + pendingRecords }
 
     /// Uncompressed bytes waiting for the next frame.
-    public var pendingBytes: Int { pending.count }
+    package var pendingBytes: Int { pending.count }
 
     /// Writes the footer, syncs, renames `<final>.partial` to `<final>` and syncs the directory.
     @discardableResult
-    public func seal(seal kind: SegmentFooter.Seal = .complete, sealedAt: String, coverage: Coverage, stats: [String: Int64] = [:]) throws(SegmentError) -> SegmentFooter {
+    package func seal(seal kind: SegmentFooter.Seal = .complete, sealedAt: String, coverage: Coverage, stats: [String: Int64] = [:]) throws(SegmentError) -> SegmentFooter {
         guard !sealed else { throw SegmentError(.invalidArgument, path: finalPath, offset: nil, "segment already sealed") }
         try flushFrame()
         let footer = SegmentFooter(

@@ -1,10 +1,10 @@
 /// Unix seconds as UTC text, without a calendar or a locale (so it is the same everywhere).
-public enum UTCTime {
+package enum UTCTime {
     /// The first second of the year 10000: no time the archive holds is at or past it.
-    public static let maxSupported: Int64 = 253_402_300_800
+    package static let maxSupported: Int64 = 253_402_300_800
 
     /// `2026-11-27` for a day number (days since 1970-01-01).
-    public static func date(day: Int64) -> String {
+    package static func date(day: Int64) -> String {
         let (year, month, dayOfMonth) = civil(day: day)
         let digits = String(year)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + "\(digits)-\(pad(month))-\(pad(dayOfMonth))"
@@ -12,7 +12,7 @@ public enum UTCTime {
 
     /// `2026-11-27T02:00:00Z`. A time outside years 1 to 9999 (only a damaged or hostile
     /// file holds one) is shown as its number of seconds, never trapping.
-    public static func rfc3339(_ seconds: Int64) -> String {
+    package static func rfc3339(_ seconds: Int64) -> String {
         guard (-62_135_596_800...253_402_300_799).contains(seconds) else { return "\(seconds)s" }
         let day = floorDivide(seconds, 86_400)
         let second = seconds - day * 86_400
@@ -20,11 +20,11 @@ public enum UTCTime {
     }
 
     /// `20261127T020000Z`: sorts like the time it names, safe in file names.
-    public static func compact(_ seconds: Int64) -> String {
+    package static func compact(_ seconds: Int64) -> String {
         rfc3339(seconds).filter { $0 != "-" && $0 != ":" }
     }
 
-    public static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+    package static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         let quotient = value / divisor
         return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
@@ -47,21 +47,21 @@ public enum UTCTime {
 
 /// Where a segment lives in an archive: `<cluster>/<YYYY-MM-DD>/<cluster>-<start>-<end>.seg`,
 /// so that names sort by time and a day is a directory.
-public enum SegmentNaming {
-    public static func relativePath(cluster: String, windowStart: Int64, windowEnd: Int64) -> String {
+package enum SegmentNaming {
+    package static func relativePath(cluster: String, windowStart: Int64, windowEnd: Int64) -> String {
         let day = UTCTime.date(day: UTCTime.floorDivide(windowStart, 86_400))
         return "\(cluster)/\(day)/\(cluster)-\(UTCTime.compact(windowStart))-\(UTCTime.compact(windowEnd))\(SegmentLayout.sealedSuffix)"
     }
 }
 
 /// The version every file goldmane-trail writes records as its `tool`.
-public enum TrailVersion {
-    public static let current = "0.1.0"
+package enum TrailVersion {
+    package static let current = "0.1.0"
 }
 
 extension UTCTime {
     /// Parses Unix seconds or RFC 3339 UTC (`2026-11-27T02:00:00Z`); nil when neither.
-    public static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         if let seconds = Int64(text) { return seconds }
         let parts = text.split(whereSeparator: { "-T:Z".contains($0) })
         guard text.hasSuffix("Z"), parts.count == 6, let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),

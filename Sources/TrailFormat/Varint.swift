@@ -1,6 +1,6 @@
 /// Protobuf base-128 varints: the record length prefix of the delimited convention.
-public enum Varint {
-    public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+package enum Varint {
+    package static func append(_ value: UInt64, to bytes: inout [UInt8]) {
         var rest = value
         while rest >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
@@ -10,7 +10,7 @@ public enum Varint {
     }
 
     /// How many bytes `value` takes as a varint.
-    public static func size(_ value: UInt64) -> Int {
+    package static func size(_ value: UInt64) -> Int {
         var size = 1
         var rest = value >> 7
         while rest != 0 {

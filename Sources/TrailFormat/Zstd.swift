@@ -2,7 +2,7 @@ import CZstd
 
 /// The few libzstd calls the archive needs: one-shot frames with the content size and
 /// content checksum recorded, and the frame probes a reader and recovery need.
-public enum Zstd {
+package enum Zstd {
     /// Compresses `input` into one independent zstd frame that carries its content size
     /// and a content checksum (the frame is the archive's unit of integrity).
     package static func compressFrame(_ input: UnsafeRawBufferPointer, level: Int32) throws(ZstdError) -> [UInt8] {
@@ -43,7 +43,7 @@ public enum Zstd {
 
     /// Decompresses exactly one frame into `destination`, verifying its content checksum.
     /// Returns the number of bytes written.
-    public static func decompressFrame(
+    package static func decompressFrame(
         _ frame: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
         context: DecompressionContext
     ) throws(ZstdError) -> Int {
@@ -58,9 +58,9 @@ public enum Zstd {
     }
 
     /// A reusable decompression context (one per reader; not shared between threads).
-    public final class DecompressionContext {
+    package final class DecompressionContext {
         let pointer: OpaquePointer
-        public init() {
+        package init() {
             guard let context = ZSTD_createDCtx() else { fatalError("libzstd could not allocate a context") }
             pointer = context
         }
@@ -69,11 +69,11 @@ public enum Zstd {
 }
 
 /// A libzstd failure, with libzstd's own name for it (e.g. "Restored data doesn't match checksum").
-public struct ZstdError: Error, CustomStringConvertible {
-    public let operation: String
-    public let code: Int
-    public var reason: String {
+package struct ZstdError: Error, CustomStringConvertible {
+    package let operation: String
+    package let code: Int
+    package var reason: String {
         code == 0 ? "out of memory" : String(cString: ZSTD_getErrorName(code))
     }
-    public var description: String { "zstd could not \(operation): \(reason)" }
+    package var description: String { "zstd could not \(operation): \(reason)" }
 }

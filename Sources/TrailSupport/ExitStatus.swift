@@ -1,6 +1,8 @@
 /// The one table of exit codes (sysexits.h conventions where they apply). Every failure the
-/// jobs report maps to one of these; nothing else in the code names an exit number.
-public enum ExitStatus: Int32, Sendable, CaseIterable {
+/// jobs report maps to one of these, and the process exits only through it (`GoldmaneTrail.main`,
+/// `ExitCode(status.rawValue)`). Help texts and the README quote the numbers for the reader;
+/// `test_help_layout.py` checks the root help and the README's table against each other.
+package enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     /// An unexpected error: a bug.
     case failure = 1

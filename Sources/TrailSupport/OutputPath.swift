@@ -8,8 +8,8 @@ import Darwin
 /// replaced atomically; a device or pipe (/dev/null, /dev/stdout, a FIFO) is written to in
 /// place, never replaced: as root, a rename over /dev/null would swap the device for a file.
 /// A symbolic link is followed to what it names first.
-public enum OutputPath {
-    public static func resolve(_ path: String) -> (path: String, replaceable: Bool) {
+package enum OutputPath {
+    package static func resolve(_ path: String) -> (path: String, replaceable: Bool) {
         var status = stat()
         guard lstat(path, &status) == 0 else { return (path, true) }
         var target = path

@@ -6,13 +6,13 @@ import Foundation
 /// of any known secret, the password of every `scheme://user:password@` URI and every
 /// `password=` keyword in the text is removed, so a connection string that could not even
 /// be parsed is still not shown.
-public struct SecretRedaction: Sendable {
-    public static let mark = "[redacted]"
+package struct SecretRedaction: Sendable {
+    package static let mark = "[redacted]"
     /// Longest first, so a secret that contains another is removed whole.
-    public let secrets: [String]
+    package let secrets: [String]
 
     /// `secrets` shorter than 3 characters are ignored (removing them would mangle text and hide nothing).
-    public init(_ secrets: [String]) {
+    package init(_ secrets: [String]) {
         var forms = Set<String>()
         for secret in secrets where secret.count >= 3 {
             forms.insert(secret)
@@ -24,7 +24,7 @@ public struct SecretRedaction: Sendable {
         self.secrets = forms.filter { $0.count >= 3 }.sorted { ($0.count, $0) > ($1.count, $1) }
     }
 
-    public func callAsFunction(_ text: String) -> String {
+    package func callAsFunction(_ text: String) -> String {
         // Case-insensitive, so that %2f and %2F (the same byte) both go.
         let out = secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mark, options: .caseInsensitive) }
         return Self.scrubCredentials(out)
@@ -32,7 +32,7 @@ public struct SecretRedaction: Sendable {
 
     /// The user information (`user:password`) of any `scheme://user:password@host` URI, and
     /// the value of any `password=` keyword (libpq's keyword form, quoted or not).
-    public static func scrubCredentials(_ text: String) -> String {
+    package static func scrubCredentials(_ text: String) -> String {
         var out = text
         for (pattern, template) in Self.credentialPatterns {
             let range = NSRange(out.startIndex..., in: out)

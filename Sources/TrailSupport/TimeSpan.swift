@@ -1,14 +1,14 @@
 /// A length of time in whole seconds, written the way the jobs' options and messages write
 /// it: `900s`, `15m`, `24h`, `7d`, or plain seconds. The one parser and printer of durations.
-public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let seconds: Int64
+package struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let seconds: Int64
 
-    public init(seconds: Int64) {
+    package init(seconds: Int64) {
         self.seconds = seconds
     }
 
     /// Parses `90m`, `24h`, `7d`, `900s` or `900`; nil unless a positive whole number of seconds.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         let number: Substring
         var multiplier: Int64 = 1
@@ -25,9 +25,9 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// `2d3h`, `45m`, `1h30m`, `0s`: days only from two days up.
-    public var description: String { Self.format(seconds) }
+    package var description: String { Self.format(seconds) }
 
-    public static func format(_ seconds: Int64) -> String {
+    package static func format(_ seconds: Int64) -> String {
         if seconds <= 0 { return "0s" }
         var parts: [String] = []
         var rest = seconds
@@ -38,5 +38,5 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
         return parts.joined()
     }
 
-    public static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.seconds < rhs.seconds }
+    package static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.seconds < rhs.seconds }
 }

@@ -1,6 +1,6 @@
 /// Why an item was left out of a projection. Every dropped item is counted under one.
-public enum DropReason: String, CaseIterable, Sendable {
-    // Out of both projections.
+package enum DropReason: String, CaseIterable, Sendable {
+    // Out of every projection: edge, wide and policy.
     /// The record parsed but has no flow or no key, or its key does not parse.
     case malformed = "malformed"
     /// The bucket times are not sane (`BucketTime`): unaligned, before 2020, more than a day

@@ -1,9 +1,9 @@
 import TrailFormat
 
 /// The normalisation learned from the system goldmane-trail replaces (design §4).
-public enum EndpointNormalizer {
+package enum EndpointNormalizer {
     /// Goldmane's `Action` enum as the runbook's `edge.action` values.
-    public static func action(_ raw: Int) -> String {
+    package static func action(_ raw: Int) -> String {
         switch raw {
         case 1: "allow"
         case 2: "deny"
@@ -13,7 +13,7 @@ public enum EndpointNormalizer {
     }
 
     /// Goldmane's `EndpointType` enum as a name.
-    public static func endpointType(_ raw: Int) -> String {
+    package static func endpointType(_ raw: Int) -> String {
         switch raw {
         case 1: "workload"
         case 2: "host"
@@ -23,7 +23,7 @@ public enum EndpointNormalizer {
         }
     }
 
-    public static func reporter(_ raw: Int) -> String {
+    package static func reporter(_ raw: Int) -> String {
         switch raw {
         case 1: "src"
         case 2: "dst"
@@ -32,7 +32,7 @@ public enum EndpointNormalizer {
     }
 
     /// `-` and the empty string both mean "no namespace".
-    public static func namespace(_ raw: String) -> String? {
+    package static func namespace(_ raw: String) -> String? {
         raw.isEmpty || raw == "-" ? nil : raw
     }
 
@@ -41,7 +41,7 @@ public enum EndpointNormalizer {
     /// `fixer-tick-29804008-*` -> `fixer-tick` (a CronJob's scheduled Job),
     /// `calico-node-*` -> `calico-node`; StatefulSet ordinals (`postgres-0`) and names
     /// without a generated suffix are kept.
-    public static func workloadName(_ raw: String) -> String {
+    package static func workloadName(_ raw: String) -> String {
         guard raw.hasSuffix("*") else { return raw }
         var name = Substring(raw.dropLast())
         if name.hasSuffix("-") { name = name.dropLast() }

@@ -4,9 +4,9 @@ import TrailFormat
 /// record is checked as a segment reader would check it (parse, `BucketTime`), sorted into
 /// bucket order, and folded. The result is what `transform` would produce for a segment
 /// holding these records in a window ending at `windowEnd`.
-public enum LooseRecordFold {
-    public static func fold(_ records: [[UInt8]], windowEnd: Int64, settings: TransformSettings = TransformSettings(),
-                            cluster: String = "") -> EdgeBatch {
+package enum LooseRecordFold {
+    package static func fold(_ records: [[UInt8]], windowEnd: Int64, settings: TransformSettings = TransformSettings(),
+                             cluster: String = "") -> EdgeBatch {
         let fold = EdgeFold(settings: settings)
         fold.beginCluster(fold.clusterIndex(cluster))
         var accepted: [(start: Int64, index: Int)] = []

@@ -4,8 +4,8 @@ import TrailFormat
 /// Turns the transform's arguments into segment paths: files as given, directories walked
 /// for sealed `*.seg` files (sorted). Unsealed `.partial` files in a directory are left for
 /// capture to recover, with a warning.
-public enum SegmentFiles {
-    public static func expand(_ arguments: [String], warnings: inout [String]) throws(TransformError) -> [String] {
+package enum SegmentFiles {
+    package static func expand(_ arguments: [String], warnings: inout [String]) throws(TransformError) -> [String] {
         guard !arguments.isEmpty else { throw TransformError(.badInput, "no input: name segment files or archive directories") }
         var files: [String] = []
         for argument in arguments {

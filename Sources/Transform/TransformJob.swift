@@ -5,43 +5,44 @@ import TrailSupport
 /// `goldmane-trail transform`: sealed segments (files or directories of them) in, one edge
 /// batch out. A corrupt or unsealed input stops the job, unless `skipCorrupt` is set, in
 /// which case it is left out and named in the batch header and in `warnings`.
-public struct TransformJob {
+package struct TransformJob {
     /// What to fold: paths (files or directories, scanned here) or segments already scanned.
-    public enum Inputs: Sendable {
+    package enum Inputs: Sendable {
         case paths([String])
         case segments([ScannedSegment])
     }
 
-    public var inputs: Inputs
-    public var settings: TransformSettings
-    public var skipCorrupt: Bool
+    package var inputs: Inputs
+    package var settings: TransformSettings
+    package var skipCorrupt: Bool
 
-    public init(inputs: [String], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
+    package init(inputs: [String], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
         self.inputs = .paths(inputs)
         self.settings = settings
         self.skipCorrupt = skipCorrupt
     }
 
-    /// Folds segments a job has scanned already: their identity and header are not read again.
-    public init(segments: [ScannedSegment], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
+    /// Folds segments a job has scanned already (etl, replay): their content hash and header come
+    /// from the scan; the fold reads each file once more, for its records.
+    package init(segments: [ScannedSegment], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
         self.inputs = .segments(segments)
         self.settings = settings
         self.skipCorrupt = skipCorrupt
     }
 
-    public struct Output {
-        public var batch: EdgeBatch
+    package struct Output {
+        package var batch: EdgeBatch
         /// Things an operator should know (skipped inputs, unsealed files ignored).
-        public var warnings: [String]
+        package var warnings: [String]
 
-        public init(batch: EdgeBatch, warnings: [String]) {
+        package init(batch: EdgeBatch, warnings: [String]) {
             self.batch = batch
             self.warnings = warnings
         }
     }
 
     /// Folds the inputs. `progress` hears the fraction of the inputs' time span folded so far.
-    public func run(progress: ((Double) -> Void)? = nil) throws(TransformError) -> Output {
+    package func run(progress: ((Double) -> Void)? = nil) throws(TransformError) -> Output {
         var warnings: [String] = []
         var skipped: [SkippedInput] = []
         var segments: [ScannedSegment] = []
@@ -122,8 +123,8 @@ public struct TransformJob {
     }
 }
 
-public struct TransformError: TrailError {
-    public enum Code: Sendable {
+package struct TransformError: TrailError {
+    package enum Code: Sendable {
         /// An argument names nothing usable (missing path, no segments).
         case badInput
         /// An input is corrupt or unsealed.
@@ -132,15 +133,15 @@ public struct TransformError: TrailError {
         case output
     }
 
-    public var code: Code
-    public var message: String
-    public init(_ code: Code, _ message: String) {
+    package var code: Code
+    package var message: String
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
-    public var description: String { message }
+    package var description: String { message }
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch code {
         case .badInput: .noInput
         case .corruptInput: .dataError

@@ -2,20 +2,20 @@ import TrailFormat
 
 /// What the fold is configured with. Every setting is recorded in the batch header, so a
 /// batch says how it was made and a replay with other settings is visibly different.
-public struct TransformSettings: Sendable, Equatable {
+package struct TransformSettings: Sendable, Equatable {
     /// Namespaces that hold several Services: their workloads' identity is refined by the
     /// `serviceIdentityLabel` pod label (`monitoring/prometheus` rather than `monitoring`).
-    public var serviceIdentityNamespaces: Set<String>
-    public var serviceIdentityLabel: String
+    package var serviceIdentityNamespaces: Set<String>
+    package var serviceIdentityLabel: String
 
-    public static let defaultServiceIdentityNamespaces: Set<String> = ["monitoring", "kube-system", "dbaas"]
+    package static let defaultServiceIdentityNamespaces: Set<String> = ["monitoring", "kube-system", "dbaas"]
 
-    public init(serviceIdentityNamespaces: Set<String> = defaultServiceIdentityNamespaces, serviceIdentityLabel: String = "service-identity") {
+    package init(serviceIdentityNamespaces: Set<String> = defaultServiceIdentityNamespaces, serviceIdentityLabel: String = "service-identity") {
         self.serviceIdentityNamespaces = serviceIdentityNamespaces
         self.serviceIdentityLabel = serviceIdentityLabel
     }
 
-    public var record: TransformSettingsRecord {
+    package var record: TransformSettingsRecord {
         TransformSettingsRecord(serviceIdentityNamespaces: serviceIdentityNamespaces.sorted(), serviceIdentityLabel: serviceIdentityLabel)
     }
 }
@@ -24,6 +24,6 @@ public struct TransformSettings: Sendable, Equatable {
 /// give different rows for the same archive: the load ledger records it, and replay
 /// rebuilds what an older version made.
 /// 2: the policy projection (batch format 2).
-public enum TransformVersion {
-    public static let current = 2
+package enum TransformVersion {
+    package static let current = 2
 }

@@ -6,7 +6,7 @@ import Transform
 struct TransformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transform",
-        abstract: "Fold sealed segments into an edge batch (both projections, with provenance).",
+        abstract: "Fold sealed segments into an edge batch (edge, wide and policy projections, with provenance).",
         discussion: """
             Inputs are segment files or archive directories (searched for *.seg). The batch is \
             byte-identical for the same items whatever the order of the inputs; items seen twice \

@@ -2,37 +2,37 @@ import GoldmaneAPI
 import SwiftProtobuf
 
 /// Builds FlowResult bytes the way Goldmane sends them, with the generated types.
-public struct FlowFixture: Sendable {
-    public var sourceName = "client-6d9f8b7c54-*"
-    public var sourceNamespace = "app"
-    public var sourceType: Goldmane_EndpointType = .workloadEndpoint
-    public var sourceLabels: [String] = []
-    public var destName = "server-7b5c9d6f48-*"
-    public var destNamespace = "backend"
-    public var destType: Goldmane_EndpointType = .workloadEndpoint
-    public var destLabels: [String] = []
-    public var destPort: Int64 = 8080
-    public var serviceName = "server"
-    public var serviceNamespace = "backend"
-    public var proto = "tcp"
-    public var reporter: Goldmane_Reporter = .src
-    public var action: Goldmane_Action = .allow
-    public var start: Int64 = 1_795_744_800
-    public var packets: Int64 = 10
-    public var bytes: Int64 = 1000
-    public var connections: Int64 = 1
-    public var live: Int64 = 0
-    public var id: Int64 = 1
+package struct FlowFixture: Sendable {
+    package var sourceName = "client-6d9f8b7c54-*"
+    package var sourceNamespace = "app"
+    package var sourceType: Goldmane_EndpointType = .workloadEndpoint
+    package var sourceLabels: [String] = []
+    package var destName = "server-7b5c9d6f48-*"
+    package var destNamespace = "backend"
+    package var destType: Goldmane_EndpointType = .workloadEndpoint
+    package var destLabels: [String] = []
+    package var destPort: Int64 = 8080
+    package var serviceName = "server"
+    package var serviceNamespace = "backend"
+    package var proto = "tcp"
+    package var reporter: Goldmane_Reporter = .src
+    package var action: Goldmane_Action = .allow
+    package var start: Int64 = 1_795_744_800
+    package var packets: Int64 = 10
+    package var bytes: Int64 = 1000
+    package var connections: Int64 = 1
+    package var live: Int64 = 0
+    package var id: Int64 = 1
     /// The whole policy trace; nil: one hit of `fixture-policy` with the item's verdict.
-    public var trace: Goldmane_PolicyTrace? = nil
+    package var trace: Goldmane_PolicyTrace? = nil
 
-    public init() {}
+    package init() {}
 
-    public init(_ configure: (inout FlowFixture) -> Void) {
+    package init(_ configure: (inout FlowFixture) -> Void) {
         configure(&self)
     }
 
-    public var message: Goldmane_FlowResult {
+    package var message: Goldmane_FlowResult {
         var key = Goldmane_FlowKey()
         key.sourceName = sourceName
         key.sourceNamespace = sourceNamespace
@@ -75,7 +75,7 @@ public struct FlowFixture: Sendable {
         return result
     }
 
-    public var bytesOnWire: [UInt8] {
+    package var bytesOnWire: [UInt8] {
         // swift-protobuf serialises deterministically for a message without maps.
         (try? message.serializedBytes()) ?? []
     }

@@ -2,8 +2,8 @@ import Foundation
 import TrailFormat
 
 /// Writes small segments for tests.
-public enum SegmentFixture {
-    public static func header(cluster: String = "test", windowStart: Int64, windowEnd: Int64) -> SegmentHeader {
+package enum SegmentFixture {
+    package static func header(cluster: String = "test", windowStart: Int64, windowEnd: Int64) -> SegmentHeader {
         SegmentHeader(
             captureId: "fixture-\(windowStart)", cluster: cluster, endpoint: "fixture", windowStart: windowStart, windowEnd: windowEnd,
             tool: "goldmane-trail test", createdAt: UTCTime.rfc3339(windowStart))
@@ -12,7 +12,7 @@ public enum SegmentFixture {
     /// Writes `records` (bytes with their bucket start) into a sealed segment at `path`,
     /// cutting a frame every `recordsPerFrame` records (nil: by size only).
     @discardableResult
-    public static func write(
+    package static func write(
         _ records: [(bytes: [UInt8], start: Int64)], to path: String, windowStart: Int64, windowEnd: Int64,
         recordsPerFrame: Int? = nil, options: SegmentWriter.Options = .init(syncEveryFrame: false), cluster: String = "test"
     ) throws -> SegmentFooter {
@@ -27,7 +27,7 @@ public enum SegmentFixture {
     }
 
     /// Every record of a sealed segment, in order.
-    public static func records(of path: String) throws -> [[UInt8]] {
+    package static func records(of path: String) throws -> [[UInt8]] {
         let reader = try SegmentReader(path: path)
         var all: [[UInt8]] = []
         for index in 0..<reader.frameCount {
@@ -38,7 +38,7 @@ public enum SegmentFixture {
     }
 
     /// The repository's root (for samples/ and docs/), found from this file's path.
-    public static var repositoryRoot: String {
+    package static var repositoryRoot: String {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()

@@ -12,6 +12,11 @@ BIN = os.environ.get("GOLDMANE_TRAIL_BIN", os.path.join(ROOT, ".build/debug/gold
 SAMPLES = os.path.join(ROOT, "samples/archive")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "serial: stops or restarts the shared PostgreSQL server; `make test` runs these after the "
+                                       "parallel tests, alone")
+
+
 class Database:
     """One throwaway database on the test server, reached over its unix socket."""
 

@@ -173,6 +173,7 @@ def server(action):
     subprocess.run(command, check=True, capture_output=True)
 
 
+@pytest.mark.serial  # stops the shared server: not beside other tests
 @pytest.mark.parametrize("point", ["staged", "merged", "before-commit"])
 def test_killing_the_server_during_a_load_then_a_rerun_gives_the_exact_result(database, tmp_path, point):
     reference = reference_dump(database, tmp_path)

@@ -33,8 +33,8 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-public nonisolated enum Goldmane_FilterType: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_FilterType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case unspecified // = 0
   case destName // = 1
   case sourceName // = 2
@@ -46,11 +46,11 @@ public nonisolated enum Goldmane_FilterType: SwiftProtobuf.Enum, Swift.CaseItera
   case policyNamespace // = 8
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .unspecified
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .unspecified
     case 1: self = .destName
@@ -65,7 +65,7 @@ public nonisolated enum Goldmane_FilterType: SwiftProtobuf.Enum, Swift.CaseItera
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .unspecified: return 0
     case .destName: return 1
@@ -81,7 +81,7 @@ public nonisolated enum Goldmane_FilterType: SwiftProtobuf.Enum, Swift.CaseItera
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_FilterType] = [
+  package static let allCases: [Goldmane_FilterType] = [
     .unspecified,
     .destName,
     .sourceName,
@@ -95,19 +95,19 @@ public nonisolated enum Goldmane_FilterType: SwiftProtobuf.Enum, Swift.CaseItera
 
 }
 
-public nonisolated enum Goldmane_Action: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_Action: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case unspecified // = 0
   case allow // = 1
   case deny // = 2
   case pass // = 3
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .unspecified
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .unspecified
     case 1: self = .allow
@@ -117,7 +117,7 @@ public nonisolated enum Goldmane_Action: SwiftProtobuf.Enum, Swift.CaseIterable 
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .unspecified: return 0
     case .allow: return 1
@@ -128,7 +128,7 @@ public nonisolated enum Goldmane_Action: SwiftProtobuf.Enum, Swift.CaseIterable 
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_Action] = [
+  package static let allCases: [Goldmane_Action] = [
     .unspecified,
     .allow,
     .deny,
@@ -137,17 +137,17 @@ public nonisolated enum Goldmane_Action: SwiftProtobuf.Enum, Swift.CaseIterable 
 
 }
 
-public nonisolated enum Goldmane_MatchType: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_MatchType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case exact // = 0
   case fuzzy // = 1
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .exact
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .exact
     case 1: self = .fuzzy
@@ -155,7 +155,7 @@ public nonisolated enum Goldmane_MatchType: SwiftProtobuf.Enum, Swift.CaseIterab
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .exact: return 0
     case .fuzzy: return 1
@@ -164,15 +164,15 @@ public nonisolated enum Goldmane_MatchType: SwiftProtobuf.Enum, Swift.CaseIterab
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_MatchType] = [
+  package static let allCases: [Goldmane_MatchType] = [
     .exact,
     .fuzzy,
   ]
 
 }
 
-public nonisolated enum Goldmane_PolicyKind: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_PolicyKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case kindUnspecified // = 0
   case calicoNetworkPolicy // = 1
   case globalNetworkPolicy // = 2
@@ -185,11 +185,11 @@ public nonisolated enum Goldmane_PolicyKind: SwiftProtobuf.Enum, Swift.CaseItera
   case clusterNetworkPolicy // = 11
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .kindUnspecified
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .kindUnspecified
     case 1: self = .calicoNetworkPolicy
@@ -205,7 +205,7 @@ public nonisolated enum Goldmane_PolicyKind: SwiftProtobuf.Enum, Swift.CaseItera
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .kindUnspecified: return 0
     case .calicoNetworkPolicy: return 1
@@ -222,7 +222,7 @@ public nonisolated enum Goldmane_PolicyKind: SwiftProtobuf.Enum, Swift.CaseItera
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_PolicyKind] = [
+  package static let allCases: [Goldmane_PolicyKind] = [
     .kindUnspecified,
     .calicoNetworkPolicy,
     .globalNetworkPolicy,
@@ -237,8 +237,8 @@ public nonisolated enum Goldmane_PolicyKind: SwiftProtobuf.Enum, Swift.CaseItera
 
 }
 
-public nonisolated enum Goldmane_SortBy: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_SortBy: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case time // = 0
   case destName // = 1
   case destNamespace // = 2
@@ -248,11 +248,11 @@ public nonisolated enum Goldmane_SortBy: SwiftProtobuf.Enum, Swift.CaseIterable 
   case sourceType // = 6
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .time
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .time
     case 1: self = .destName
@@ -265,7 +265,7 @@ public nonisolated enum Goldmane_SortBy: SwiftProtobuf.Enum, Swift.CaseIterable 
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .time: return 0
     case .destName: return 1
@@ -279,7 +279,7 @@ public nonisolated enum Goldmane_SortBy: SwiftProtobuf.Enum, Swift.CaseIterable 
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_SortBy] = [
+  package static let allCases: [Goldmane_SortBy] = [
     .time,
     .destName,
     .destNamespace,
@@ -291,8 +291,8 @@ public nonisolated enum Goldmane_SortBy: SwiftProtobuf.Enum, Swift.CaseIterable 
 
 }
 
-public nonisolated enum Goldmane_EndpointType: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_EndpointType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case unspecified // = 0
   case workloadEndpoint // = 1
   case hostEndpoint // = 2
@@ -300,11 +300,11 @@ public nonisolated enum Goldmane_EndpointType: SwiftProtobuf.Enum, Swift.CaseIte
   case network // = 4
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .unspecified
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .unspecified
     case 1: self = .workloadEndpoint
@@ -315,7 +315,7 @@ public nonisolated enum Goldmane_EndpointType: SwiftProtobuf.Enum, Swift.CaseIte
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .unspecified: return 0
     case .workloadEndpoint: return 1
@@ -327,7 +327,7 @@ public nonisolated enum Goldmane_EndpointType: SwiftProtobuf.Enum, Swift.CaseIte
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_EndpointType] = [
+  package static let allCases: [Goldmane_EndpointType] = [
     .unspecified,
     .workloadEndpoint,
     .hostEndpoint,
@@ -337,18 +337,18 @@ public nonisolated enum Goldmane_EndpointType: SwiftProtobuf.Enum, Swift.CaseIte
 
 }
 
-public nonisolated enum Goldmane_Reporter: SwiftProtobuf.Enum, Swift.CaseIterable {
-  public typealias RawValue = Int
+package nonisolated enum Goldmane_Reporter: SwiftProtobuf.Enum, Swift.CaseIterable {
+  package typealias RawValue = Int
   case unspecified // = 0
   case src // = 1
   case dst // = 2
   case UNRECOGNIZED(Int)
 
-  public init() {
+  package init() {
     self = .unspecified
   }
 
-  public init?(rawValue: Int) {
+  package init?(rawValue: Int) {
     switch rawValue {
     case 0: self = .unspecified
     case 1: self = .src
@@ -357,7 +357,7 @@ public nonisolated enum Goldmane_Reporter: SwiftProtobuf.Enum, Swift.CaseIterabl
     }
   }
 
-  public var rawValue: Int {
+  package var rawValue: Int {
     switch self {
     case .unspecified: return 0
     case .src: return 1
@@ -367,7 +367,7 @@ public nonisolated enum Goldmane_Reporter: SwiftProtobuf.Enum, Swift.CaseIterabl
   }
 
   // The compiler won't synthesize support with the UNRECOGNIZED case.
-  public static let allCases: [Goldmane_Reporter] = [
+  package static let allCases: [Goldmane_Reporter] = [
     .unspecified,
     .src,
     .dst,
@@ -375,502 +375,502 @@ public nonisolated enum Goldmane_Reporter: SwiftProtobuf.Enum, Swift.CaseIterabl
 
 }
 
-public nonisolated struct Goldmane_FlowListRequest: Sendable {
+package nonisolated struct Goldmane_FlowListRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var startTimeGte: Int64 = 0
+  package var startTimeGte: Int64 = 0
 
-  public var startTimeLt: Int64 = 0
+  package var startTimeLt: Int64 = 0
 
-  public var page: Int64 = 0
+  package var page: Int64 = 0
 
-  public var pageSize: Int64 = 0
+  package var pageSize: Int64 = 0
 
-  public var sortBy: [Goldmane_SortOption] = []
+  package var sortBy: [Goldmane_SortOption] = []
 
-  public var filter: Goldmane_Filter {
+  package var filter: Goldmane_Filter {
     get {_filter ?? Goldmane_Filter()}
     set {_filter = newValue}
   }
   /// Returns true if `filter` has been explicitly set.
-  public var hasFilter: Bool {self._filter != nil}
+  package var hasFilter: Bool {self._filter != nil}
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
-  public mutating func clearFilter() {self._filter = nil}
+  package mutating func clearFilter() {self._filter = nil}
 
-  public var aggregationInterval: Int64 = 0
+  package var aggregationInterval: Int64 = 0
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _filter: Goldmane_Filter? = nil
 }
 
-public nonisolated struct Goldmane_FlowListResult: Sendable {
+package nonisolated struct Goldmane_FlowListResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var meta: Goldmane_ListMetadata {
+  package var meta: Goldmane_ListMetadata {
     get {_meta ?? Goldmane_ListMetadata()}
     set {_meta = newValue}
   }
   /// Returns true if `meta` has been explicitly set.
-  public var hasMeta: Bool {self._meta != nil}
+  package var hasMeta: Bool {self._meta != nil}
   /// Clears the value of `meta`. Subsequent reads from it will return its default value.
-  public mutating func clearMeta() {self._meta = nil}
+  package mutating func clearMeta() {self._meta = nil}
 
-  public var flows: [Goldmane_FlowResult] = []
+  package var flows: [Goldmane_FlowResult] = []
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _meta: Goldmane_ListMetadata? = nil
 }
 
-public nonisolated struct Goldmane_FlowStreamRequest: Sendable {
+package nonisolated struct Goldmane_FlowStreamRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// 0 = live only; > 0 absolute Unix seconds to replay from; < 0 relative seconds.
-  public var startTimeGte: Int64 = 0
+  package var startTimeGte: Int64 = 0
 
-  public var filter: Goldmane_Filter {
+  package var filter: Goldmane_Filter {
     get {_filter ?? Goldmane_Filter()}
     set {_filter = newValue}
   }
   /// Returns true if `filter` has been explicitly set.
-  public var hasFilter: Bool {self._filter != nil}
+  package var hasFilter: Bool {self._filter != nil}
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
-  public mutating func clearFilter() {self._filter = nil}
+  package mutating func clearFilter() {self._filter = nil}
 
   /// Ignored by every released server.
-  public var aggregationInterval: Int64 = 0
+  package var aggregationInterval: Int64 = 0
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _filter: Goldmane_Filter? = nil
 }
 
-public nonisolated struct Goldmane_FilterHintsRequest: Sendable {
+package nonisolated struct Goldmane_FilterHintsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var type: Goldmane_FilterType = .unspecified
+  package var type: Goldmane_FilterType = .unspecified
 
-  public var filter: Goldmane_Filter {
+  package var filter: Goldmane_Filter {
     get {_filter ?? Goldmane_Filter()}
     set {_filter = newValue}
   }
   /// Returns true if `filter` has been explicitly set.
-  public var hasFilter: Bool {self._filter != nil}
+  package var hasFilter: Bool {self._filter != nil}
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
-  public mutating func clearFilter() {self._filter = nil}
+  package mutating func clearFilter() {self._filter = nil}
 
-  public var startTimeGte: Int64 = 0
+  package var startTimeGte: Int64 = 0
 
-  public var startTimeLt: Int64 = 0
+  package var startTimeLt: Int64 = 0
 
-  public var page: Int64 = 0
+  package var page: Int64 = 0
 
-  public var pageSize: Int64 = 0
+  package var pageSize: Int64 = 0
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _filter: Goldmane_Filter? = nil
 }
 
-public nonisolated struct Goldmane_FilterHintsResult: Sendable {
+package nonisolated struct Goldmane_FilterHintsResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var meta: Goldmane_ListMetadata {
+  package var meta: Goldmane_ListMetadata {
     get {_meta ?? Goldmane_ListMetadata()}
     set {_meta = newValue}
   }
   /// Returns true if `meta` has been explicitly set.
-  public var hasMeta: Bool {self._meta != nil}
+  package var hasMeta: Bool {self._meta != nil}
   /// Clears the value of `meta`. Subsequent reads from it will return its default value.
-  public mutating func clearMeta() {self._meta = nil}
+  package mutating func clearMeta() {self._meta = nil}
 
-  public var hints: [Goldmane_FilterHint] = []
+  package var hints: [Goldmane_FilterHint] = []
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _meta: Goldmane_ListMetadata? = nil
 }
 
-public nonisolated struct Goldmane_ListMetadata: Sendable {
+package nonisolated struct Goldmane_ListMetadata: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var totalPages: Int64 = 0
+  package var totalPages: Int64 = 0
 
-  public var totalResults: Int64 = 0
+  package var totalResults: Int64 = 0
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_FilterHint: Sendable {
+package nonisolated struct Goldmane_FilterHint: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var value: String = String()
+  package var value: String = String()
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_FlowResult: Sendable {
+package nonisolated struct Goldmane_FlowResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Process-local; not stable across Goldmane restarts. Identity is the FlowKey.
-  public var id: Int64 = 0
+  package var id: Int64 = 0
 
-  public var flow: Goldmane_Flow {
+  package var flow: Goldmane_Flow {
     get {_flow ?? Goldmane_Flow()}
     set {_flow = newValue}
   }
   /// Returns true if `flow` has been explicitly set.
-  public var hasFlow: Bool {self._flow != nil}
+  package var hasFlow: Bool {self._flow != nil}
   /// Clears the value of `flow`. Subsequent reads from it will return its default value.
-  public mutating func clearFlow() {self._flow = nil}
+  package mutating func clearFlow() {self._flow = nil}
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _flow: Goldmane_Flow? = nil
 }
 
-public nonisolated struct Goldmane_Filter: Sendable {
+package nonisolated struct Goldmane_Filter: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var sourceNames: [Goldmane_StringMatch] = []
+  package var sourceNames: [Goldmane_StringMatch] = []
 
-  public var sourceNamespaces: [Goldmane_StringMatch] = []
+  package var sourceNamespaces: [Goldmane_StringMatch] = []
 
-  public var destNames: [Goldmane_StringMatch] = []
+  package var destNames: [Goldmane_StringMatch] = []
 
-  public var destNamespaces: [Goldmane_StringMatch] = []
+  package var destNamespaces: [Goldmane_StringMatch] = []
 
-  public var protocols: [Goldmane_StringMatch] = []
+  package var protocols: [Goldmane_StringMatch] = []
 
-  public var destPorts: [Goldmane_PortMatch] = []
+  package var destPorts: [Goldmane_PortMatch] = []
 
-  public var actions: [Goldmane_Action] = []
+  package var actions: [Goldmane_Action] = []
 
-  public var policies: [Goldmane_PolicyMatch] = []
+  package var policies: [Goldmane_PolicyMatch] = []
 
   /// 3.32+
-  public var reporter: Goldmane_Reporter = .unspecified
+  package var reporter: Goldmane_Reporter = .unspecified
 
   /// 3.32+
-  public var pendingActions: [Goldmane_Action] = []
+  package var pendingActions: [Goldmane_Action] = []
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_StringMatch: Sendable {
+package nonisolated struct Goldmane_StringMatch: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var value: String = String()
+  package var value: String = String()
 
-  public var type: Goldmane_MatchType = .exact
+  package var type: Goldmane_MatchType = .exact
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_PortMatch: Sendable {
+package nonisolated struct Goldmane_PortMatch: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var port: Int64 = 0
+  package var port: Int64 = 0
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_SortOption: Sendable {
+package nonisolated struct Goldmane_SortOption: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var sortBy: Goldmane_SortBy = .time
+  package var sortBy: Goldmane_SortBy = .time
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_PolicyMatch: Sendable {
+package nonisolated struct Goldmane_PolicyMatch: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var kind: Goldmane_PolicyKind = .kindUnspecified
+  package var kind: Goldmane_PolicyKind = .kindUnspecified
 
   /// a plain string before 3.32: wire-incompatible
-  public var tier: Goldmane_StringMatch {
+  package var tier: Goldmane_StringMatch {
     get {_tier ?? Goldmane_StringMatch()}
     set {_tier = newValue}
   }
   /// Returns true if `tier` has been explicitly set.
-  public var hasTier: Bool {self._tier != nil}
+  package var hasTier: Bool {self._tier != nil}
   /// Clears the value of `tier`. Subsequent reads from it will return its default value.
-  public mutating func clearTier() {self._tier = nil}
+  package mutating func clearTier() {self._tier = nil}
 
   /// a plain string before 3.32: wire-incompatible
-  public var namespace: Goldmane_StringMatch {
+  package var namespace: Goldmane_StringMatch {
     get {_namespace ?? Goldmane_StringMatch()}
     set {_namespace = newValue}
   }
   /// Returns true if `namespace` has been explicitly set.
-  public var hasNamespace: Bool {self._namespace != nil}
+  package var hasNamespace: Bool {self._namespace != nil}
   /// Clears the value of `namespace`. Subsequent reads from it will return its default value.
-  public mutating func clearNamespace() {self._namespace = nil}
+  package mutating func clearNamespace() {self._namespace = nil}
 
   /// a plain string before 3.32: wire-incompatible
-  public var name: Goldmane_StringMatch {
+  package var name: Goldmane_StringMatch {
     get {_name ?? Goldmane_StringMatch()}
     set {_name = newValue}
   }
   /// Returns true if `name` has been explicitly set.
-  public var hasName: Bool {self._name != nil}
+  package var hasName: Bool {self._name != nil}
   /// Clears the value of `name`. Subsequent reads from it will return its default value.
-  public mutating func clearName() {self._name = nil}
+  package mutating func clearName() {self._name = nil}
 
-  public var action: Goldmane_Action = .unspecified
+  package var action: Goldmane_Action = .unspecified
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _tier: Goldmane_StringMatch? = nil
   fileprivate var _namespace: Goldmane_StringMatch? = nil
   fileprivate var _name: Goldmane_StringMatch? = nil
 }
 
-public nonisolated struct Goldmane_FlowKey: Sendable {
+package nonisolated struct Goldmane_FlowKey: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var sourceName: String = String()
+  package var sourceName: String = String()
 
-  public var sourceNamespace: String = String()
+  package var sourceNamespace: String = String()
 
-  public var sourceType: Goldmane_EndpointType = .unspecified
+  package var sourceType: Goldmane_EndpointType = .unspecified
 
-  public var destName: String = String()
+  package var destName: String = String()
 
-  public var destNamespace: String = String()
+  package var destNamespace: String = String()
 
-  public var destType: Goldmane_EndpointType = .unspecified
+  package var destType: Goldmane_EndpointType = .unspecified
 
-  public var destPort: Int64 = 0
+  package var destPort: Int64 = 0
 
-  public var destServiceName: String = String()
+  package var destServiceName: String = String()
 
-  public var destServiceNamespace: String = String()
+  package var destServiceNamespace: String = String()
 
-  public var destServicePortName: String = String()
+  package var destServicePortName: String = String()
 
-  public var destServicePort: Int64 = 0
+  package var destServicePort: Int64 = 0
 
-  public var proto: String = String()
+  package var proto: String = String()
 
-  public var reporter: Goldmane_Reporter = .unspecified
+  package var reporter: Goldmane_Reporter = .unspecified
 
-  public var action: Goldmane_Action = .unspecified
+  package var action: Goldmane_Action = .unspecified
 
-  public var policies: Goldmane_PolicyTrace {
+  package var policies: Goldmane_PolicyTrace {
     get {_policies ?? Goldmane_PolicyTrace()}
     set {_policies = newValue}
   }
   /// Returns true if `policies` has been explicitly set.
-  public var hasPolicies: Bool {self._policies != nil}
+  package var hasPolicies: Bool {self._policies != nil}
   /// Clears the value of `policies`. Subsequent reads from it will return its default value.
-  public mutating func clearPolicies() {self._policies = nil}
+  package mutating func clearPolicies() {self._policies = nil}
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _policies: Goldmane_PolicyTrace? = nil
 }
 
-public nonisolated struct Goldmane_Flow: @unchecked Sendable {
+package nonisolated struct Goldmane_Flow: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var key: Goldmane_FlowKey {
+  package var key: Goldmane_FlowKey {
     get {_storage._key ?? Goldmane_FlowKey()}
     set {_uniqueStorage()._key = newValue}
   }
   /// Returns true if `key` has been explicitly set.
-  public var hasKey: Bool {_storage._key != nil}
+  package var hasKey: Bool {_storage._key != nil}
   /// Clears the value of `key`. Subsequent reads from it will return its default value.
-  public mutating func clearKey() {_uniqueStorage()._key = nil}
+  package mutating func clearKey() {_uniqueStorage()._key = nil}
 
-  public var startTime: Int64 {
+  package var startTime: Int64 {
     get {_storage._startTime}
     set {_uniqueStorage()._startTime = newValue}
   }
 
-  public var endTime: Int64 {
+  package var endTime: Int64 {
     get {_storage._endTime}
     set {_uniqueStorage()._endTime = newValue}
   }
 
-  public var sourceLabels: [String] {
+  package var sourceLabels: [String] {
     get {_storage._sourceLabels}
     set {_uniqueStorage()._sourceLabels = newValue}
   }
 
-  public var destLabels: [String] {
+  package var destLabels: [String] {
     get {_storage._destLabels}
     set {_uniqueStorage()._destLabels = newValue}
   }
 
-  public var packetsIn: Int64 {
+  package var packetsIn: Int64 {
     get {_storage._packetsIn}
     set {_uniqueStorage()._packetsIn = newValue}
   }
 
-  public var packetsOut: Int64 {
+  package var packetsOut: Int64 {
     get {_storage._packetsOut}
     set {_uniqueStorage()._packetsOut = newValue}
   }
 
-  public var bytesIn: Int64 {
+  package var bytesIn: Int64 {
     get {_storage._bytesIn}
     set {_uniqueStorage()._bytesIn = newValue}
   }
 
-  public var bytesOut: Int64 {
+  package var bytesOut: Int64 {
     get {_storage._bytesOut}
     set {_uniqueStorage()._bytesOut = newValue}
   }
 
-  public var numConnectionsStarted: Int64 {
+  package var numConnectionsStarted: Int64 {
     get {_storage._numConnectionsStarted}
     set {_uniqueStorage()._numConnectionsStarted = newValue}
   }
 
-  public var numConnectionsCompleted: Int64 {
+  package var numConnectionsCompleted: Int64 {
     get {_storage._numConnectionsCompleted}
     set {_uniqueStorage()._numConnectionsCompleted = newValue}
   }
 
-  public var numConnectionsLive: Int64 {
+  package var numConnectionsLive: Int64 {
     get {_storage._numConnectionsLive}
     set {_uniqueStorage()._numConnectionsLive = newValue}
   }
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct Goldmane_PolicyTrace: Sendable {
+package nonisolated struct Goldmane_PolicyTrace: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var enforcedPolicies: [Goldmane_PolicyHit] = []
+  package var enforcedPolicies: [Goldmane_PolicyHit] = []
 
-  public var pendingPolicies: [Goldmane_PolicyHit] = []
+  package var pendingPolicies: [Goldmane_PolicyHit] = []
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 }
 
-public nonisolated struct Goldmane_PolicyHit: @unchecked Sendable {
+package nonisolated struct Goldmane_PolicyHit: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var kind: Goldmane_PolicyKind {
+  package var kind: Goldmane_PolicyKind {
     get {_storage._kind}
     set {_uniqueStorage()._kind = newValue}
   }
 
-  public var namespace: String {
+  package var namespace: String {
     get {_storage._namespace}
     set {_uniqueStorage()._namespace = newValue}
   }
 
-  public var name: String {
+  package var name: String {
     get {_storage._name}
     set {_uniqueStorage()._name = newValue}
   }
 
-  public var tier: String {
+  package var tier: String {
     get {_storage._tier}
     set {_uniqueStorage()._tier = newValue}
   }
 
-  public var action: Goldmane_Action {
+  package var action: Goldmane_Action {
     get {_storage._action}
     set {_uniqueStorage()._action = newValue}
   }
 
-  public var policyIndex: Int64 {
+  package var policyIndex: Int64 {
     get {_storage._policyIndex}
     set {_uniqueStorage()._policyIndex = newValue}
   }
 
-  public var ruleIndex: Int64 {
+  package var ruleIndex: Int64 {
     get {_storage._ruleIndex}
     set {_uniqueStorage()._ruleIndex = newValue}
   }
 
-  public var trigger: Goldmane_PolicyHit {
+  package var trigger: Goldmane_PolicyHit {
     get {_storage._trigger ?? Goldmane_PolicyHit()}
     set {_uniqueStorage()._trigger = newValue}
   }
   /// Returns true if `trigger` has been explicitly set.
-  public var hasTrigger: Bool {_storage._trigger != nil}
+  package var hasTrigger: Bool {_storage._trigger != nil}
   /// Clears the value of `trigger`. Subsequent reads from it will return its default value.
-  public mutating func clearTrigger() {_uniqueStorage()._trigger = nil}
+  package mutating func clearTrigger() {_uniqueStorage()._trigger = nil}
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public init() {}
+  package init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
 }
@@ -880,38 +880,38 @@ public nonisolated struct Goldmane_PolicyHit: @unchecked Sendable {
 fileprivate nonisolated let _protobuf_package = "goldmane"
 
 nonisolated extension Goldmane_FilterType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FilterTypeUnspecified\0\u{1}FilterTypeDestName\0\u{1}FilterTypeSourceName\0\u{1}FilterTypeDestNamespace\0\u{1}FilterTypeSourceNamespace\0\u{1}FilterTypePolicyTier\0\u{1}FilterTypePolicyName\0\u{1}FilterTypePolicyKind\0\u{1}FilterTypePolicyNamespace\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FilterTypeUnspecified\0\u{1}FilterTypeDestName\0\u{1}FilterTypeSourceName\0\u{1}FilterTypeDestNamespace\0\u{1}FilterTypeSourceNamespace\0\u{1}FilterTypePolicyTier\0\u{1}FilterTypePolicyName\0\u{1}FilterTypePolicyKind\0\u{1}FilterTypePolicyNamespace\0")
 }
 
 nonisolated extension Goldmane_Action: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ActionUnspecified\0\u{1}Allow\0\u{1}Deny\0\u{1}Pass\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ActionUnspecified\0\u{1}Allow\0\u{1}Deny\0\u{1}Pass\0")
 }
 
 nonisolated extension Goldmane_MatchType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0Exact\0\u{1}Fuzzy\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0Exact\0\u{1}Fuzzy\0")
 }
 
 nonisolated extension Goldmane_PolicyKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KindUnspecified\0\u{1}CalicoNetworkPolicy\0\u{1}GlobalNetworkPolicy\0\u{1}StagedNetworkPolicy\0\u{1}StagedGlobalNetworkPolicy\0\u{1}StagedKubernetesNetworkPolicy\0\u{1}NetworkPolicy\0\u{2}\u{3}Profile\0\u{1}EndOfTier\0\u{1}ClusterNetworkPolicy\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KindUnspecified\0\u{1}CalicoNetworkPolicy\0\u{1}GlobalNetworkPolicy\0\u{1}StagedNetworkPolicy\0\u{1}StagedGlobalNetworkPolicy\0\u{1}StagedKubernetesNetworkPolicy\0\u{1}NetworkPolicy\0\u{2}\u{3}Profile\0\u{1}EndOfTier\0\u{1}ClusterNetworkPolicy\0")
 }
 
 nonisolated extension Goldmane_SortBy: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0Time\0\u{1}DestName\0\u{1}DestNamespace\0\u{1}DestType\0\u{1}SourceName\0\u{1}SourceNamespace\0\u{1}SourceType\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0Time\0\u{1}DestName\0\u{1}DestNamespace\0\u{1}DestType\0\u{1}SourceName\0\u{1}SourceNamespace\0\u{1}SourceType\0")
 }
 
 nonisolated extension Goldmane_EndpointType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EndpointTypeUnspecified\0\u{1}WorkloadEndpoint\0\u{1}HostEndpoint\0\u{1}NetworkSet\0\u{1}Network\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EndpointTypeUnspecified\0\u{1}WorkloadEndpoint\0\u{1}HostEndpoint\0\u{1}NetworkSet\0\u{1}Network\0")
 }
 
 nonisolated extension Goldmane_Reporter: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ReporterUnspecified\0\u{1}Src\0\u{1}Dst\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ReporterUnspecified\0\u{1}Src\0\u{1}Dst\0")
 }
 
 nonisolated extension Goldmane_FlowListRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FlowListRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}start_time_gte\0\u{3}start_time_lt\0\u{1}page\0\u{3}page_size\0\u{3}sort_by\0\u{1}filter\0\u{3}aggregation_interval\0")
+  package static let protoMessageName: String = _protobuf_package + ".FlowListRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}start_time_gte\0\u{3}start_time_lt\0\u{1}page\0\u{3}page_size\0\u{3}sort_by\0\u{1}filter\0\u{3}aggregation_interval\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -929,7 +929,7 @@ nonisolated extension Goldmane_FlowListRequest: SwiftProtobuf.Message, SwiftProt
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -958,7 +958,7 @@ nonisolated extension Goldmane_FlowListRequest: SwiftProtobuf.Message, SwiftProt
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FlowListRequest, rhs: Goldmane_FlowListRequest) -> Bool {
+  package static func ==(lhs: Goldmane_FlowListRequest, rhs: Goldmane_FlowListRequest) -> Bool {
     if lhs.startTimeGte != rhs.startTimeGte {return false}
     if lhs.startTimeLt != rhs.startTimeLt {return false}
     if lhs.page != rhs.page {return false}
@@ -972,10 +972,10 @@ nonisolated extension Goldmane_FlowListRequest: SwiftProtobuf.Message, SwiftProt
 }
 
 nonisolated extension Goldmane_FlowListResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FlowListResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}meta\0\u{1}flows\0")
+  package static let protoMessageName: String = _protobuf_package + ".FlowListResult"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}meta\0\u{1}flows\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -988,7 +988,7 @@ nonisolated extension Goldmane_FlowListResult: SwiftProtobuf.Message, SwiftProto
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1002,7 +1002,7 @@ nonisolated extension Goldmane_FlowListResult: SwiftProtobuf.Message, SwiftProto
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FlowListResult, rhs: Goldmane_FlowListResult) -> Bool {
+  package static func ==(lhs: Goldmane_FlowListResult, rhs: Goldmane_FlowListResult) -> Bool {
     if lhs._meta != rhs._meta {return false}
     if lhs.flows != rhs.flows {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1011,10 +1011,10 @@ nonisolated extension Goldmane_FlowListResult: SwiftProtobuf.Message, SwiftProto
 }
 
 nonisolated extension Goldmane_FlowStreamRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FlowStreamRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}start_time_gte\0\u{1}filter\0\u{3}aggregation_interval\0")
+  package static let protoMessageName: String = _protobuf_package + ".FlowStreamRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}start_time_gte\0\u{1}filter\0\u{3}aggregation_interval\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1028,7 +1028,7 @@ nonisolated extension Goldmane_FlowStreamRequest: SwiftProtobuf.Message, SwiftPr
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1045,7 +1045,7 @@ nonisolated extension Goldmane_FlowStreamRequest: SwiftProtobuf.Message, SwiftPr
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FlowStreamRequest, rhs: Goldmane_FlowStreamRequest) -> Bool {
+  package static func ==(lhs: Goldmane_FlowStreamRequest, rhs: Goldmane_FlowStreamRequest) -> Bool {
     if lhs.startTimeGte != rhs.startTimeGte {return false}
     if lhs._filter != rhs._filter {return false}
     if lhs.aggregationInterval != rhs.aggregationInterval {return false}
@@ -1055,10 +1055,10 @@ nonisolated extension Goldmane_FlowStreamRequest: SwiftProtobuf.Message, SwiftPr
 }
 
 nonisolated extension Goldmane_FilterHintsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FilterHintsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}filter\0\u{3}start_time_gte\0\u{3}start_time_lt\0\u{1}page\0\u{3}page_size\0")
+  package static let protoMessageName: String = _protobuf_package + ".FilterHintsRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}filter\0\u{3}start_time_gte\0\u{3}start_time_lt\0\u{1}page\0\u{3}page_size\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1075,7 +1075,7 @@ nonisolated extension Goldmane_FilterHintsRequest: SwiftProtobuf.Message, SwiftP
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1101,7 +1101,7 @@ nonisolated extension Goldmane_FilterHintsRequest: SwiftProtobuf.Message, SwiftP
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FilterHintsRequest, rhs: Goldmane_FilterHintsRequest) -> Bool {
+  package static func ==(lhs: Goldmane_FilterHintsRequest, rhs: Goldmane_FilterHintsRequest) -> Bool {
     if lhs.type != rhs.type {return false}
     if lhs._filter != rhs._filter {return false}
     if lhs.startTimeGte != rhs.startTimeGte {return false}
@@ -1114,10 +1114,10 @@ nonisolated extension Goldmane_FilterHintsRequest: SwiftProtobuf.Message, SwiftP
 }
 
 nonisolated extension Goldmane_FilterHintsResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FilterHintsResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}meta\0\u{1}hints\0")
+  package static let protoMessageName: String = _protobuf_package + ".FilterHintsResult"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}meta\0\u{1}hints\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1130,7 +1130,7 @@ nonisolated extension Goldmane_FilterHintsResult: SwiftProtobuf.Message, SwiftPr
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1144,7 +1144,7 @@ nonisolated extension Goldmane_FilterHintsResult: SwiftProtobuf.Message, SwiftPr
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FilterHintsResult, rhs: Goldmane_FilterHintsResult) -> Bool {
+  package static func ==(lhs: Goldmane_FilterHintsResult, rhs: Goldmane_FilterHintsResult) -> Bool {
     if lhs._meta != rhs._meta {return false}
     if lhs.hints != rhs.hints {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1153,10 +1153,10 @@ nonisolated extension Goldmane_FilterHintsResult: SwiftProtobuf.Message, SwiftPr
 }
 
 nonisolated extension Goldmane_ListMetadata: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".ListMetadata"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}totalPages\0\u{1}totalResults\0")
+  package static let protoMessageName: String = _protobuf_package + ".ListMetadata"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}totalPages\0\u{1}totalResults\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1169,7 +1169,7 @@ nonisolated extension Goldmane_ListMetadata: SwiftProtobuf.Message, SwiftProtobu
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.totalPages != 0 {
       try visitor.visitSingularInt64Field(value: self.totalPages, fieldNumber: 1)
     }
@@ -1179,7 +1179,7 @@ nonisolated extension Goldmane_ListMetadata: SwiftProtobuf.Message, SwiftProtobu
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_ListMetadata, rhs: Goldmane_ListMetadata) -> Bool {
+  package static func ==(lhs: Goldmane_ListMetadata, rhs: Goldmane_ListMetadata) -> Bool {
     if lhs.totalPages != rhs.totalPages {return false}
     if lhs.totalResults != rhs.totalResults {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1188,10 +1188,10 @@ nonisolated extension Goldmane_ListMetadata: SwiftProtobuf.Message, SwiftProtobu
 }
 
 nonisolated extension Goldmane_FilterHint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FilterHint"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0")
+  package static let protoMessageName: String = _protobuf_package + ".FilterHint"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1203,14 +1203,14 @@ nonisolated extension Goldmane_FilterHint: SwiftProtobuf.Message, SwiftProtobuf.
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.value.isEmpty {
       try visitor.visitSingularStringField(value: self.value, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FilterHint, rhs: Goldmane_FilterHint) -> Bool {
+  package static func ==(lhs: Goldmane_FilterHint, rhs: Goldmane_FilterHint) -> Bool {
     if lhs.value != rhs.value {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -1218,10 +1218,10 @@ nonisolated extension Goldmane_FilterHint: SwiftProtobuf.Message, SwiftProtobuf.
 }
 
 nonisolated extension Goldmane_FlowResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FlowResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}flow\0")
+  package static let protoMessageName: String = _protobuf_package + ".FlowResult"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}flow\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1234,7 +1234,7 @@ nonisolated extension Goldmane_FlowResult: SwiftProtobuf.Message, SwiftProtobuf.
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1248,7 +1248,7 @@ nonisolated extension Goldmane_FlowResult: SwiftProtobuf.Message, SwiftProtobuf.
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FlowResult, rhs: Goldmane_FlowResult) -> Bool {
+  package static func ==(lhs: Goldmane_FlowResult, rhs: Goldmane_FlowResult) -> Bool {
     if lhs.id != rhs.id {return false}
     if lhs._flow != rhs._flow {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1257,10 +1257,10 @@ nonisolated extension Goldmane_FlowResult: SwiftProtobuf.Message, SwiftProtobuf.
 }
 
 nonisolated extension Goldmane_Filter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Filter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_names\0\u{3}source_namespaces\0\u{3}dest_names\0\u{3}dest_namespaces\0\u{1}protocols\0\u{3}dest_ports\0\u{1}actions\0\u{1}policies\0\u{1}reporter\0\u{3}pending_actions\0")
+  package static let protoMessageName: String = _protobuf_package + ".Filter"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_names\0\u{3}source_namespaces\0\u{3}dest_names\0\u{3}dest_namespaces\0\u{1}protocols\0\u{3}dest_ports\0\u{1}actions\0\u{1}policies\0\u{1}reporter\0\u{3}pending_actions\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1281,7 +1281,7 @@ nonisolated extension Goldmane_Filter: SwiftProtobuf.Message, SwiftProtobuf._Mes
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.sourceNames.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.sourceNames, fieldNumber: 1)
     }
@@ -1315,7 +1315,7 @@ nonisolated extension Goldmane_Filter: SwiftProtobuf.Message, SwiftProtobuf._Mes
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_Filter, rhs: Goldmane_Filter) -> Bool {
+  package static func ==(lhs: Goldmane_Filter, rhs: Goldmane_Filter) -> Bool {
     if lhs.sourceNames != rhs.sourceNames {return false}
     if lhs.sourceNamespaces != rhs.sourceNamespaces {return false}
     if lhs.destNames != rhs.destNames {return false}
@@ -1332,10 +1332,10 @@ nonisolated extension Goldmane_Filter: SwiftProtobuf.Message, SwiftProtobuf._Mes
 }
 
 nonisolated extension Goldmane_StringMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".StringMatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0\u{1}type\0")
+  package static let protoMessageName: String = _protobuf_package + ".StringMatch"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0\u{1}type\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1348,7 +1348,7 @@ nonisolated extension Goldmane_StringMatch: SwiftProtobuf.Message, SwiftProtobuf
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.value.isEmpty {
       try visitor.visitSingularStringField(value: self.value, fieldNumber: 1)
     }
@@ -1358,7 +1358,7 @@ nonisolated extension Goldmane_StringMatch: SwiftProtobuf.Message, SwiftProtobuf
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_StringMatch, rhs: Goldmane_StringMatch) -> Bool {
+  package static func ==(lhs: Goldmane_StringMatch, rhs: Goldmane_StringMatch) -> Bool {
     if lhs.value != rhs.value {return false}
     if lhs.type != rhs.type {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1367,10 +1367,10 @@ nonisolated extension Goldmane_StringMatch: SwiftProtobuf.Message, SwiftProtobuf
 }
 
 nonisolated extension Goldmane_PortMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".PortMatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}port\0")
+  package static let protoMessageName: String = _protobuf_package + ".PortMatch"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}port\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1382,14 +1382,14 @@ nonisolated extension Goldmane_PortMatch: SwiftProtobuf.Message, SwiftProtobuf._
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.port != 0 {
       try visitor.visitSingularInt64Field(value: self.port, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_PortMatch, rhs: Goldmane_PortMatch) -> Bool {
+  package static func ==(lhs: Goldmane_PortMatch, rhs: Goldmane_PortMatch) -> Bool {
     if lhs.port != rhs.port {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -1397,10 +1397,10 @@ nonisolated extension Goldmane_PortMatch: SwiftProtobuf.Message, SwiftProtobuf._
 }
 
 nonisolated extension Goldmane_SortOption: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".SortOption"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sort_by\0")
+  package static let protoMessageName: String = _protobuf_package + ".SortOption"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sort_by\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1412,14 +1412,14 @@ nonisolated extension Goldmane_SortOption: SwiftProtobuf.Message, SwiftProtobuf.
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.sortBy != .time {
       try visitor.visitSingularEnumField(value: self.sortBy, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_SortOption, rhs: Goldmane_SortOption) -> Bool {
+  package static func ==(lhs: Goldmane_SortOption, rhs: Goldmane_SortOption) -> Bool {
     if lhs.sortBy != rhs.sortBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -1427,10 +1427,10 @@ nonisolated extension Goldmane_SortOption: SwiftProtobuf.Message, SwiftProtobuf.
 }
 
 nonisolated extension Goldmane_PolicyMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".PolicyMatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}tier\0\u{1}namespace\0\u{1}name\0\u{1}action\0")
+  package static let protoMessageName: String = _protobuf_package + ".PolicyMatch"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}tier\0\u{1}namespace\0\u{1}name\0\u{1}action\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1446,7 +1446,7 @@ nonisolated extension Goldmane_PolicyMatch: SwiftProtobuf.Message, SwiftProtobuf
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1469,7 +1469,7 @@ nonisolated extension Goldmane_PolicyMatch: SwiftProtobuf.Message, SwiftProtobuf
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_PolicyMatch, rhs: Goldmane_PolicyMatch) -> Bool {
+  package static func ==(lhs: Goldmane_PolicyMatch, rhs: Goldmane_PolicyMatch) -> Bool {
     if lhs.kind != rhs.kind {return false}
     if lhs._tier != rhs._tier {return false}
     if lhs._namespace != rhs._namespace {return false}
@@ -1481,10 +1481,10 @@ nonisolated extension Goldmane_PolicyMatch: SwiftProtobuf.Message, SwiftProtobuf
 }
 
 nonisolated extension Goldmane_FlowKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".FlowKey"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_name\0\u{3}source_namespace\0\u{3}source_type\0\u{3}dest_name\0\u{3}dest_namespace\0\u{3}dest_type\0\u{3}dest_port\0\u{3}dest_service_name\0\u{3}dest_service_namespace\0\u{3}dest_service_port_name\0\u{3}dest_service_port\0\u{1}proto\0\u{1}reporter\0\u{1}action\0\u{1}policies\0")
+  package static let protoMessageName: String = _protobuf_package + ".FlowKey"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_name\0\u{3}source_namespace\0\u{3}source_type\0\u{3}dest_name\0\u{3}dest_namespace\0\u{3}dest_type\0\u{3}dest_port\0\u{3}dest_service_name\0\u{3}dest_service_namespace\0\u{3}dest_service_port_name\0\u{3}dest_service_port\0\u{1}proto\0\u{1}reporter\0\u{1}action\0\u{1}policies\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1510,7 +1510,7 @@ nonisolated extension Goldmane_FlowKey: SwiftProtobuf.Message, SwiftProtobuf._Me
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -1563,7 +1563,7 @@ nonisolated extension Goldmane_FlowKey: SwiftProtobuf.Message, SwiftProtobuf._Me
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_FlowKey, rhs: Goldmane_FlowKey) -> Bool {
+  package static func ==(lhs: Goldmane_FlowKey, rhs: Goldmane_FlowKey) -> Bool {
     if lhs.sourceName != rhs.sourceName {return false}
     if lhs.sourceNamespace != rhs.sourceNamespace {return false}
     if lhs.sourceType != rhs.sourceType {return false}
@@ -1585,8 +1585,8 @@ nonisolated extension Goldmane_FlowKey: SwiftProtobuf.Message, SwiftProtobuf._Me
 }
 
 nonisolated extension Goldmane_Flow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Flow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}Key\0\u{3}start_time\0\u{3}end_time\0\u{3}source_labels\0\u{3}dest_labels\0\u{3}packets_in\0\u{3}packets_out\0\u{3}bytes_in\0\u{3}bytes_out\0\u{3}num_connections_started\0\u{3}num_connections_completed\0\u{3}num_connections_live\0")
+  package static let protoMessageName: String = _protobuf_package + ".Flow"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}Key\0\u{3}start_time\0\u{3}end_time\0\u{3}source_labels\0\u{3}dest_labels\0\u{3}packets_in\0\u{3}packets_out\0\u{3}bytes_in\0\u{3}bytes_out\0\u{3}num_connections_started\0\u{3}num_connections_completed\0\u{3}num_connections_live\0")
 
   fileprivate class _StorageClass {
     var _key: Goldmane_FlowKey? = nil
@@ -1633,7 +1633,7 @@ nonisolated extension Goldmane_Flow: SwiftProtobuf.Message, SwiftProtobuf._Messa
     return _storage
   }
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     _ = _uniqueStorage()
     try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
       while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1659,7 +1659,7 @@ nonisolated extension Goldmane_Flow: SwiftProtobuf.Message, SwiftProtobuf._Messa
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every if/case branch local when no optimizations
@@ -1705,7 +1705,7 @@ nonisolated extension Goldmane_Flow: SwiftProtobuf.Message, SwiftProtobuf._Messa
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_Flow, rhs: Goldmane_Flow) -> Bool {
+  package static func ==(lhs: Goldmane_Flow, rhs: Goldmane_Flow) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
@@ -1732,10 +1732,10 @@ nonisolated extension Goldmane_Flow: SwiftProtobuf.Message, SwiftProtobuf._Messa
 }
 
 nonisolated extension Goldmane_PolicyTrace: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".PolicyTrace"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}enforced_policies\0\u{3}pending_policies\0")
+  package static let protoMessageName: String = _protobuf_package + ".PolicyTrace"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}enforced_policies\0\u{3}pending_policies\0")
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -1748,7 +1748,7 @@ nonisolated extension Goldmane_PolicyTrace: SwiftProtobuf.Message, SwiftProtobuf
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.enforcedPolicies.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.enforcedPolicies, fieldNumber: 1)
     }
@@ -1758,7 +1758,7 @@ nonisolated extension Goldmane_PolicyTrace: SwiftProtobuf.Message, SwiftProtobuf
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_PolicyTrace, rhs: Goldmane_PolicyTrace) -> Bool {
+  package static func ==(lhs: Goldmane_PolicyTrace, rhs: Goldmane_PolicyTrace) -> Bool {
     if lhs.enforcedPolicies != rhs.enforcedPolicies {return false}
     if lhs.pendingPolicies != rhs.pendingPolicies {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -1767,8 +1767,8 @@ nonisolated extension Goldmane_PolicyTrace: SwiftProtobuf.Message, SwiftProtobuf
 }
 
 nonisolated extension Goldmane_PolicyHit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".PolicyHit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}namespace\0\u{1}name\0\u{1}tier\0\u{1}action\0\u{3}policy_index\0\u{3}rule_index\0\u{1}trigger\0")
+  package static let protoMessageName: String = _protobuf_package + ".PolicyHit"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}namespace\0\u{1}name\0\u{1}tier\0\u{1}action\0\u{3}policy_index\0\u{3}rule_index\0\u{1}trigger\0")
 
   fileprivate class _StorageClass {
     var _kind: Goldmane_PolicyKind = .kindUnspecified
@@ -1807,7 +1807,7 @@ nonisolated extension Goldmane_PolicyHit: SwiftProtobuf.Message, SwiftProtobuf._
     return _storage
   }
 
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     _ = _uniqueStorage()
     try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
       while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1829,7 +1829,7 @@ nonisolated extension Goldmane_PolicyHit: SwiftProtobuf.Message, SwiftProtobuf._
     }
   }
 
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every if/case branch local when no optimizations
@@ -1863,7 +1863,7 @@ nonisolated extension Goldmane_PolicyHit: SwiftProtobuf.Message, SwiftProtobuf._
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Goldmane_PolicyHit, rhs: Goldmane_PolicyHit) -> Bool {
+  package static func ==(lhs: Goldmane_PolicyHit, rhs: Goldmane_PolicyHit) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
