@@ -87,7 +87,7 @@ let package = Package(
         // Kubernetes NetworkPolicy: the YAML, and what it admits of observed flows.
         .target(
             name: "Policy",
-            dependencies: ["TrailSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TrailFormat", "TrailSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
 

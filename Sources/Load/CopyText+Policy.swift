@@ -11,7 +11,7 @@ extension CopyText {
             copy.field(identity.dstPort); copy.field(identity.proto); copy.field(identity.reporter); copy.field(identity.action)
             for decision in [identity.enforced, identity.pending] {
                 copy.field(decision.kind); copy.field(decision.tier); copy.field(decision.policy)
-                copy.field(decision.rule); copy.field(decision.action); copy.field(decision.trigger)
+                copy.field(decision.rule); copy.field(decision.action?.rawValue ?? ""); copy.field(decision.trigger)
             }
             copy.field(row.firstSeen); copy.field(row.lastSeen); copy.field(row.flowCount); copy.field(row.connections)
             copy.endRow()

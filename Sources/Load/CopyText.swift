@@ -18,6 +18,11 @@ struct CopyText {
         bytes.append(UInt8(ascii: "\t"))
     }
 
+    /// A vocabulary value (action, endpoint type, reporter) as the tables write it.
+    mutating func field<Word: RawRepresentable<String>>(_ word: Word) {
+        field(word.rawValue)
+    }
+
     mutating func field(_ number: Int64) {
         bytes += Array(String(number).utf8)
         bytes.append(UInt8(ascii: "\t"))

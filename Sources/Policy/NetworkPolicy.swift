@@ -83,8 +83,8 @@ package struct NetworkPolicy: Sendable, Equatable {
         self.namespace = namespace
         self.podSelector = podSelector
         if let policyTypes, !policyTypes.isEmpty {
-            isolatesIngress = policyTypes.contains("Ingress")
-            isolatesEgress = policyTypes.contains("Egress")
+            isolatesIngress = policyTypes.contains(PolicyDirection.ingress.policyType)
+            isolatesEgress = policyTypes.contains(PolicyDirection.egress.policyType)
         } else {
             isolatesIngress = true
             isolatesEgress = !egress.isEmpty

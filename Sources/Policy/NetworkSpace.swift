@@ -1,3 +1,5 @@
+import TrailFormat
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,14 +27,14 @@ package enum NetworkSpace {
 
     /// The space of a network end per family, nil for names other than `pub` and `pvt`.
     static func space(of name: String, families: IPFamilies = .ipv4) -> [Family]? {
+        guard let network = NetworkName(rawValue: name) else { return nil }
         var result: [Family] = []
         for bits in families.bits {
             let all: ClosedRange<UInt128> = Family(bits: bits, ranges: []).all
             let privateRanges = bits == 32 ? privateV4 : privateV6
-            switch name {
-            case "pvt": result.append(Family(bits: bits, ranges: privateRanges))
-            case "pub": result.append(Family(bits: bits, ranges: subtract([all], privateRanges)))
-            default: return nil
+            switch network {
+            case .pvt: result.append(Family(bits: bits, ranges: privateRanges))
+            case .pub: result.append(Family(bits: bits, ranges: subtract([all], privateRanges)))
             }
         }
         return result
@@ -40,7 +42,7 @@ package enum NetworkSpace {
 
     static func describe(_ name: String, families: IPFamilies = .ipv4) -> String {
         let v6 = families.bits.contains(128)
-        if name == "pvt" { return v6 ? "RFC 1918 and fc00::/7" : "RFC 1918" }
+        if NetworkName(rawValue: name) == .pvt { return v6 ? "RFC 1918 and fc00::/7" : "RFC 1918" }
         return v6 ? "IPv4 outside RFC 1918 and IPv6 outside fc00::/7" : "IPv4 outside RFC 1918"
     }
 

@@ -23,7 +23,7 @@ struct PolicyDecoder {
         if let types = spec["policyTypes"] {
             guard let list = types.sequence else { throw error(types, "\(name): policyTypes must be a list") }
             policyTypes = try list.map { node throws(PolicyFileError) in
-                guard let type = node.string, type == "Ingress" || type == "Egress" else {
+                guard let type = node.string, PolicyDirection(policyType: type) != nil else {
                     throw error(node, "\(name): policyTypes holds \(node.string ?? "a non-string"): expected Ingress or Egress")
                 }
                 return type

@@ -1,9 +1,11 @@
+import TrailFormat
+
 /// One end of an observed flow, as Goldmane describes it.
 package enum FlowEndpoint: Sendable, Equatable, Hashable {
     /// A pod (a workload endpoint): its namespace and labels.
     case pod(namespace: String, labels: [String: String])
     /// Anything else: Goldmane's `pub`/`pvt` networks, a host endpoint, a network set.
-    case other(kind: String, name: String)
+    case other(kind: EndpointType, name: String)
 }
 
 /// An observed flow: its ends, destination port and protocol (`tcp`, `udp`, `icmp`, ...).
@@ -21,8 +23,17 @@ package struct PolicyFlow: Sendable, Equatable, Hashable {
     }
 }
 
-package enum PolicyDirection: String, Sendable, Equatable, Hashable {
+package enum PolicyDirection: String, Sendable, Equatable, Hashable, CaseIterable {
     case ingress, egress
+
+    /// As a NetworkPolicy's `policyTypes` spells it.
+    package var policyType: String { self == .ingress ? "Ingress" : "Egress" }
+
+    /// The direction a `policyTypes` entry names; nil for anything else.
+    package init?(policyType: String) {
+        guard let direction = Self.allCases.first(where: { $0.policyType == policyType }) else { return nil }
+        self = direction
+    }
 }
 
 /// Why a flow would be blocked: the direction, and the policies of the namespace that
@@ -142,7 +153,7 @@ package final class PolicyEvaluator {
     }
 
     /// Ends that are neither pods nor Goldmane's pub/pvt networks.
-    static let undecidableKinds: Set<String> = ["host", "networkset", "unknown"]
+    static let undecidableKinds: Set<EndpointType> = [.host, .networkset, .unknown]
 
     enum Match: Equatable {
         case yes, no
@@ -186,7 +197,7 @@ package final class PolicyEvaluator {
         // A pub/pvt end's address space, once: ipBlocks against it count together, across
         // every rule whose ports match.
         var network: (name: String, space: [NetworkSpace.Family])? = nil
-        if case .other("network", let name) = peer, let space = NetworkSpace.space(of: name, families: families) { network = (name, space) }
+        if case .other(.network, let name) = peer, let space = NetworkSpace.space(of: name, families: families) { network = (name, space) }
         var blocks: [(RuleID, [NetworkPolicy.IPBlock])] = []
         for policy in selecting {
             for (index, rule) in (direction == .ingress ? policy.ingress : policy.egress).enumerated() {
@@ -235,7 +246,7 @@ package final class PolicyEvaluator {
         if case .other(let kind, let name) = peer, Self.undecidableKinds.contains(kind) {
             // A pod's own node is always allowed, and which node or network set an end is,
             // flow data does not say in a form the rules can match.
-            return .unknown(["\(kind) \(name): NetworkPolicy cannot be evaluated for host endpoints and network sets from flow data"])
+            return .unknown(["\(kind.rawValue) \(name): NetworkPolicy cannot be evaluated for host endpoints and network sets from flow data"])
         }
         return .isolated(Isolation(direction: direction, namespace: namespace, policies: selecting.map(\.id).sorted()))
     }
@@ -267,7 +278,7 @@ package final class PolicyEvaluator {
                     unknown = unknown ?? "ipBlock \(block.cidr) against a pod: Goldmane gives no pod addresses"
                 case .other(let kind, let name):
                     if blocksCountedApart { continue }
-                    unknown = unknown ?? "ipBlock \(block.cidr) against \(kind) \(name): Goldmane gives no address for it"
+                    unknown = unknown ?? "ipBlock \(block.cidr) against \(kind.rawValue) \(name): Goldmane gives no address for it"
                 }
                 continue
             }

@@ -35,8 +35,8 @@ package struct Digest: Sendable, Equatable {
 
     /// Nothing to post: no new edge, and no staged policy that would change a verdict.
     package var isEmpty: Bool { edges.isEmpty && staged.isEmpty }
-    package var denied: [EdgeRow] { edges.filter { $0.action == "deny" } }
-    package var others: [EdgeRow] { edges.filter { $0.action != "deny" } }
+    package var denied: [EdgeRow] { edges.filter { $0.action == .deny } }
+    package var others: [EdgeRow] { edges.filter { $0.action != .deny } }
 
     /// "8 new edges in last 24h".
     package var headline: String {

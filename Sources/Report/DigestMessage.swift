@@ -37,8 +37,9 @@ package struct DigestMessage {
             var lines: [String] = []
             var pending = "*\(title)* (\(edges.count))"
             for edge in edges {
+                let verdict = title == "Allowed" && edge.action != .allow ? " (\(SlackMrkdwn.escape(edge.action.rawValue)))" : ""
                 let line = "• " + (namesCluster ? "\(SlackMrkdwn.code(edge.cluster)) " : "") + "\(SlackMrkdwn.code(edge.srcNs)) → \(SlackMrkdwn.code(edge.dstNs))"
-                    + (title == "Allowed" && edge.action != "allow" ? " (\(SlackMrkdwn.escape(edge.action)))" : "")
+                    + verdict
                     + "  first seen \(WindowCoverage.time(edge.firstSeen)), \(edge.flowCount) flow\(edge.flowCount == 1 ? "" : "s")"
                 guard listed < maxEdges, blocks.count + lines.count + 1 < Self.blockLimit - 3,
                       SlackMrkdwn.length(line) < Self.sectionLimit else {

@@ -22,18 +22,18 @@ package enum EdgeSummary {
         out.append("")
         out.append("Namespace edges (\(batch.edges.count)), denies first:")
         var table = TextTable(headers: ["ACTION", "SOURCE", "DESTINATION", "FLOWS", "FIRST SEEN", "LAST SEEN"])
-        let ordered = batch.edges.filter { $0.action == "deny" } + batch.edges.filter { $0.action != "deny" }
+        let ordered = batch.edges.filter { $0.action == .deny } + batch.edges.filter { $0.action != .deny }
         for edge in ordered {
-            table.add([edge.action, edge.srcNs, edge.dstNs, String(edge.flowCount), UTCTime.rfc3339(edge.firstSeen), UTCTime.rfc3339(edge.lastSeen)])
+            table.add([edge.action.rawValue, edge.srcNs, edge.dstNs, String(edge.flowCount), UTCTime.rfc3339(edge.firstSeen), UTCTime.rfc3339(edge.lastSeen)])
         }
         out.append(table.render())
         out.append("")
-        let outside = batch.wide.filter { $0.dstType == "network" }
-        let egress = outside.filter { $0.action == "deny" } + outside.filter { $0.action != "deny" }
+        let outside = batch.wide.filter { $0.dstType == .network }
+        let egress = outside.filter { $0.action == .deny } + outside.filter { $0.action != .deny }
         out.append("Egress to networks outside the cluster (\(egress.count) wide rows):")
         var egressTable = TextTable(headers: ["ACTION", "SOURCE", "DESTINATION", "PORT", "FLOWS", "DAYS"])
         for row in egress {
-            egressTable.add([row.action, row.srcIdentity, row.dstIdentity, "\(row.dstPort)/\(row.proto)", String(row.flowCount), String(row.days.count)])
+            egressTable.add([row.action.rawValue, row.srcIdentity, row.dstIdentity, "\(row.dstPort)/\(row.proto)", String(row.flowCount), String(row.days.count)])
         }
         out.append(egressTable.render())
         return out.joined(separator: "\n")

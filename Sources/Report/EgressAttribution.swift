@@ -5,11 +5,11 @@ import TrailFormat
 /// hit of the enforced trace and how many flows it decided.
 struct EgressAttribution {
     struct Key: Hashable {
-        var kind: String
+        var kind: DestinationKind
         var name: String
         var port: Int64
         var proto: String
-        var action: String
+        var action: FlowAction
     }
 
     private var decisions: [Key: [String]] = [:]
@@ -21,7 +21,7 @@ struct EgressAttribution {
             let identity = observation.identity
             let key = Self.key(dstType: identity.dstType, dstNs: identity.dstNs, dstName: identity.dstWorkload,
                                port: identity.dstPort, proto: identity.proto, action: identity.action)
-            let side = identity.reporter == "dst" ? "ingress" : "egress"
+            let side = identity.reporter.direction.rawValue
             counts[key, default: [:]][Decision(side: side, summary: identity.enforced.summary), default: 0] += observation.flows
         }
         for (key, byDecision) in counts {
@@ -33,10 +33,9 @@ struct EgressAttribution {
 
     /// The report's destination key: a namespace for pods, else the end's identity (its
     /// namespace when it has one, as in edge_wide, else its name).
-    static func key(dstType: String, dstNs: String, dstName: String, port: Int64, proto: String, action: String) -> Key {
-        let kind = dstType == "workload" ? "namespace" : dstType
-        let name = dstType == "workload" || dstNs != "-" ? dstNs : dstName
-        return Key(kind: kind, name: name, port: port, proto: proto, action: action)
+    static func key(dstType: EndpointType, dstNs: String, dstName: String, port: Int64, proto: String, action: FlowAction) -> Key {
+        let name = dstType == .workload || dstNs != "-" ? dstNs : dstName
+        return Key(kind: DestinationKind(dstType), name: name, port: port, proto: proto, action: action)
     }
 
     func decidedBy(_ key: Key) -> [String] { decisions[key] ?? [] }

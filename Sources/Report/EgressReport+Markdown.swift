@@ -41,7 +41,7 @@ extension EgressReport {
         lines.append("| \(column) | port | flows | days | first seen | last seen | | decided by |")
         lines.append("|---|---|---:|---:|---|---|---|---|")
         for destination in destinations {
-            let kind = destination.kind == "namespace" || destination.kind == "network" ? "" : " (\(destination.kind))"
+            let kind = destination.kind == .namespace || destination.kind == .endpoint(.network) ? "" : " (\(destination.kind.text))"
             lines.append("| \(MarkdownText.code(destination.name))\(kind) | \(destination.port)/\(destination.proto.uppercased()) | \(destination.flows) | \(destination.days) | "
                          + "\(WindowCoverage.time(destination.firstSeen)) | \(WindowCoverage.time(destination.lastSeen)) | \(destination.seenOnce ? "*once*" : "") | "
                          + "\(MarkdownText.cell(destination.decidedBy.joined(separator: "; "))) |")
@@ -60,9 +60,9 @@ extension EgressReport {
             lines += ["", "### \(MarkdownText.code(impact.policy)) (\(impact.kind))", "", MarkdownText.cell(impact.sentence) + ".", ""]
             lines.append("| would | source | destination | port | flows |")
             lines.append("|---|---|---|---|---:|")
-            for (verb, flows) in [("deny", impact.wouldDeny), ("allow", impact.wouldAllow)] {
+            for (verb, flows) in [(FlowAction.deny, impact.wouldDeny), (.allow, impact.wouldAllow)] {
                 for flow in flows {
-                    lines.append("| \(verb) | \(MarkdownText.code(flow.source)) | \(MarkdownText.code(flow.destination)) | \(flow.port)/\(flow.proto.uppercased()) | \(flow.flows) |")
+                    lines.append("| \(verb.rawValue) | \(MarkdownText.code(flow.source)) | \(MarkdownText.code(flow.destination)) | \(flow.port)/\(flow.proto.uppercased()) | \(flow.flows) |")
                 }
             }
         }

@@ -8,7 +8,7 @@ package struct EgressReport: Sendable, Equatable, Encodable {
     package struct Destination: Sendable, Equatable, Encodable {
         /// A namespace, `pub` / `pvt` (the internet and private networks), a network set or a host.
         package var name: String
-        package var kind: String
+        package var kind: DestinationKind
         package var port: Int64
         package var proto: String
         package var flows: Int64
@@ -34,7 +34,7 @@ package struct EgressReport: Sendable, Equatable, Encodable {
         package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
-            try container.encode(kind, forKey: .kind)
+            try container.encode(kind.text, forKey: .kind)
             try container.encode(port, forKey: .port)
             try container.encode(proto, forKey: .proto)
             try container.encode(flows, forKey: .flows)
@@ -135,10 +135,10 @@ package struct EgressReport: Sendable, Equatable, Encodable {
     }
 
     static func namespace(_ name: String, _ rows: [WideEdgeRow], attribution: EgressAttribution) -> Namespace {
-        struct Key: Hashable { var kind: String; var name: String; var port: Int64; var proto: String; var action: String }
+        struct Key: Hashable { var kind: DestinationKind; var name: String; var port: Int64; var proto: String; var action: FlowAction }
         func key(_ row: WideEdgeRow) -> Key {
-            let kind = row.dstType == "workload" ? "namespace" : row.dstType
-            return Key(kind: kind, name: row.dstType == "workload" ? row.dstNs : row.dstIdentity, port: row.dstPort, proto: row.proto, action: row.action)
+            Key(kind: DestinationKind(row.dstType), name: row.dstType == .workload ? row.dstNs : row.dstIdentity, port: row.dstPort,
+                proto: row.proto, action: row.action)
         }
         var destinations: [Key: Destination] = [:]
         for (key, group) in Dictionary(grouping: rows, by: key) {
@@ -152,17 +152,17 @@ package struct EgressReport: Sendable, Equatable, Encodable {
         }
         func list(_ include: (Key) -> Bool) -> [Destination] {
             destinations.filter { include($0.key) }.map(\.value).sorted {
-                ($0.name, $0.port, $0.proto, $0.kind) < ($1.name, $1.port, $1.proto, $1.kind)
+                ($0.name, $0.port, $0.proto, $0.kind.text) < ($1.name, $1.port, $1.proto, $1.kind.text)
             }
         }
-        let dns = list { $0.action == "allow" && $0.kind == "namespace" && $0.name == dnsNamespace && $0.port == dnsPort }
+        let dns = list { $0.action == .allow && $0.kind == .namespace && $0.name == dnsNamespace && $0.port == dnsPort }
         let all = Array(destinations.values)
         return Namespace(
             name: name,
-            inCluster: list { $0.action == "allow" && $0.kind == "namespace" && !($0.name == dnsNamespace && $0.port == dnsPort) },
-            internet: list { $0.action == "allow" && ($0.kind == "network" || $0.kind == "networkset") },
-            hosts: list { $0.action == "allow" && $0.kind != "namespace" && $0.kind != "network" && $0.kind != "networkset" },
-            denied: list { $0.action != "allow" },
+            inCluster: list { $0.action == .allow && $0.kind == .namespace && !($0.name == dnsNamespace && $0.port == dnsPort) },
+            internet: list { $0.action == .allow && $0.kind.isOutsideWorkloads },
+            hosts: list { $0.action == .allow && $0.kind != .namespace && !$0.kind.isOutsideWorkloads },
+            denied: list { $0.action != .allow },
             dnsObserved: Set(dns.map { $0.proto.uppercased() }).sorted(),
             firstSeen: all.map(\.firstSeen).min() ?? 0,
             lastSeen: all.map(\.lastSeen).max() ?? 0,

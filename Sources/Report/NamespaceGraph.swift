@@ -7,7 +7,7 @@ import TrailFormat
 /// DOT string, so a name cannot change the graph.
 package enum NamespaceGraph {
     package static func dot(_ edges: [EdgeRow]) -> String {
-        let sorted = edges.sorted { ($0.srcNs, $0.dstNs, $0.action) < ($1.srcNs, $1.dstNs, $1.action) }
+        let sorted = edges.sorted { ($0.srcNs, $0.dstNs, $0.action.rawValue) < ($1.srcNs, $1.dstNs, $1.action.rawValue) }
         let nodes = Set(sorted.flatMap { [$0.srcNs, $0.dstNs] }).sorted()
         var lines = [
             "digraph namespaces {",
@@ -18,10 +18,10 @@ package enum NamespaceGraph {
         for node in nodes { lines.append("  \(quote(node));") }
         for edge in sorted {
             let width = 1 + log10(Double(max(edge.flowCount, 1)))
-            var attributes = ["penwidth=\(String(format: "%.2f", width))", "label=\"\(edge.flowCount)\"", "tooltip=\(quote("\(edge.srcNs) -> \(edge.dstNs): \(edge.action), \(edge.flowCount) flows"))"]
+            var attributes = ["penwidth=\(String(format: "%.2f", width))", "label=\"\(edge.flowCount)\"", "tooltip=\(quote("\(edge.srcNs) -> \(edge.dstNs): \(edge.action.rawValue), \(edge.flowCount) flows"))"]
             switch edge.action {
-            case "allow": attributes.append("color=\"#4a4a4a\"")
-            case "deny": attributes += ["color=\"#d62728\"", "fontcolor=\"#d62728\"", "style=dashed"]
+            case .allow: attributes.append("color=\"#4a4a4a\"")
+            case .deny: attributes += ["color=\"#d62728\"", "fontcolor=\"#d62728\"", "style=dashed"]
             default: attributes.append("color=\"#ff7f0e\"")
             }
             lines.append("  \(quote(edge.srcNs)) -> \(quote(edge.dstNs)) [\(attributes.joined(separator: ", "))];")

@@ -1,10 +1,12 @@
+import TrailFormat
+
 /// A namespace pair with a verdict.
 package struct NamespacePair: Sendable, Hashable, Comparable, Encodable {
     package var source: String
     package var destination: String
-    package var action: String
+    package var action: FlowAction
 
     package static func < (a: NamespacePair, b: NamespacePair) -> Bool {
-        (a.source, a.destination, a.action) < (b.source, b.destination, b.action)
+        (a.source, a.destination, a.action.rawValue) < (b.source, b.destination, b.action.rawValue)
     }
 }

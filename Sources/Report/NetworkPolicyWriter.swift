@@ -116,19 +116,19 @@ package enum NetworkPolicyWriter {
                 : ["    - to:", "        - namespaceSelector:", "            matchLabels:", "              kubernetes.io/metadata.name: \(quote(name))"]
             rule(peers, byNamespace[name] ?? [], into: &lines, notes: &notes)
         }
-        let networks = Dictionary(grouping: namespace.internet.filter { $0.kind == "network" }, by: \.name)
+        let networks = Dictionary(grouping: namespace.internet.filter { $0.kind == .endpoint(.network) }, by: \.name)
         for name in networks.keys.sorted() {
-            guard name == "pub" || name == "pvt" else {
+            guard let network = NetworkName(rawValue: name) else {
                 notes.append("a network destination that is neither pub nor pvt needs an ipBlock rule by hand (see the egress report)")
                 continue
             }
-            let peers = name == "pub"
+            let peers = network == .pub
                 ? ["    # The public internet: narrow to the CIDRs actually needed.", "    - to:", "        - ipBlock:", "            cidr: 0.0.0.0/0",
                    "            except:"] + privateRanges.map { "              - \($0)" }
                 : ["    # Private networks outside the cluster.", "    - to:"] + privateRanges.flatMap { ["        - ipBlock:", "            cidr: \($0)"] }
             rule(peers, networks[name] ?? [], into: &lines, notes: &notes)
         }
-        let others = namespace.internet.filter { $0.kind != "network" } + namespace.hosts
+        let others = namespace.internet.filter { $0.kind != .endpoint(.network) } + namespace.hosts
         if !others.isEmpty {
             notes.append("\(others.count) destination(s) in network sets or on hosts need ipBlock rules by hand (see the egress report)")
         }

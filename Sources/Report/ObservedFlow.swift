@@ -7,9 +7,11 @@ struct ObservedFlow {
     var rows: [PolicyObservation]
 
     struct Key: Hashable {
-        var srcType, srcNs, srcWorkload: String
+        var srcType: EndpointType
+        var srcNs, srcWorkload: String
         var srcLabels: [String]
-        var dstType, dstNs, dstWorkload: String
+        var dstType: EndpointType
+        var dstNs, dstWorkload: String
         var dstLabels: [String]
         var port: Int64
         var proto: String
@@ -31,10 +33,10 @@ struct ObservedFlow {
 
     /// Every reporter that saw the flow saw it allowed at least once.
     var wasAllowed: Bool {
-        Dictionary(grouping: rows, by: \.identity.reporter).values.allSatisfy { $0.contains { $0.identity.action == "allow" } }
+        Dictionary(grouping: rows, by: \.identity.reporter).values.allSatisfy { $0.contains { $0.identity.action == .allow } }
     }
 
-    private var allowedRows: [PolicyObservation] { rows.filter { $0.identity.action == "allow" } }
+    private var allowedRows: [PolicyObservation] { rows.filter { $0.identity.action == .allow } }
 
     var allowedDays: Set<String> { Set(allowedRows.flatMap(\.days)) }
 
@@ -56,23 +58,22 @@ struct ObservedFlow {
 
     /// What decided the allowed rows today, per side.
     var enforcedDecisions: [String] {
-        Array(Set(allowedRows.map { ($0.identity.reporter == "dst" ? "ingress: " : "egress: ") + $0.identity.enforced.summary })).sorted()
+        Array(Set(allowedRows.map { "\($0.identity.reporter.direction.rawValue): " + $0.identity.enforced.summary })).sorted()
     }
 
     /// The decisions of a tier above Kubernetes' for one direction (egress: as the source
     /// reported it; ingress: as the destination did), when every allowed row of that reporter
     /// was decided there; empty otherwise.
     func decidedAbove(_ direction: PolicyDirection, tiersAfterDefault: Set<String>) -> [String] {
-        let reporter = direction == .egress ? "src" : "dst"
-        let mine = allowedRows.filter { $0.identity.reporter == reporter }
+        let mine = allowedRows.filter { $0.identity.reporter == Reporter(reporting: direction) }
         guard !mine.isEmpty, mine.allSatisfy({ $0.identity.enforced.isDecidedAboveKubernetes(tiersAfterDefault: tiersAfterDefault) }) else { return [] }
         return Array(Set(mine.map { "\(direction.rawValue): \($0.identity.enforced.summary)" })).sorted()
     }
 
     /// A pod with its labels (`k=v`; Goldmane gives none for some ends: then no labels), or
     /// another kind of end by name.
-    static func endpoint(_ type: String, _ namespace: String, _ workload: String, _ labels: [String]) -> FlowEndpoint {
-        guard type == "workload" else { return .other(kind: type, name: workload) }
+    static func endpoint(_ type: EndpointType, _ namespace: String, _ workload: String, _ labels: [String]) -> FlowEndpoint {
+        guard type == .workload else { return .other(kind: type, name: workload) }
         var map: [String: String] = [:]
         for label in labels {
             if let equals = label.firstIndex(of: "=") {

@@ -145,7 +145,7 @@ package struct PolicyCheck: Sendable, Encodable {
     package static func run(policies: [NetworkPolicy], namespaces: NamespaceLabels, store: ReportStore,
                             from: Int64, to: Int64, assumptions: Assumptions = Assumptions()) throws(ReportError) -> PolicyCheck {
         let (start, end) = days(from: from, to: to)
-        let count = try store.segmentsOlder(thanTransformVersion: 2, from: start, to: end)
+        let count = try store.segmentsOlder(thanTransformVersion: TransformVersion.policyProjection, from: start, to: end)
         if count > 0 {
             throw ReportError(.needsReplay, "\(count) loaded segment\(count == 1 ? "" : "s") of the window were folded by transform version 1, before the policy projection: run `goldmane-trail replay --archive …` to fill policy_flow from the archive, then check again")
         }

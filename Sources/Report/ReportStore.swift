@@ -91,6 +91,8 @@ package struct ReportStore {
             WHERE src_ns <> '-' AND dst_ns <> '-' AND src_ns <> dst_ns
               AND EXISTS (SELECT 1 FROM unnest(days) AS day WHERE day BETWEEN $1::date AND $2::date) AND \(clusters)
             """
-        return try rows(sql, bound).map { NamespacePair(source: $0[0] ?? "", destination: $0[1] ?? "", action: $0[2] ?? "") }
+        return try rows(sql, bound).map { (row) throws(ReportError) in
+            NamespacePair(source: row[0] ?? "", destination: row[1] ?? "", action: try .stored(row[2] ?? "", column: "edge.action"))
+        }
     }
 }

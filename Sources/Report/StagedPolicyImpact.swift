@@ -46,12 +46,12 @@ package struct StagedPolicyImpact: Sendable, Equatable, Encodable {
         for observation in observations {
             let identity = observation.identity
             guard let policy = identity.pending.stagedPolicy, identity.pending.action != identity.action,
-                  identity.action == "allow" || identity.action == "deny" else { continue }
-            let kind = identity.pending.kind == "EndOfTier" ? String(identity.pending.trigger.prefix { $0 != " " }) : identity.pending.kind
+                  identity.action.isFinal else { continue }
+            let kind = identity.pending.policyKind == .endOfTier ? String(identity.pending.trigger.prefix { $0 != " " }) : identity.pending.kind
             let key = Key(policy: policy, kind: kind)
             let flow = Flow(source: identity.source, destination: identity.destination, port: identity.dstPort, proto: identity.proto, flows: observation.flows)
             let reported = Reported(flow: flow, reporter: identity.reporter)
-            if identity.pending.action == "deny" { denied[key, default: []].append(reported) } else { allowed[key, default: []].append(reported) }
+            if identity.pending.action == .deny { denied[key, default: []].append(reported) } else { allowed[key, default: []].append(reported) }
         }
         return Set(denied.keys).union(allowed.keys).map { key in
             StagedPolicyImpact(policy: key.policy, kind: key.kind, wouldDeny: Self.merge(denied[key] ?? []), wouldAllow: Self.merge(allowed[key] ?? []))
@@ -60,7 +60,7 @@ package struct StagedPolicyImpact: Sendable, Equatable, Encodable {
 
     struct Reported {
         var flow: Flow
-        var reporter: String
+        var reporter: Reporter
     }
 
     /// One line per workload pair and port: rows of one reporter that differ in labels or
@@ -68,7 +68,7 @@ package struct StagedPolicyImpact: Sendable, Equatable, Encodable {
     /// pods) counts once, as the larger of the two.
     static func merge(_ flows: [Reported]) -> [Flow] {
         struct Key: Hashable { var source, destination: String; var port: Int64; var proto: String }
-        var perReporter: [Key: [String: Int64]] = [:]
+        var perReporter: [Key: [Reporter: Int64]] = [:]
         var first: [Key: Flow] = [:]
         for item in flows {
             let flow = item.flow

@@ -55,7 +55,7 @@ package struct WindowDiff: Sendable, Equatable, Encodable {
             static func < (a: Ends, b: Ends) -> Bool { (a.source, a.destination) < (b.source, b.destination) }
         }
         func verdicts(_ pairs: [NamespacePair]) -> [Ends: [String]] {
-            Dictionary(grouping: pairs, by: { Ends(source: $0.source, destination: $0.destination) }).mapValues { Set($0.map(\.action)).sorted() }
+            Dictionary(grouping: pairs, by: { Ends(source: $0.source, destination: $0.destination) }).mapValues { Set($0.map(\.action.rawValue)).sorted() }
         }
         let was = verdicts(before), now = verdicts(after)
         new = Set(after).subtracting(before).filter { was[Ends(source: $0.source, destination: $0.destination)] == nil }.sorted()
@@ -72,7 +72,7 @@ package struct WindowDiff: Sendable, Equatable, Encodable {
             out.append("\(title) (\(pairs.count)):")
             guard !pairs.isEmpty else { return out.append("  none") }
             var table = TextTable(headers: ["SOURCE", "DESTINATION", "ACTION"])
-            for pair in pairs { table.add([TerminalText.visible(pair.source), TerminalText.visible(pair.destination), pair.action]) }
+            for pair in pairs { table.add([TerminalText.visible(pair.source), TerminalText.visible(pair.destination), pair.action.rawValue]) }
             out.append(table.render())
         }
         section("New", new)

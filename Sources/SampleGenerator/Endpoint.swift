@@ -1,4 +1,5 @@
 import GoldmaneAPI
+import TrailFormat
 
 /// One end of a synthetic flow, as Goldmane would name it.
 struct Endpoint {
@@ -17,8 +18,8 @@ struct Endpoint {
         Endpoint(name: node, namespace: "-", type: .hostEndpoint, labels: ["kubernetes.io/hostname=\(node)"])
     }
 
-    static func network(_ name: String) -> Endpoint {
-        Endpoint(name: name, namespace: "-", type: .network, labels: [])
+    static func network(_ name: NetworkName) -> Endpoint {
+        Endpoint(name: name.rawValue, namespace: "-", type: .network, labels: [])
     }
 
     static func networkSet(_ name: String, namespace: String = "-") -> Endpoint {

@@ -1,4 +1,5 @@
 import GoldmaneAPI
+import TrailFormat
 
 /// A home-lab cluster of about forty namespaces, modelled on the runbook's: traefik
 /// ingress fan-out, monitoring scraping, dbaas and redis back-ends, kube-dns from every
@@ -111,7 +112,7 @@ enum HomeLabCluster {
             if app.postgres { talk(workload, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.6, policy: "allow-dbaas-clients") }
             if app.mysql { talk(workload, mysql, 3306, service: ("dbaas", "mysql"), rate: 0.5, policy: "allow-dbaas-clients") }
             if app.redis { talk(workload, redis, 6379, service: ("redis", "redis-master"), rate: 0.6, policy: "allow-redis-clients") }
-            if app.internet { talk(workload, .network("pub"), 443, rate: 0.3, both: false, policy: "allow-internet-egress") }
+            if app.internet { talk(workload, .network(.pub), 443, rate: 0.3, both: false, policy: "allow-internet-egress") }
         }
         for namespace in platformNamespaces {
             let workload = Endpoint.workload(namespace, "\(namespace)-controller-6d8c9b7f54-*", app: "\(namespace)-controller")
@@ -127,7 +128,7 @@ enum HomeLabCluster {
         talk(grafana, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.2, policy: "allow-dbaas-clients")
         talk(grafana, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.3, policy: "allow-kube-dns")
         // Alerting egress is allowed by a platform-tier GlobalNetworkPolicy, above the Kubernetes policies.
-        talk(alertmanager, .network("pub"), 443, rate: 0.02, both: false, policy: "allow-alerting-egress", tier: "platform")
+        talk(alertmanager, .network(.pub), 443, rate: 0.02, both: false, policy: "allow-alerting-egress", tier: "platform")
 
         // Same-namespace traffic in application namespaces.
         talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"),
@@ -139,12 +140,12 @@ enum HomeLabCluster {
 
         // Platform plumbing.
         talk(externalSecrets, vault, 8200, service: ("vault", "vault"), rate: 0.3, policy: "allow-vault-clients")
-        talk(certManager, .network("pub"), 443, rate: 0.05, both: false, policy: "allow-internet-egress")
+        talk(certManager, .network(.pub), 443, rate: 0.05, both: false, policy: "allow-internet-egress")
         // Staged (not yet enforced) default-deny egress policies would deny these two.
-        talk(.workload("technitium", "technitium-7f9b8d6c45-*", app: "technitium"), .network("pub"), 53, "udp", rate: 0.8, both: false, policy: "allow-dns-upstream",
+        talk(.workload("technitium", "technitium-7f9b8d6c45-*", app: "technitium"), .network(.pub), 53, "udp", rate: 0.8, both: false, policy: "allow-dns-upstream",
              staged: [(.src, "default-deny-egress", .deny)])
-        talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"), .network("pvt"), 2049, rate: 0.4, both: false, policy: "allow-nas")
-        talk(.workload("jellyfin", "jellyfin-5f7d8c9b62-*", app: "jellyfin"), .network("pvt"), 2049, rate: 0.3, both: false, policy: "allow-nas")
+        talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"), .network(.pvt), 2049, rate: 0.4, both: false, policy: "allow-nas")
+        talk(.workload("jellyfin", "jellyfin-5f7d8c9b62-*", app: "jellyfin"), .network(.pvt), 2049, rate: 0.3, both: false, policy: "allow-nas")
         talk(.workload("home-assistant", "home-assistant-6c8d5b7f49-*", app: "home-assistant"),
              .workload("mosquitto", "mosquitto-9d8c7f6b54-*", app: "mosquitto"), 1883, service: ("mosquitto", "mosquitto"), rate: 0.7, policy: "allow-mqtt")
         talk(.workload("zigbee2mqtt", "zigbee2mqtt-5b6d8f9c74-*", app: "zigbee2mqtt"),
@@ -165,7 +166,7 @@ enum HomeLabCluster {
         // policies), and a client the database's ingress policy refuses.
         all.append(Conversation(
             source: .workload("recruiter-responder", "recruiter-responder-6c9f7d8b54-*", app: "recruiter-responder"),
-            destination: .network("pub"), port: 25, proto: "tcp", service: nil, rate: 0.08,
+            destination: .network(.pub), port: 25, proto: "tcp", service: nil, rate: 0.08,
             verdicts: [(.src, .deny)], policy: "block-smtp", staleZeroCounters: true, tier: "security"))
         all.append(Conversation(
             source: .workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), destination: postgres,

@@ -201,7 +201,7 @@ package struct EdgeRow: Codable, Equatable, Sendable {
     package var day: String?
     package var srcNs: String
     package var dstNs: String
-    package var action: String
+    package var action: FlowAction
     package var firstSeen: Int64
     package var lastSeen: Int64
     package var flowCount: Int64
@@ -211,7 +211,7 @@ package struct EdgeRow: Codable, Equatable, Sendable {
     package var bytesIn: Int64
     package var bytesOut: Int64
 
-    package init(cluster: String = "", day: String? = nil, srcNs: String, dstNs: String, action: String, totals: EdgeTotals) {
+    package init(cluster: String = "", day: String? = nil, srcNs: String, dstNs: String, action: FlowAction, totals: EdgeTotals) {
         self.cluster = cluster
         self.day = day
         self.srcNs = srcNs
@@ -266,19 +266,19 @@ package struct WideEdgeRow: Codable, Equatable, Sendable {
     package var kind = "wide"
     /// The cluster whose archive the row comes from.
     package var cluster: String
-    package var srcType: String
+    package var srcType: EndpointType
     package var srcNs: String
     package var srcIdentity: String
     package var srcWorkload: String
-    package var dstType: String
+    package var dstType: EndpointType
     package var dstNs: String
     package var dstIdentity: String
     package var dstWorkload: String
     package var dstService: String
     package var dstPort: Int64
     package var proto: String
-    package var action: String
-    package var reporter: String
+    package var action: FlowAction
+    package var reporter: Reporter
     package var firstSeen: Int64
     package var lastSeen: Int64
     package var flowCount: Int64
@@ -292,9 +292,9 @@ package struct WideEdgeRow: Codable, Equatable, Sendable {
     package var days: [String]
 
     package init(
-        cluster: String = "", srcType: String, srcNs: String, srcIdentity: String, srcWorkload: String,
-        dstType: String, dstNs: String, dstIdentity: String, dstWorkload: String,
-        dstService: String, dstPort: Int64, proto: String, action: String, reporter: String,
+        cluster: String = "", srcType: EndpointType, srcNs: String, srcIdentity: String, srcWorkload: String,
+        dstType: EndpointType, dstNs: String, dstIdentity: String, dstWorkload: String,
+        dstService: String, dstPort: Int64, proto: String, action: FlowAction, reporter: Reporter,
         totals: EdgeTotals, days: [String]
     ) {
         self.cluster = cluster

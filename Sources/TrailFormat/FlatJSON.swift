@@ -151,7 +151,8 @@ extension EdgeRow {
         guard fields.count == 14, case .string("edge")? = fields["kind"],
               case .string(let cluster)? = fields["cluster"], case .string(let day)? = fields["day"],
               case .string(let src)? = fields["src_ns"], case .string(let dst)? = fields["dst_ns"],
-              case .string(let action)? = fields["action"], let totals = EdgeTotals(fields: fields) else { return nil }
+              case .string(let actionText)? = fields["action"], let action = FlowAction(rawValue: actionText),
+              let totals = EdgeTotals(fields: fields) else { return nil }
         self.init(cluster: cluster, day: day, srcNs: src, dstNs: dst, action: action, totals: totals)
     }
 }
@@ -164,10 +165,12 @@ extension WideEdgeRow {
             return nil
         }
         guard fields.count == 24, text("kind") == "wide", let cluster = text("cluster"),
-              let srcType = text("src_type"), let srcNs = text("src_ns"), let srcIdentity = text("src_identity"), let srcWorkload = text("src_workload"),
-              let dstType = text("dst_type"), let dstNs = text("dst_ns"), let dstIdentity = text("dst_identity"), let dstWorkload = text("dst_workload"),
+              let srcType = text("src_type").flatMap(EndpointType.init(rawValue:)), let srcNs = text("src_ns"), let srcIdentity = text("src_identity"),
+              let srcWorkload = text("src_workload"),
+              let dstType = text("dst_type").flatMap(EndpointType.init(rawValue:)), let dstNs = text("dst_ns"), let dstIdentity = text("dst_identity"), let dstWorkload = text("dst_workload"),
               let dstService = text("dst_service"), case .integer(let dstPort)? = fields["dst_port"], let proto = text("proto"),
-              let action = text("action"), let reporter = text("reporter"), case .strings(let days)? = fields["days"], days.count == 1,
+              let action = text("action").flatMap(FlowAction.init(rawValue:)), let reporter = text("reporter").flatMap(Reporter.init(rawValue:)),
+              case .strings(let days)? = fields["days"], days.count == 1,
               let totals = EdgeTotals(fields: fields) else { return nil }
         self.init(cluster: cluster, srcType: srcType, srcNs: srcNs, srcIdentity: srcIdentity, srcWorkload: srcWorkload, dstType: dstType, dstNs: dstNs,
                   dstIdentity: dstIdentity, dstWorkload: dstWorkload, dstService: dstService, dstPort: dstPort, proto: proto,
@@ -188,15 +191,18 @@ extension PolicyFlowRow {
         }
         func decision(_ prefix: String) -> PolicyDecision? {
             guard let kind = text(prefix + "_kind"), let tier = text(prefix + "_tier"), let policy = text(prefix + "_policy"),
-                  let rule = number(prefix + "_rule"), let action = text(prefix + "_action"), let trigger = text(prefix + "_trigger") else { return nil }
+                  let rule = number(prefix + "_rule"), let actionText = text(prefix + "_action"), let trigger = text(prefix + "_trigger"),
+                  actionText.isEmpty || FlowAction(rawValue: actionText) != nil else { return nil }
+            let action = actionText.isEmpty ? nil : FlowAction(rawValue: actionText)
             return PolicyDecision(kind: kind, tier: tier, policy: policy, rule: rule, action: action, trigger: trigger)
         }
         guard fields.count == 31, text("kind") == "policy", let cluster = text("cluster"), let day = text("day"),
-              let srcType = text("src_type"), let srcNs = text("src_ns"), let srcWorkload = text("src_workload"),
+              let srcType = text("src_type").flatMap(EndpointType.init(rawValue:)), let srcNs = text("src_ns"), let srcWorkload = text("src_workload"),
               case .strings(let srcLabels)? = fields["src_labels"],
-              let dstType = text("dst_type"), let dstNs = text("dst_ns"), let dstWorkload = text("dst_workload"),
+              let dstType = text("dst_type").flatMap(EndpointType.init(rawValue:)), let dstNs = text("dst_ns"), let dstWorkload = text("dst_workload"),
               case .strings(let dstLabels)? = fields["dst_labels"], let dstPort = number("dst_port"),
-              let proto = text("proto"), let reporter = text("reporter"), let action = text("action"),
+              let proto = text("proto"), let reporter = text("reporter").flatMap(Reporter.init(rawValue:)),
+              let action = text("action").flatMap(FlowAction.init(rawValue:)),
               let enforced = decision("enforced"), let pending = decision("pending"),
               let firstSeen = number("first_seen"), let lastSeen = number("last_seen"),
               let flowCount = number("flow_count"), let connections = number("connections") else { return nil }

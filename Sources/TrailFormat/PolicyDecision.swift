@@ -13,13 +13,13 @@ package struct PolicyDecision: Sendable, Hashable {
     package var policy: String
     /// The rule's index within the policy; -1 for `EndOfTier`.
     package var rule: Int64
-    /// `allow` or `deny`, empty when there is no deciding hit.
-    package var action: String
+    /// `allow` or `deny`; nil when there is no deciding hit (written as empty text).
+    package var action: FlowAction?
     /// For `EndOfTier`: the policy that selected the endpoint and so triggered the tier's end,
     /// as its kind and name (`NetworkPolicy shop/default-deny`).
     package var trigger: String
 
-    package init(kind: String = "", tier: String = "", policy: String = "", rule: Int64 = 0, action: String = "", trigger: String = "") {
+    package init(kind: String = "", tier: String = "", policy: String = "", rule: Int64 = 0, action: FlowAction? = nil, trigger: String = "") {
         self.kind = kind
         self.tier = tier
         self.policy = policy
@@ -29,33 +29,33 @@ package struct PolicyDecision: Sendable, Hashable {
     }
 
     package static let none = PolicyDecision()
-    package static let malformed = PolicyDecision(kind: "malformed")
+    package static let malformed = PolicyDecision(kind: malformedKind)
+    /// `kind` of a trace that is not a PolicyTrace.
+    package static let malformedKind = "malformed"
 
-    package var fields: [String] { [kind, tier, policy, String(rule), action, trigger] }
+    package var fields: [String] { [kind, tier, policy, String(rule), action?.rawValue ?? "", trigger] }
 
-    /// Goldmane's `PolicyKind` enum as a name (7 and 8 changed meaning between releases, so
-    /// they keep their number).
-    package static func kindName(_ raw: Int) -> String {
-        switch raw {
-        case 1: "CalicoNetworkPolicy"
-        case 2: "GlobalNetworkPolicy"
-        case 3: "StagedNetworkPolicy"
-        case 4: "StagedGlobalNetworkPolicy"
-        case 5: "StagedKubernetesNetworkPolicy"
-        case 6: "NetworkPolicy"
-        case 9: "Profile"
-        case 10: "EndOfTier"
-        case 11: "ClusterNetworkPolicy"
-        default: "kind-\(raw)"
+    /// The kind of the deciding hit; nil for no hit or a malformed trace.
+    package var policyKind: PolicyKind? { PolicyKind(name: kind) }
+
+    /// The batch's and the table's text of `action`, read back: empty is no deciding hit.
+    static func action(text: String, key: some CodingKey) throws -> FlowAction? {
+        if text.isEmpty { return nil }
+        guard let action = FlowAction(rawValue: text) else {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: [key], debugDescription: "unknown action \(text)"))
         }
+        return action
     }
 
     /// The staged policy that decided (`namespace/name`), if one did.
     package var stagedPolicy: String? {
-        if kind.hasPrefix("Staged") { return policy }
-        guard trigger.hasPrefix("Staged"), let space = trigger.firstIndex(of: " ") else { return nil }
+        if policyKind?.isStaged == true { return policy }
+        guard let space = trigger.firstIndex(of: " "), PolicyKind(name: String(trigger[..<space]))?.isStaged == true else { return nil }
         return String(trigger[trigger.index(after: space)...])
     }
+
+    /// The tier Kubernetes NetworkPolicies live in.
+    package static let defaultTier = "default"
 
     /// Tiers Calico evaluates after the `default` tier (where Kubernetes NetworkPolicies live):
     /// the baseline admin tiers.
@@ -66,22 +66,23 @@ package struct PolicyDecision: Sendable, Hashable {
     /// tier but `default` and `tiersAfterDefault` is taken to come before it (Calico's own
     /// admin tier does, and custom tiers usually do: their order is below default's 1,000,000).
     package func isDecidedAboveKubernetes(tiersAfterDefault: Set<String> = Self.tiersAfterDefault) -> Bool {
-        guard action == "allow" || action == "deny" else { return false }
-        guard kind != "Profile", !tier.isEmpty, tier != "default" else { return false }
+        guard action?.isFinal == true else { return false }
+        guard policyKind != .profile, !tier.isEmpty, tier != Self.defaultTier else { return false }
         return !tiersAfterDefault.contains(tier)
     }
 
     /// For people: "NetworkPolicy shop/allow-api rule 0 (tier default)", "no policy selects
     /// the endpoint: default allow (profile kns.shop)", "end of tier default (shop/x selects it)".
     package var summary: String {
-        switch kind {
-        case "": return "no deciding policy in the trace"
-        case "malformed": return "a policy trace that is not well formed"
-        case "Profile": return "no policy selects the endpoint: default \(action)" + (policy.isEmpty ? "" : " (profile \(policy))")
-        case "EndOfTier":
-            return "end of tier \(tier): \(action)" + (trigger.isEmpty ? "" : " (\(trigger) selects the endpoint, no rule matched)")
+        let verdict = action?.rawValue ?? ""
+        if kind.isEmpty { return "no deciding policy in the trace" }
+        if kind == Self.malformedKind { return "a policy trace that is not well formed" }
+        switch policyKind {
+        case .profile: return "no policy selects the endpoint: default \(verdict)" + (policy.isEmpty ? "" : " (profile \(policy))")
+        case .endOfTier:
+            return "end of tier \(tier): \(verdict)" + (trigger.isEmpty ? "" : " (\(trigger) selects the endpoint, no rule matched)")
         default:
-            return "\(kind) \(policy) rule \(rule) (tier \(tier)): \(action)"
+            return "\(kind) \(policy) rule \(rule) (tier \(tier)): \(verdict)"
         }
     }
 }

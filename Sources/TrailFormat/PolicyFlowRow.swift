@@ -72,23 +72,23 @@ package struct PolicyFlowRow: Codable, Equatable, Sendable {
 /// them, sorted), the destination port, protocol, reporter and verdict, and the deciding hits
 /// of the enforced and the pending (staged) traces.
 package struct PolicyFlowIdentity: Codable, Hashable, Sendable {
-    package var srcType: String
+    package var srcType: EndpointType
     package var srcNs: String
     package var srcWorkload: String
     package var srcLabels: [String]
-    package var dstType: String
+    package var dstType: EndpointType
     package var dstNs: String
     package var dstWorkload: String
     package var dstLabels: [String]
     package var dstPort: Int64
     package var proto: String
-    package var reporter: String
-    package var action: String
+    package var reporter: Reporter
+    package var action: FlowAction
     package var enforced: PolicyDecision
     package var pending: PolicyDecision
 
-    package init(srcType: String, srcNs: String, srcWorkload: String, srcLabels: [String], dstType: String, dstNs: String,
-                 dstWorkload: String, dstLabels: [String], dstPort: Int64, proto: String, reporter: String, action: String,
+    package init(srcType: EndpointType, srcNs: String, srcWorkload: String, srcLabels: [String], dstType: EndpointType, dstNs: String,
+                 dstWorkload: String, dstLabels: [String], dstPort: Int64, proto: String, reporter: Reporter, action: FlowAction,
                  enforced: PolicyDecision, pending: PolicyDecision) {
         self.srcType = srcType
         self.srcNs = srcNs
@@ -140,26 +140,26 @@ package struct PolicyFlowIdentity: Codable, Hashable, Sendable {
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        srcType = try container.decode(String.self, forKey: .srcType)
+        srcType = try container.decode(EndpointType.self, forKey: .srcType)
         srcNs = try container.decode(String.self, forKey: .srcNs)
         srcWorkload = try container.decode(String.self, forKey: .srcWorkload)
         srcLabels = try container.decode([String].self, forKey: .srcLabels)
-        dstType = try container.decode(String.self, forKey: .dstType)
+        dstType = try container.decode(EndpointType.self, forKey: .dstType)
         dstNs = try container.decode(String.self, forKey: .dstNs)
         dstWorkload = try container.decode(String.self, forKey: .dstWorkload)
         dstLabels = try container.decode([String].self, forKey: .dstLabels)
         dstPort = try container.decode(Int64.self, forKey: .dstPort)
         proto = try container.decode(String.self, forKey: .proto)
-        reporter = try container.decode(String.self, forKey: .reporter)
-        action = try container.decode(String.self, forKey: .action)
+        reporter = try container.decode(Reporter.self, forKey: .reporter)
+        action = try container.decode(FlowAction.self, forKey: .action)
         enforced = try PolicyDecision(from: decoder, prefix: "enforced")
         pending = try PolicyDecision(from: decoder, prefix: "pending")
     }
 
     /// The identity's fields in a fixed order: what `flowID` hashes.
     package var keyFields: [String] {
-        [srcType, srcNs, srcWorkload, srcLabels.joined(separator: "\u{0}"), dstType, dstNs, dstWorkload, dstLabels.joined(separator: "\u{0}"),
-         String(dstPort), proto, reporter, action] + enforced.fields + pending.fields
+        [srcType.rawValue, srcNs, srcWorkload, srcLabels.joined(separator: "\u{0}"), dstType.rawValue, dstNs, dstWorkload,
+         dstLabels.joined(separator: "\u{0}"), String(dstPort), proto, reporter.rawValue, action.rawValue] + enforced.fields + pending.fields
     }
 
     /// Of two identities one item could have (copies of it with other labels), whether the
@@ -173,16 +173,17 @@ package struct PolicyFlowIdentity: Codable, Hashable, Sendable {
 
     /// The rows' sort key (byte-wise UTF-8): namespaces and verdict first.
     package var orderFields: [String] {
-        [srcNs, dstNs, action, srcType, dstType, srcWorkload, dstWorkload, srcLabels.joined(separator: "\u{0}"),
-         dstLabels.joined(separator: "\u{0}"), Self.sortable(port: dstPort), proto, reporter] + enforced.fields + pending.fields
+        [srcNs, dstNs, action.rawValue, srcType.rawValue, dstType.rawValue, srcWorkload, dstWorkload, srcLabels.joined(separator: "\u{0}"),
+         dstLabels.joined(separator: "\u{0}"), Self.sortable(port: dstPort), proto, reporter.rawValue] + enforced.fields + pending.fields
     }
 
     /// `namespace/workload` for pods, `kind name` for the rest (`network pub`, `host node-1`).
     package var source: String { Self.name(srcType, srcNs, srcWorkload) }
     package var destination: String { Self.name(dstType, dstNs, dstWorkload) }
 
-    static func name(_ type: String, _ namespace: String, _ workload: String) -> String {
-        type == "workload" ? "\(namespace)/\(workload)" : (namespace == "-" ? "\(type) \(workload)" : "\(type) \(namespace)/\(workload)")
+    static func name(_ type: EndpointType, _ namespace: String, _ workload: String) -> String {
+        type == .workload ? "\(namespace)/\(workload)"
+            : (namespace == "-" ? "\(type.rawValue) \(workload)" : "\(type.rawValue) \(namespace)/\(workload)")
     }
 }
 
@@ -208,7 +209,7 @@ extension PolicyDecision {
         try container.encode(tier, forKey: PrefixedKey(stringValue: prefix + "_tier"))
         try container.encode(policy, forKey: PrefixedKey(stringValue: prefix + "_policy"))
         try container.encode(rule, forKey: PrefixedKey(stringValue: prefix + "_rule"))
-        try container.encode(action, forKey: PrefixedKey(stringValue: prefix + "_action"))
+        try container.encode(action?.rawValue ?? "", forKey: PrefixedKey(stringValue: prefix + "_action"))
         try container.encode(trigger, forKey: PrefixedKey(stringValue: prefix + "_trigger"))
     }
 
@@ -217,7 +218,8 @@ extension PolicyDecision {
         let key = { (name: String) in PrefixedKey(stringValue: prefix + "_" + name) }
         self.init(kind: try container.decode(String.self, forKey: key("kind")), tier: try container.decode(String.self, forKey: key("tier")),
                   policy: try container.decode(String.self, forKey: key("policy")), rule: try container.decode(Int64.self, forKey: key("rule")),
-                  action: try container.decode(String.self, forKey: key("action")), trigger: try container.decode(String.self, forKey: key("trigger")))
+                  action: try PolicyDecision.action(text: container.decode(String.self, forKey: key("action")), key: key("action")),
+                  trigger: try container.decode(String.self, forKey: key("trigger")))
     }
 }
 

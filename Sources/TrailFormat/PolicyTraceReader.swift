@@ -31,10 +31,10 @@ package enum PolicyTraceReader {
     /// The first allow or deny in `policy_index` order (stable for equal indexes).
     static func decide(_ hits: [Hit]) -> PolicyDecision {
         let ordered = hits.enumerated().sorted { ($0.element.policyIndex, $0.offset) < ($1.element.policyIndex, $1.offset) }
-        guard let hit = ordered.first(where: { $0.element.action == 1 || $0.element.action == 2 })?.element else { return .none }
-        let trigger = hit.trigger.map { "\(PolicyDecision.kindName($0.kind)) \($0.qualifiedName)" } ?? ""
-        return PolicyDecision(kind: PolicyDecision.kindName(hit.kind), tier: hit.tier, policy: hit.qualifiedName,
-                              rule: hit.ruleIndex, action: hit.action == 1 ? "allow" : "deny", trigger: trigger)
+        guard let hit = ordered.first(where: { FlowAction(wire: $0.element.action).isFinal })?.element else { return .none }
+        let trigger = hit.trigger.map { "\(PolicyKind(wire: $0.kind).name) \($0.qualifiedName)" } ?? ""
+        return PolicyDecision(kind: PolicyKind(wire: hit.kind).name, tier: hit.tier, policy: hit.qualifiedName,
+                              rule: hit.ruleIndex, action: FlowAction(wire: hit.action), trigger: trigger)
     }
 
     struct Hit {

@@ -79,6 +79,6 @@ struct PieceEntry {
 struct EdgeNamespaceKey: Hashable {
     var srcNs: String
     var dstNs: String
-    var action: String
-    var fields: [String] { [srcNs, dstNs, action] }
+    var action: FlowAction
+    var fields: [String] { [srcNs, dstNs, action.rawValue] }
 }

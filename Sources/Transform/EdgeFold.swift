@@ -261,8 +261,8 @@ final class EdgeFold {
             keyRefines.append(0)
             return
         }
-        let refineSource = key.sourceType == 1 && settings.serviceIdentityNamespaces.contains(key.sourceNamespace)
-        let refineDestination = key.destType == 1 && settings.serviceIdentityNamespaces.contains(key.destNamespace)
+        let refineSource = EndpointType(wire: key.sourceType) == .workload && settings.serviceIdentityNamespaces.contains(key.sourceNamespace)
+        let refineDestination = EndpointType(wire: key.destType) == .workload && settings.serviceIdentityNamespaces.contains(key.destNamespace)
         keyRefines.append((refineSource ? 1 : 0) | (refineDestination ? 2 : 0))
         if refineSource || refineDestination {
             refinable[id] = key

@@ -2,35 +2,6 @@ import TrailFormat
 
 /// The normalisation learned from the system goldmane-trail replaces (design §4).
 package enum EndpointNormalizer {
-    /// Goldmane's `Action` enum as the runbook's `edge.action` values.
-    package static func action(_ raw: Int) -> String {
-        switch raw {
-        case 1: "allow"
-        case 2: "deny"
-        case 3: "pass"
-        default: "unspecified"
-        }
-    }
-
-    /// Goldmane's `EndpointType` enum as a name.
-    package static func endpointType(_ raw: Int) -> String {
-        switch raw {
-        case 1: "workload"
-        case 2: "host"
-        case 3: "networkset"
-        case 4: "network"
-        default: "unknown"
-        }
-    }
-
-    package static func reporter(_ raw: Int) -> String {
-        switch raw {
-        case 1: "src"
-        case 2: "dst"
-        default: "unspecified"
-        }
-    }
-
     /// `-` and the empty string both mean "no namespace".
     package static func namespace(_ raw: String) -> String? {
         raw.isEmpty || raw == "-" ? nil : raw

@@ -15,9 +15,14 @@ final class PolicyProjection {
 
     /// Everything of an identity that its wide row also knows.
     struct Endpoints: Hashable {
-        var srcType, srcNs, srcWorkload, dstType, dstNs, dstWorkload: String
+        var srcType: EndpointType
+        var srcNs, srcWorkload: String
+        var dstType: EndpointType
+        var dstNs, dstWorkload: String
         var dstPort: Int64
-        var proto, reporter, action: String
+        var proto: String
+        var reporter: Reporter
+        var action: FlowAction
     }
 
     struct DecisionPair: Hashable {

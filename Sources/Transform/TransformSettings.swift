@@ -20,10 +20,3 @@ package struct TransformSettings: Sendable, Equatable {
     }
 }
 
-/// The version of the fold's meaning. Bump it whenever a change to the transform would
-/// give different rows for the same archive: the load ledger records it, and replay
-/// rebuilds what an older version made.
-/// 2: the policy projection (batch format 2).
-package enum TransformVersion {
-    package static let current = 2
-}

@@ -2,30 +2,30 @@ import TrailFormat
 
 /// The identity of a wide-projection row (everything but its counters).
 struct WideEdgeKey: Hashable, Sendable {
-    var srcType: String
+    var srcType: EndpointType
     var srcNs: String
     var srcIdentity: String
     var srcWorkload: String
-    var dstType: String
+    var dstType: EndpointType
     var dstNs: String
     var dstIdentity: String
     var dstWorkload: String
     var dstService: String
     var dstPort: Int64
     var proto: String
-    var action: String
-    var reporter: String
+    var action: FlowAction
+    var reporter: Reporter
 
     /// A total order that does not depend on the locale: namespaces, action, identities,
     /// types, workloads, service (byte-wise UTF-8), then port, protocol and reporter.
     static func precedes(_ lhs: WideEdgeKey, _ rhs: WideEdgeKey) -> Bool {
-        let left = [lhs.srcNs, lhs.dstNs, lhs.action, lhs.srcIdentity, lhs.dstIdentity, lhs.srcType, lhs.dstType,
+        let left = [lhs.srcNs, lhs.dstNs, lhs.action.rawValue, lhs.srcIdentity, lhs.dstIdentity, lhs.srcType.rawValue, lhs.dstType.rawValue,
                     lhs.srcWorkload, lhs.dstWorkload, lhs.dstService]
-        let right = [rhs.srcNs, rhs.dstNs, rhs.action, rhs.srcIdentity, rhs.dstIdentity, rhs.srcType, rhs.dstType,
+        let right = [rhs.srcNs, rhs.dstNs, rhs.action.rawValue, rhs.srcIdentity, rhs.dstIdentity, rhs.srcType.rawValue, rhs.dstType.rawValue,
                      rhs.srcWorkload, rhs.dstWorkload, rhs.dstService]
         if left != right { return UTF8Order.precedes(left, right) }
         if lhs.dstPort != rhs.dstPort { return lhs.dstPort < rhs.dstPort }
-        return UTF8Order.precedes([lhs.proto, lhs.reporter], [rhs.proto, rhs.reporter])
+        return UTF8Order.precedes([lhs.proto, lhs.reporter.rawValue], [rhs.proto, rhs.reporter.rawValue])
     }
 
     /// Builds the key for a parsed FlowKey, with identities refined by `srcLabel`/`dstLabel`
@@ -33,12 +33,12 @@ struct WideEdgeKey: Hashable, Sendable {
     init(key: FlowKeyView, srcLabel: String?, dstLabel: String?) {
         let srcNamespace = EndpointNormalizer.namespace(key.sourceNamespace)
         let dstNamespace = EndpointNormalizer.namespace(key.destNamespace)
-        srcType = EndpointNormalizer.endpointType(key.sourceType)
-        dstType = EndpointNormalizer.endpointType(key.destType)
+        srcType = EndpointType(wire: key.sourceType)
+        dstType = EndpointType(wire: key.destType)
         srcNs = srcNamespace ?? "-"
         dstNs = dstNamespace ?? "-"
-        srcWorkload = key.sourceType == 1 ? EndpointNormalizer.workloadName(key.sourceName) : key.sourceName
-        dstWorkload = key.destType == 1 ? EndpointNormalizer.workloadName(key.destName) : key.destName
+        srcWorkload = srcType == .workload ? EndpointNormalizer.workloadName(key.sourceName) : key.sourceName
+        dstWorkload = dstType == .workload ? EndpointNormalizer.workloadName(key.destName) : key.destName
         srcIdentity = Self.identity(namespace: srcNamespace, name: key.sourceName, label: srcLabel)
         dstIdentity = Self.identity(namespace: dstNamespace, name: key.destName, label: dstLabel)
         let serviceNamespace = EndpointNormalizer.namespace(key.destServiceNamespace)
@@ -46,8 +46,8 @@ struct WideEdgeKey: Hashable, Sendable {
         dstService = serviceName.isEmpty ? "-" : (serviceNamespace.map { "\($0)/\(serviceName)" } ?? serviceName)
         dstPort = key.destPort
         proto = key.proto
-        action = EndpointNormalizer.action(key.action)
-        reporter = EndpointNormalizer.reporter(key.reporter)
+        action = FlowAction(wire: key.action)
+        reporter = Reporter(wire: key.reporter)
     }
 
     /// Service identity: the namespace, refined by the service-identity label where
@@ -60,9 +60,9 @@ struct WideEdgeKey: Hashable, Sendable {
 
     /// Why this row is not in the `edge` projection, or nil when it is.
     var edgeExclusion: DropReason? {
-        for type in [srcType, dstType] where type == "unknown" { return .unknownEndpointType }
+        for type in [srcType, dstType] where type == .unknown { return .unknownEndpointType }
         for (type, ns) in [(srcType, srcNs), (dstType, dstNs)] {
-            if type == "host" || type == "network" || (type == "networkset" && ns == "-") { return .nonNamespacedEnd }
+            if type == .host || type == .network || (type == .networkset && ns == "-") { return .nonNamespacedEnd }
             if ns == "-" { return .namespacedTypeWithoutNamespace }
         }
         return srcNs == dstNs ? .sameNamespace : nil

@@ -160,7 +160,7 @@ import TrailTestSupport
         #expect(Self.allowed(policies, Self.flow(Self.pod("x", "a"), Self.coredns, 53, "tcp")))
         #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), Self.coredns, 54, "udp")))
         #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), Self.pod("z", "c"))))
-        #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pub"), 443)))
+        #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), .other(kind: .network, name: "pub"), 443)))
         #expect(Self.allowed(policies, Self.flow(Self.pod("z", "c"), Self.pod("x", "a"))), "Egress only: ingress stays open")
     }
 
@@ -267,14 +267,14 @@ import TrailTestSupport
               ingress: [{ports: [{port: http}]}]
               egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]}]
             """)
-        guard case .undecidable(let named) = policies.evaluate(Self.flow(.other(kind: "network", name: "pub"), Self.pod("x", "a"))) else {
+        guard case .undecidable(let named) = policies.evaluate(Self.flow(.other(kind: .network, name: "pub"), Self.pod("x", "a"))) else {
             Issue.record("a named port was decided")
             return
         }
         #expect(named.contains { $0.contains("named port \"http\"") })
         // 0.0.0.0/0 except 10.0.0.0/8 holds every public IPv4 address, but only part of RFC 1918.
-        #expect(Self.allowed(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pub"), 443)))
-        guard case .undecidable(let cidr) = policies.evaluate(Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pvt"), 443)) else {
+        #expect(Self.allowed(policies, Self.flow(Self.pod("x", "a"), .other(kind: .network, name: "pub"), 443)))
+        guard case .undecidable(let cidr) = policies.evaluate(Self.flow(Self.pod("x", "a"), .other(kind: .network, name: "pvt"), 443)) else {
             Issue.record("an ipBlock covering part of pvt was decided")
             return
         }
@@ -285,8 +285,8 @@ import TrailTestSupport
             metadata: {name: deny, namespace: x}
             spec: {podSelector: {}, policyTypes: [Ingress]}
             """)
-        #expect(host.evaluate(Self.flow(.other(kind: "host", name: "node-1"), Self.pod("x", "a"))) != .allowed)
-        #expect(Self.blocked(host, Self.flow(.other(kind: "network", name: "pvt"), Self.pod("x", "a"))))
+        #expect(host.evaluate(Self.flow(.other(kind: .host, name: "node-1"), Self.pod("x", "a"))) != .allowed)
+        #expect(Self.blocked(host, Self.flow(.other(kind: .network, name: "pvt"), Self.pod("x", "a"))))
     }
 
     @Test func ipBlocksDecidePubAndPvtOnlyWhenTheyCoverAllOrNone() throws {
@@ -298,8 +298,8 @@ import TrailTestSupport
                 spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [\(blocks)]}]}
                 """)
         }
-        let pub = FlowEndpoint.other(kind: "network", name: "pub")
-        let pvt = FlowEndpoint.other(kind: "network", name: "pvt")
+        let pub = FlowEndpoint.other(kind: .network, name: "pub")
+        let pvt = FlowEndpoint.other(kind: .network, name: "pvt")
         // The candidate writer's two rules: the internet without RFC 1918, and RFC 1918 as three blocks.
         let internet = try egress("{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]}}")
         #expect(Self.allowed(internet, Self.flow(Self.pod("x", "a"), pub, 443)))
@@ -373,7 +373,7 @@ import TrailTestSupport
               - to: [{ipBlock: {cidr: 128.0.0.0/1}}]
                 ports: [{port: 443}]
             """)
-        let pub = FlowEndpoint.other(kind: "network", name: "pub")
+        let pub = FlowEndpoint.other(kind: .network, name: "pub")
         #expect(Self.allowed(split, Self.flow(Self.pod("x", "a"), pub, 443)), "two halves admit all of pub together")
         #expect(Self.undecidable(split, Self.flow(Self.pod("x", "a"), pub, 80), "0.0.0.0/1"), "on 80 only one half applies")
         #expect(split.unusedRules.isEmpty)
@@ -393,7 +393,7 @@ import TrailTestSupport
             spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}, {ipBlock: {cidr: "::/0", except: ["fc00::/7"]}}]}]}
             """, families: .dualStack)
         #expect(Self.allowed(both, Self.flow(Self.pod("x", "a"), pub, 443)))
-        #expect(Self.undecidable(both, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pvt"), 443), "covers part of pvt"))
+        #expect(Self.undecidable(both, Self.flow(Self.pod("x", "a"), .other(kind: .network, name: "pvt"), 443), "covers part of pvt"))
         #expect(IPFamilies("4,6") == .dualStack && IPFamilies("5") == nil)
     }
 
@@ -409,10 +409,10 @@ import TrailTestSupport
               egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: [{port: https}]}]
             """)
         // An end Goldmane could not type is not taken for a non-pod.
-        #expect(Self.undecidable(policies, Self.flow(.other(kind: "unknown", name: "?"), Self.pod("x", "a")), "unknown ?"))
+        #expect(Self.undecidable(policies, Self.flow(.other(kind: .unknown, name: "?"), Self.pod("x", "a")), "unknown ?"))
         // A rule whose blocks hold none of pub admits nothing, whatever its named port means.
-        #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pub"), 443)))
-        #expect(Self.undecidable(policies, Self.flow(Self.pod("x", "a"), .other(kind: "network", name: "pvt"), 443), "named port"))
+        #expect(Self.blocked(policies, Self.flow(Self.pod("x", "a"), .other(kind: .network, name: "pub"), 443)))
+        #expect(Self.undecidable(policies, Self.flow(Self.pod("x", "a"), .other(kind: .network, name: "pvt"), 443), "named port"))
     }
 
     @Test func aPolicyDefinedTwiceIsRefused() throws {

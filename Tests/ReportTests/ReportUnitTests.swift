@@ -42,7 +42,7 @@ import TrailFormat
         var edges: [EdgeRow] = []
         for index in 0..<1000 {
             let destination = index % 7 == 0 ? "<!here>" : "dbaas"
-            let action = index % 10 == 0 ? "deny" : "allow"
+            let action: FlowAction = index % 10 == 0 ? .deny : .allow
             let totals = EdgeTotals(firstSeen: 1000 + Int64(index), lastSeen: 2000, flowCount: Int64(index + 1), connections: 0,
                                     packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0)
             edges.append(EdgeRow(srcNs: long + "-" + String(index), dstNs: destination, action: action, totals: totals))
@@ -91,14 +91,14 @@ import TrailFormat
     }
 
     @Test func diffSeparatesNewGoneAndChangedVerdicts() throws {
-        let before = [NamespacePair(source: "a", destination: "b", action: "allow"), NamespacePair(source: "a", destination: "c", action: "allow"),
-                      NamespacePair(source: "x", destination: "y", action: "allow")]
-        let after = [NamespacePair(source: "a", destination: "b", action: "allow"), NamespacePair(source: "a", destination: "c", action: "deny"),
-                     NamespacePair(source: "n", destination: "m", action: "allow")]
+        let before = [NamespacePair(source: "a", destination: "b", action: .allow), NamespacePair(source: "a", destination: "c", action: .allow),
+                      NamespacePair(source: "x", destination: "y", action: .allow)]
+        let after = [NamespacePair(source: "a", destination: "b", action: .allow), NamespacePair(source: "a", destination: "c", action: .deny),
+                     NamespacePair(source: "n", destination: "m", action: .allow)]
         let diff = WindowDiff(from: try WindowDiff.Window(parsing: "2026-11-01/2026-11-07"), to: try WindowDiff.Window(parsing: "2026-11-08"),
                               before: before, after: after)
-        #expect(diff.new == [NamespacePair(source: "n", destination: "m", action: "allow")])
-        #expect(diff.gone == [NamespacePair(source: "x", destination: "y", action: "allow")])
+        #expect(diff.new == [NamespacePair(source: "n", destination: "m", action: .allow)])
+        #expect(diff.gone == [NamespacePair(source: "x", destination: "y", action: .allow)])
         #expect(diff.changed == [WindowDiff.Change(source: "a", destination: "c", before: ["allow"], after: ["deny"])])
         #expect(throws: ReportError.self) { try WindowDiff.Window(parsing: "2026-11-08/2026-11-01") }
         #expect(throws: ReportError.self) { try WindowDiff.Window(parsing: "2026-11-8") }
@@ -107,9 +107,9 @@ import TrailFormat
     @Test func policiesNeverCarryAnEmptyPortListOrAnEscapedComment() {
         func row(_ destination: String, _ port: Int64, _ proto: String) -> WideEdgeRow {
             let totals = EdgeTotals(firstSeen: 0, lastSeen: 15, flowCount: 2, connections: 1, packetsIn: 1, packetsOut: 1, bytesIn: 1, bytesOut: 1)
-            return WideEdgeRow(srcType: "workload", srcNs: "app", srcIdentity: "app", srcWorkload: "app", dstType: "workload", dstNs: destination,
+            return WideEdgeRow(srcType: .workload, srcNs: "app", srcIdentity: "app", srcWorkload: "app", dstType: .workload, dstNs: destination,
                                dstIdentity: destination, dstWorkload: destination, dstService: "-", dstPort: port, proto: proto,
-                               action: "allow", reporter: "src", totals: totals, days: ["2026-11-27"])
+                               action: .allow, reporter: .src, totals: totals, days: ["2026-11-27"])
         }
         let report = EgressReport(rows: [row("db", 5432, "tcp"), row("db", 0, "icmp"), row("cache", 0, "icmp"), row("cache", 7, "x\ny")],
                                   coverage: WindowCoverage(start: 0, end: 15, clusters: ["c"], ranges: []))

@@ -14,18 +14,18 @@ import TrailTestSupport
     func batch(names: [String]) -> EdgeBatch {
         let totals = EdgeTotals(firstSeen: 1_795_744_800, lastSeen: 1_795_744_815, flowCount: 2, connections: 1,
                                 packetsIn: 3, packetsOut: 4, bytesIn: 5, bytesOut: 6)
-        let edges = names.map { EdgeRow(cluster: "c-" + $0, day: "2026-11-28", srcNs: $0, dstNs: "dst-" + $0, action: "allow", totals: totals) }
+        let edges = names.map { EdgeRow(cluster: "c-" + $0, day: "2026-11-28", srcNs: $0, dstNs: "dst-" + $0, action: .allow, totals: totals) }
         let wide = names.map {
-            WideEdgeRow(cluster: "c-" + $0, srcType: "workload", srcNs: $0, srcIdentity: $0 + "/x", srcWorkload: $0, dstType: "network", dstNs: "-",
-                        dstIdentity: "pub", dstWorkload: "pub", dstService: "-", dstPort: 443, proto: "tcp", action: "deny",
-                        reporter: "src", totals: totals, days: ["2026-11-28"])
+            WideEdgeRow(cluster: "c-" + $0, srcType: .workload, srcNs: $0, srcIdentity: $0 + "/x", srcWorkload: $0, dstType: .network, dstNs: "-",
+                        dstIdentity: "pub", dstWorkload: "pub", dstService: "-", dstPort: 443, proto: "tcp", action: .deny,
+                        reporter: .src, totals: totals, days: ["2026-11-28"])
         }
         let policy = names.map {
             PolicyFlowRow(cluster: "c-" + $0, day: "2026-11-28", identity: PolicyFlowIdentity(
-                srcType: "workload", srcNs: $0, srcWorkload: $0, srcLabels: ["app=" + $0, "k=\"quoted\" \\ {x,y}"], dstType: "network", dstNs: "-",
-                dstWorkload: "pub", dstLabels: [], dstPort: 443, proto: "tcp", reporter: "src", action: "deny",
-                enforced: PolicyDecision(kind: "EndOfTier", tier: "default", policy: "", rule: -1, action: "deny", trigger: "NetworkPolicy \($0)/p"),
-                pending: PolicyDecision(kind: "StagedNetworkPolicy", tier: "default", policy: $0 + "/s", rule: 0, action: "allow")),
+                srcType: .workload, srcNs: $0, srcWorkload: $0, srcLabels: ["app=" + $0, "k=\"quoted\" \\ {x,y}"], dstType: .network, dstNs: "-",
+                dstWorkload: "pub", dstLabels: [], dstPort: 443, proto: "tcp", reporter: .src, action: .deny,
+                enforced: PolicyDecision(kind: "EndOfTier", tier: "default", policy: "", rule: -1, action: .deny, trigger: "NetworkPolicy \($0)/p"),
+                pending: PolicyDecision(kind: "StagedNetworkPolicy", tier: "default", policy: $0 + "/s", rule: 0, action: .allow)),
                 firstSeen: 1_795_744_800, lastSeen: 1_795_744_815, flowCount: 2, connections: 1)
         }
         let header = BatchHeader(

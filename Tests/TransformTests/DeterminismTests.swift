@@ -66,13 +66,13 @@ import TrailTestSupport
         #expect(fresh == golden, "transform output changed: if on purpose, bump TransformVersion when meaning changed and run `make golden-batch`")
         let batch = try EdgeBatch.read(path: goldenPath)
         // What the samples are known to hold (HomeLabCluster): spot checks of the golden rows.
-        #expect(batch.edges.contains { $0.srcNs == "crowdsec" && $0.dstNs == "dbaas" && $0.action == "deny" })
-        #expect(batch.edges.contains { $0.srcNs == "traefik" && $0.dstNs == "nextcloud" && $0.action == "allow" })
+        #expect(batch.edges.contains { $0.srcNs == "crowdsec" && $0.dstNs == "dbaas" && $0.action == .deny })
+        #expect(batch.edges.contains { $0.srcNs == "traefik" && $0.dstNs == "nextcloud" && $0.action == .allow })
         #expect(!batch.edges.contains { $0.srcNs == $0.dstNs || $0.srcNs == "-" || $0.dstNs == "-" })
         let cron = batch.wide.filter { $0.srcWorkload == "fixer-tick" }
         #expect(cron.count == 2 && cron.allSatisfy { $0.flowCount == 1 && $0.firstSeen == UTCTime.parse("2026-11-27T03:00:00Z") })
         #expect(batch.wide.contains { $0.srcIdentity == "monitoring/grafana" && $0.dstIdentity == "monitoring/prometheus" })
-        #expect(batch.wide.contains { $0.dstIdentity == "pub" && $0.dstPort == 25 && $0.action == "deny" })
+        #expect(batch.wide.contains { $0.dstIdentity == "pub" && $0.dstPort == 25 && $0.action == .deny })
         #expect(batch.header.dropped.all["no_traffic", default: 0] > 0)
     }
 }

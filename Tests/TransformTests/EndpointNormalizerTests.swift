@@ -1,4 +1,5 @@
 import Testing
+import TrailFormat
 @testable import Transform
 
 @Suite struct EndpointNormalizerTests {
@@ -20,8 +21,12 @@ import Testing
     }
 
     @Test func actionsAndTypes() {
-        #expect((0...4).map(EndpointNormalizer.action) == ["unspecified", "allow", "deny", "pass", "unspecified"])
-        #expect((0...5).map(EndpointNormalizer.endpointType) == ["unknown", "workload", "host", "networkset", "network", "unknown"])
+        #expect((0...4).map { FlowAction(wire: $0).rawValue } == ["unspecified", "allow", "deny", "pass", "unspecified"])
+        #expect((0...5).map { EndpointType(wire: $0).rawValue } == ["unknown", "workload", "host", "networkset", "network", "unknown"])
+        #expect((0...3).map { Reporter(wire: $0).rawValue } == ["unspecified", "src", "dst", "unspecified"])
+        #expect(([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as [Int]).map { PolicyKind(name: PolicyKind(wire: $0).name) == PolicyKind(wire: $0) }
+                .allSatisfy { $0 })
+        #expect(PolicyKind(wire: 7).name == "kind-7" && PolicyKind(name: "Profile") == .profile && PolicyKind(name: "kind-x") == nil)
         #expect(EndpointNormalizer.namespace("-") == nil)
         #expect(EndpointNormalizer.namespace("") == nil)
         #expect(EndpointNormalizer.namespace("dbaas") == "dbaas")

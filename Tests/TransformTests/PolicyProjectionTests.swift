@@ -61,9 +61,9 @@ import TrailTestSupport
         trace.pendingPolicies = [Self.hit(.endOfTier, "", action: .deny, index: 0, rule: -1, trigger: staged)]
         let batch = Self.fold([FlowFixture { $0.trace = trace }])
         let identity = batch.policy[0].identity
-        #expect(identity.enforced == PolicyDecision(kind: "NetworkPolicy", tier: "default", policy: "backend/allow-api", rule: 3, action: "allow"))
+        #expect(identity.enforced == PolicyDecision(kind: "NetworkPolicy", tier: "default", policy: "backend/allow-api", rule: 3, action: .allow))
         #expect(!identity.enforced.isDecidedAboveKubernetes())
-        #expect(identity.pending.kind == "EndOfTier" && identity.pending.rule == -1 && identity.pending.action == "deny")
+        #expect(identity.pending.kind == "EndOfTier" && identity.pending.rule == -1 && identity.pending.action == .deny)
         #expect(identity.pending.trigger == "StagedKubernetesNetworkPolicy backend/lockdown")
         #expect(identity.pending.stagedPolicy == "backend/lockdown")
         #expect(identity.pending.summary == "end of tier default: deny (StagedKubernetesNetworkPolicy backend/lockdown selects the endpoint, no rule matched)")

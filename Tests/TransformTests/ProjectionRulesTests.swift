@@ -39,9 +39,9 @@ import TrailTestSupport
         ])
         #expect(batch.edges.map { "\($0.srcNs)>\($0.dstNs):\($0.action)" } == ["app>backend:allow", "traefik>backend:allow"])
         #expect(batch.wide.count == 8)
-        let egress = try #require(batch.wide.first { $0.dstType == "network" })
+        let egress = try #require(batch.wide.first { $0.dstType == .network })
         #expect(egress.dstNs == "-" && egress.dstIdentity == "pub" && egress.dstPort == 443 && egress.dstService == "backend/server")
-        let host = try #require(batch.wide.first { $0.srcType == "host" })
+        let host = try #require(batch.wide.first { $0.srcType == .host })
         #expect(host.srcIdentity == "k8s-node1" && host.srcWorkload == "k8s-node1")
         // Every item is accounted for: folded + dropped == read.
         #expect(batch.header.items.folded + batch.header.dropped.all.values.reduce(0, +) == batch.header.items.read)
@@ -62,7 +62,7 @@ import TrailTestSupport
         #expect(edge.flowCount == 5)
         #expect(edge.connections == 9)
         #expect(edge.packetsOut == 44 && edge.packetsIn == 22 && edge.bytesOut == 440 && edge.bytesIn == 220)
-        #expect(batch.wide.map(\.reporter) == ["dst", "src"])
+        #expect(batch.wide.map(\.reporter) == [.dst, .src])
         #expect(batch.wide.allSatisfy { $0.days == ["2026-11-27"] })
     }
 

@@ -82,7 +82,7 @@ struct ReferenceFold {
         let wide = order.map { piece in
             let total = totals[piece]!
             let key = piece.wide
-            if key.edgeExclusion == nil { edgeTotals[EdgePiece(day: piece.day, key: [key.srcNs, key.dstNs, key.action]), default: EdgeTotals()].merge(total) }
+            if key.edgeExclusion == nil { edgeTotals[EdgePiece(day: piece.day, key: [key.srcNs, key.dstNs, key.action.rawValue]), default: EdgeTotals()].merge(total) }
             return WideEdgeRow(
                 cluster: cluster, srcType: key.srcType, srcNs: key.srcNs, srcIdentity: key.srcIdentity, srcWorkload: key.srcWorkload,
                 dstType: key.dstType, dstNs: key.dstNs, dstIdentity: key.dstIdentity, dstWorkload: key.dstWorkload,
@@ -90,7 +90,7 @@ struct ReferenceFold {
                 totals: total, days: [UTCTime.date(day: piece.day)])
         }
         let edges = edgeTotals.sorted { $0.key.day != $1.key.day ? $0.key.day < $1.key.day : UTF8Order.precedes($0.key.key, $1.key.key) }
-            .map { EdgeRow(cluster: cluster, day: UTCTime.date(day: $0.key.day), srcNs: $0.key.key[0], dstNs: $0.key.key[1], action: $0.key.key[2],
+            .map { EdgeRow(cluster: cluster, day: UTCTime.date(day: $0.key.day), srcNs: $0.key.key[0], dstNs: $0.key.key[1], action: FlowAction(rawValue: $0.key.key[2])!,
                            totals: $0.value) }
         let policy = policyTotals.sorted {
             $0.key.day != $1.key.day ? $0.key.day < $1.key.day : UTF8Order.precedes($0.key.identity.orderFields, $1.key.identity.orderFields)
@@ -109,9 +109,9 @@ struct ReferenceFold {
             let ordered = hits.enumerated().sorted { ($0.element.policyIndex, $0.offset) < ($1.element.policyIndex, $1.offset) }.map(\.element)
             guard let hit = ordered.first(where: { $0.action == .allow || $0.action == .deny }) else { return .none }
             func name(_ hit: Goldmane_PolicyHit) -> String { hit.namespace.isEmpty ? hit.name : hit.namespace + "/" + hit.name }
-            return PolicyDecision(kind: PolicyDecision.kindName(hit.kind.rawValue), tier: hit.tier, policy: name(hit), rule: hit.ruleIndex,
-                                  action: hit.action == .allow ? "allow" : "deny",
-                                  trigger: hit.hasTrigger ? PolicyDecision.kindName(hit.trigger.kind.rawValue) + " " + name(hit.trigger) : "")
+            return PolicyDecision(kind: PolicyKind(wire: hit.kind.rawValue).name, tier: hit.tier, policy: name(hit), rule: hit.ruleIndex,
+                                  action: hit.action == .allow ? .allow : .deny,
+                                  trigger: hit.hasTrigger ? PolicyKind(wire: hit.trigger.kind.rawValue).name + " " + name(hit.trigger) : "")
         }
         func labels(_ list: [String]) -> [String] { Set(list).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
         let wide = WideEdgeKey(key: FlowKeyView.from(key), srcLabel: nil, dstLabel: nil)
