@@ -16,7 +16,7 @@ final class ArchiveLock {
         do {
             try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
         } catch {
-            throw CaptureError(.archive, "cannot create the archive directory \(archive): \(error.localizedDescription)")
+            throw CaptureError(.archive, "cannot create the archive directory \(archive): \(error.localizedDescription)", cause: error)
         }
         descriptor = open(archive, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {

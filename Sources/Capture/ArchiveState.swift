@@ -63,11 +63,11 @@ package struct ArchiveState: Sendable {
             } catch where error.code == .badHeader {
                 // Nothing in it can be trusted or named (a full disk while writing the header).
                 do { try FileManager.default.removeItem(atPath: path) } catch {
-                    throw CaptureError(.archive, "cannot remove \(path), which has no complete header: \(error.localizedDescription)")
+                    throw CaptureError(.archive, "cannot remove \(path), which has no complete header: \(error.localizedDescription)", cause: error)
                 }
                 lines.append("removed \(path): \(error.message) (nothing in it was sealed)")
             } catch {
-                throw CaptureError(.archive, "cannot recover \(path): \(error.description)")
+                throw CaptureError(.archive, "cannot recover \(path): \(error.description)", cause: error)
             }
         }
         return lines

@@ -1,44 +1,39 @@
 import TrailSupport
 
 /// Why a capture could not do its job, and what to do next. Carries no key material.
-package struct CaptureError: TrailError, Sendable, Equatable {
-    package enum Code: Sendable, Equatable {
-        /// Certificates, keys or flags are missing or unreadable.
-        case configuration
-        /// Goldmane cannot be reached (refused, no route, DNS).
-        case unreachable
-        /// The TLS handshake failed; the message names the cause.
-        case tls
-        /// The archive cannot be written or recovered.
-        case archive
-        /// Goldmane answered with an error status.
-        case rpc
-        /// A message was over the receive limit (the stream fails there; a retry may pass).
-        case tooLarge
-        /// Another capture of the same cluster archive is running.
-        case busy
-        /// The server closed the connection right after the TLS handshake: a Goldmane going
-        /// away (a restart, a rollout) or, when it persists, a client certificate it rejects
-        /// (TLS 1.3 reports a rejection so). Retried; `StreamRead` names it a rejection when
-        /// every attempt ends so.
-        case closedAfterHandshake
-    }
+package typealias CaptureError = StageError<CaptureErrorCode>
 
-    package var code: Code
-    package var message: String
-
-    package init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    package var description: String { message }
+/// What went wrong in a capture, for the code that retries, settles a gap or exits.
+package enum CaptureErrorCode: ErrorCode {
+    /// Certificates, keys or flags are missing or unreadable.
+    case configuration
+    /// Goldmane cannot be reached (refused, no route, DNS).
+    case unreachable
+    /// The TLS handshake failed; the message names the cause.
+    case tls
+    /// The TLS handshake failed because Goldmane's certificate is not signed by a CA in the
+    /// bundle (BoringSSL's verification failed). BoringSSL reports an expired certificate so
+    /// too: `StreamFailure.refine` reads the certificate to tell which. Exits as `.tls` does.
+    case untrustedServerCertificate
+    /// The archive cannot be written or recovered.
+    case archive
+    /// Goldmane answered with an error status.
+    case rpc
+    /// A message was over the receive limit (the stream fails there; a retry may pass).
+    case tooLarge
+    /// Another capture of the same cluster archive is running.
+    case busy
+    /// The server closed the connection right after the TLS handshake: a Goldmane going
+    /// away (a restart, a rollout) or, when it persists, a client certificate it rejects
+    /// (TLS 1.3 reports a rejection so). Retried; `StreamRead` names it a rejection when
+    /// every attempt ends so.
+    case closedAfterHandshake
 
     package var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .configuration: .config
         case .unreachable, .rpc, .tooLarge, .closedAfterHandshake: .unavailable
-        case .tls: .tlsFailed
+        case .tls, .untrustedServerCertificate: .tlsFailed
         case .archive: .ioError
         case .busy: .tempFail
         }

@@ -9,7 +9,7 @@ enum ClientCredentials {
     static func check(endpoint: GoldmaneEndpoint, bundle: [String], now: Date = Date()) throws(CaptureError) {
         for (index, block) in bundle.enumerated() {
             do { _ = try Certificate(pemEncoded: block) } catch {
-                throw CaptureError(.configuration, "\(endpoint.caPath): certificate \(index + 1) of \(bundle.count) in the CA bundle does not parse (\(error)): fix or remove that block")
+                throw CaptureError(.configuration, "\(endpoint.caPath): certificate \(index + 1) of \(bundle.count) in the CA bundle does not parse (\(error)): fix or remove that block", cause: error)
             }
         }
         let certificate: Certificate
@@ -22,12 +22,13 @@ enum ClientCredentials {
         } catch let error as CaptureError {
             throw error
         } catch {
-            throw CaptureError(.configuration, "the client certificate \(endpoint.certificatePath) does not parse (\(error)) (TLS_CERT_PATH)")
+            throw CaptureError(.configuration, "the client certificate \(endpoint.certificatePath) does not parse (\(error)) (TLS_CERT_PATH)", cause: error)
         }
         let key: Certificate.PrivateKey
         do {
             key = try Certificate.PrivateKey(pemEncoded: try String(contentsOfFile: endpoint.keyPath, encoding: .utf8))
         } catch {
+            // No cause: a parser's error about a private key may quote the key.
             throw CaptureError(.configuration, "the client key \(endpoint.keyPath) does not parse as a PEM private key (TLS_KEY_PATH)")
         }
         guard key.publicKey == certificate.publicKey else {

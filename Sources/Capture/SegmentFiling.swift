@@ -20,7 +20,7 @@ enum SegmentFiling {
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         } catch {
-            throw CaptureError(.archive, "cannot create the archive directory for \(path): \(error.localizedDescription)")
+            throw CaptureError(.archive, "cannot create the archive directory for \(path): \(error.localizedDescription)", cause: error)
         }
         var writer: SegmentWriter? = nil
         do throws(SegmentError) {
@@ -52,8 +52,8 @@ enum SegmentFiling {
     /// sealed segment in place, whose name may not have reached the disk.
     static func failure(_ path: String, _ error: SegmentError, sealedInPlace: Bool) -> CaptureError {
         if sealedInPlace {
-            return CaptureError(.archive, "sealed \(path), but syncing its directory failed: \(error.description). The segment is complete and in place, and the next capture takes up after it; if the machine crashed before the directory reached the disk, the file may be gone: run `goldmane-trail verify` on the archive")
+            return CaptureError(.archive, "sealed \(path), but syncing its directory failed: \(error.description). The segment is complete and in place, and the next capture takes up after it; if the machine crashed before the directory reached the disk, the file may be gone: run `goldmane-trail verify` on the archive", cause: error)
         }
-        return CaptureError(.archive, "cannot write \(path): \(error.description); nothing was left in the archive, and the next capture takes this window again while Goldmane holds it")
+        return CaptureError(.archive, "cannot write \(path): \(error.description); nothing was left in the archive, and the next capture takes this window again while Goldmane holds it", cause: error)
     }
 }

@@ -15,12 +15,21 @@ import Darwin
 /// refused connection, a DNS failure), then, for what only text carries, by the text. The
 /// text is the documented fallback: BoringSSL's alert and verification reasons reach Swift
 /// only as text (NIOSSL keeps the packed error code private), and a new wording would fall
-/// through to a generic "stream failed" naming the whole chain, never to a wrong cause.
+/// through to a generic "stream failed" naming the whole chain, never to a wrong cause. This
+/// is the one place that reads BoringSSL's (and gRPC's) wording: everything after it decides
+/// by the `CaptureErrorCode` it returns, and the failed stream is kept as the error's `cause`.
 enum StreamFailure {
     /// Goldmane's service DNS names: the names its certificate carries.
     static let goldmaneNames = ["goldmane", "goldmane.calico-system", "goldmane.calico-system.svc", "goldmane.calico-system.svc.cluster.local"]
 
     static func describe(_ error: any Error, endpoint: GoldmaneEndpoint) -> CaptureError {
+        var failure = classify(error, endpoint: endpoint)
+        failure.cause = error
+        return failure
+    }
+
+    /// What `describe` says of `error`, before it keeps `error` as the cause.
+    private static func classify(_ error: any Error, endpoint: GoldmaneEndpoint) -> CaptureError {
         let chain = causes(of: error)
         let text = chain.joined(separator: " <- ")
         if let typed = typed(error, endpoint: endpoint, text: text) { return typed }
@@ -49,7 +58,7 @@ enum StreamFailure {
         }
         if lower.contains("certificate_verify_failed") || lower.contains("certificate verify failed") || lower.contains("unable to get local issuer")
             || lower.contains("self signed") || lower.contains("self-signed") {
-            return CaptureError(.tls, "\(unknownAuthority): Goldmane's certificate is not signed by a CA in \(endpoint.caPath). Use the real CA bundle (the tigera-ca-bundle ConfigMap), not Goldmane's own leaf. [\(text)]")
+            return CaptureError(.untrustedServerCertificate, "unknown certificate authority: Goldmane's certificate is not signed by a CA in \(endpoint.caPath). Use the real CA bundle (the tigera-ca-bundle ConfigMap), not Goldmane's own leaf. [\(text)]")
         }
         if !endpoint.insecure && lower.contains("closed the connection before completing the http/2 connection preface") {
             // With TLS 1.3 the server checks the client certificate after the client has
@@ -73,12 +82,10 @@ enum StreamFailure {
     /// BoringSSL reports every failed verification of the server's certificate alike; when
     /// its dates are the reason, say so (a probe connection reads the certificate).
     static func refine(_ failure: CaptureError, endpoint: GoldmaneEndpoint) async -> CaptureError {
-        guard failure.code == .tls, failure.message.hasPrefix(unknownAuthority),
+        guard failure.code == .untrustedServerCertificate,
               let problem = await ServerCertificateProbe.dateProblem(endpoint: endpoint) else { return failure }
-        return CaptureError(.tls, "certificate expired or not yet valid: \(problem). Renew it (calico-system/goldmane-key-pair), or check the clocks.")
+        return CaptureError(.tls, "certificate expired or not yet valid: \(problem). Renew it (calico-system/goldmane-key-pair), or check the clocks.", cause: failure)
     }
-
-    static let unknownAuthority = "unknown certificate authority"
 
     /// Whether reconnecting can help.
     static func isTransient(_ failure: CaptureError) -> Bool {
@@ -96,7 +103,7 @@ enum StreamFailure {
 
     /// The rejection a closure after the handshake means when it persists.
     static func clientCertificateRejected(_ failure: CaptureError, endpoint: GoldmaneEndpoint, attempts: Int) -> CaptureError {
-        CaptureError(.tls, "client certificate rejected by Goldmane: the server closed the connection right after the TLS handshake \(attempts) times in a row, which is how TLS 1.3 reports a client certificate it does not trust. \(endpoint.certificatePath) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(failure.message)]")
+        CaptureError(.tls, "client certificate rejected by Goldmane: the server closed the connection right after the TLS handshake \(attempts) times in a row, which is how TLS 1.3 reports a client certificate it does not trust. \(endpoint.certificatePath) must be signed by a CA in Goldmane's bundle (goldmane-ca-bundle) and allow clientAuth. [\(failure.message)]", cause: failure)
     }
 
     /// The causes a type or a code names, whatever their wording.

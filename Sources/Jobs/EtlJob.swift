@@ -31,6 +31,7 @@ package struct EtlJob {
         case warning(String)
         case loaded(path: String, items: Int64, edgeRows: Int, wideRows: Int)
         case skipped(path: String, reason: String)
+        /// `reason` names `path` first (`path: what is wrong`), ready to print.
         case failed(path: String, reason: String)
         case progress(done: Int, total: Int)
     }
@@ -75,18 +76,20 @@ package struct EtlJob {
         let requested = RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current)
         let ledger = Ledger(connection)
         if let mismatch = try ledger.settingsMismatch(requested) {
-            throw JobFailure(.dataError, "etl stopped before loading anything: \(mismatch.description)")
+            throw JobFailure(.dataError, "etl stopped before loading anything: \(mismatch.description)", cause: mismatch)
         }
         let (loadedNames, loadedHashes) = try ledger.loadedIdentities()
         let failures = LoadFailures(ledger: ledger, archiveNames: archive.sealedNames)
-        func fail(_ path: String, _ reason: String) {
+        /// Records `reason` in `load_failures` as it is; the event names the path first,
+        /// unless `reason` is a description that already begins with it (`namesPath`).
+        func fail(_ path: String, _ reason: String, namesPath: Bool = false) {
             failures.record(path, reason) { emit(.warning($0)) }
-            emit(.failed(path: path, reason: reason))
+            emit(.failed(path: path, reason: namesPath ? reason : "\(path): \(reason)"))
         }
 
         let scanned = archive.scan(skippingNames: loadedNames)
         summary.alreadyLoaded += archive.listing.sealed.count - scanned.segments.count - scanned.failed.count
-        for error in scanned.failed { fail(error.path, error.description) }
+        for error in scanned.failed { fail(error.path, error.description, namesPath: true) }
         var pending: [ScannedSegment] = []
         var taken: [String: String] = [:]
         // Segments a day segment of the archive replaces (a compaction that has not removed
@@ -125,7 +128,9 @@ package struct EtlJob {
             }
             let output: TransformJob.Output
             do { output = try TransformJob(segments: [segment], settings: settings).run() } catch {
-                fail(segment.path, error.description)
+                // A corrupt input's message begins with the description of its SegmentError,
+                // the cause, which names the segment's path.
+                fail(segment.path, error.description, namesPath: (error.cause as? SegmentError)?.path == segment.path)
                 continue
             }
             for warning in output.warnings { emit(.warning(warning)) }

@@ -85,7 +85,7 @@ package struct ReplayJob {
         let archive = try ArchiveScan(directory: archive)
         let scanned = archive.scan()
         for error in scanned.failed {
-            guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to replay without it (the days it holds are kept as loaded)") }
+            guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to replay without it (the days it holds are kept as loaded)", cause: error) }
             events(.warning("skipped \(error.description)"))
             summary.skippedCorrupt += 1
         }

@@ -70,7 +70,7 @@ package struct BatchLoader {
         guard !hashes.isEmpty else { return "\(name) has no inputs" }
         let settings = RecordedSettings(batch.header)
         if settings != verifiedSettings, let mismatch = try ledger.settingsMismatch(settings) {
-            throw DatabaseError(.refused, "\(name): \(mismatch.description)")
+            throw DatabaseError(.refused, "\(name): \(mismatch.description)", cause: mismatch)
         }
         let known = try ledger.known(hashes)
         if known.count == hashes.count { return "already loaded (every input is in the ledger)" }

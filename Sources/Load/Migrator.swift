@@ -21,7 +21,7 @@ package enum Migrator {
                 .filter { $0.pathExtension == "sql" }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         } catch {
-            throw DatabaseError(.query, "cannot list the migrations: \(error.localizedDescription)")
+            throw DatabaseError(.query, "cannot list the migrations: \(error.localizedDescription)", cause: error)
         }
         var migrations: [Migration] = []
         for file in files {

@@ -3,21 +3,45 @@ import TrailSupport
 import Yams
 
 /// A policy file that cannot be used: the file, the line, and what is wrong. Exit 65 (66
-/// when the path does not exist).
-package struct PolicyFileError: TrailError, Sendable {
-    package var file: String
-    package var line: Int?
-    package var message: String
-    package var exitStatus: ExitStatus
+/// when the path does not exist). The message begins with `file:line: `.
+package typealias PolicyFileError = StageError<PolicyFileErrorCode>
 
-    package init(file: String, line: Int?, _ message: String, status: ExitStatus = .dataError) {
-        self.file = file
-        self.line = line
-        self.message = message
-        exitStatus = status
+/// What is wrong with a policy path, and where: the file, and the line when it is known.
+package enum PolicyFileErrorCode: ErrorCode {
+    /// The path does not exist (exit 66).
+    case missing(file: String)
+    /// The file cannot be read, is not YAML, or holds what Kubernetes' API server would refuse
+    /// (exit 65).
+    case invalid(file: String, line: Int?)
+
+    package var exitStatus: ExitStatus {
+        switch self {
+        case .missing: .noInput
+        case .invalid: .dataError
+        }
+    }
+}
+
+extension StageError where Code == PolicyFileErrorCode {
+    /// `file` (at `line`, when known) cannot be used: `problem` says why.
+    package init(file: String, line: Int?, _ problem: String, cause: (any Error & Sendable)? = nil) {
+        self.init(.invalid(file: file, line: line), "\(file)\(line.map { ":\($0)" } ?? ""): \(problem)", cause: cause)
     }
 
-    package var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+    /// The file the error is about.
+    package var file: String {
+        switch code {
+        case .missing(let file), .invalid(let file, _): file
+        }
+    }
+
+    /// The line of `file` the error is about, when it is known.
+    package var line: Int? {
+        switch code {
+        case .missing: nil
+        case .invalid(_, let line): line
+        }
+    }
 }
 
 /// Reads NetworkPolicies (networking.k8s.io/v1) from YAML files or directories of them
@@ -64,7 +88,7 @@ package enum PolicyFiles {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PolicyFileError(file: path, line: nil, "no such file or directory", status: .noInput)
+                throw PolicyFileError(.missing(file: path), "\(path): no such file or directory")
             }
             guard isDirectory.boolValue else {
                 files.append(path)
@@ -93,9 +117,9 @@ package enum PolicyFiles {
             while let node = try parser.nextRoot() { nodes.append(node) }
             return nodes
         } catch let error as YamlError {
-            throw PolicyFileError(file: file, line: Self.line(of: error), "invalid YAML: \(error)")
+            throw PolicyFileError(file: file, line: Self.line(of: error), "invalid YAML: \(error)", cause: error)
         } catch {
-            throw PolicyFileError(file: file, line: nil, "invalid YAML: \(error)")
+            throw PolicyFileError(file: file, line: nil, "invalid YAML: \(error)", cause: error)
         }
     }
 

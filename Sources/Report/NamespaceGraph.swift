@@ -57,7 +57,7 @@ package enum NamespaceGraph {
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch {
-            throw ReportError(.graphviz, "could not start \(path): \(error.localizedDescription)")
+            throw ReportError(.graphviz, "could not start \(path): \(error.localizedDescription)", cause: error)
         }
         // Write and read concurrently: a large graph fills the pipes both ways.
         let writer = Thread {

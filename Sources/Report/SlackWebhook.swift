@@ -75,6 +75,7 @@ package struct SlackWebhook: Sendable {
                 delay *= 2
             }
         }
+        // No cause: a transport error (URLError) carries the webhook URL, a secret.
         throw ReportError(.slackUnavailable, "Slack post failed after \(attempts) attempts: \(lastProblem)")
     }
 

@@ -21,7 +21,8 @@ package final class PostgresConnection {
             let text = redact(String(cString: PQerrorMessage(connection))).trimmingCharacters(in: .whitespacesAndNewlines)
             // libpq's own flag first; its text only for what it has no flag for.
             if PQconnectionNeedsPassword(connection) == 1 {
-                throw DatabaseError(.authentication, "database authentication failed: the server asks for a password and none was given: \(text) (set it in DATABASE_URL or PGPASSWORD)")
+                throw DatabaseError(.authentication, "database authentication failed: the server asks for a password and none was given: \(text) (set it in DATABASE_URL or PGPASSWORD)",
+                                    cause: LibPQError(sqlState: nil, message: text))
             }
             throw DatabaseError.connectionFailure(text)
         }
@@ -82,20 +83,23 @@ package final class PostgresConnection {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN else {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let text = redact(String(cString: PQresultErrorMessage(result))).trimmingCharacters(in: .whitespacesAndNewlines)
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { redact(String(cString: $0)) } ?? text
             PQclear(result)
+            let cause = LibPQError(sqlState: state, message: primary)
             // No SQLSTATE: the failure happened on the client side (the connection broke).
             if PQstatus(connection) != CONNECTION_OK || state == nil {
-                throw DatabaseError(.unreachable, "lost the database connection: \(text)", sqlState: state)
+                throw DatabaseError(.unreachable, "lost the database connection: \(text)", cause: cause)
             }
             let statement = sql.split(separator: "\n").first.map(String.init) ?? ""
-            throw DatabaseError(.query, "\(text) (in: \(statement.prefix(80)))", sqlState: state)
+            throw DatabaseError(.query, "\(text) (in: \(statement.prefix(80)))", cause: cause)
         }
         return QueryResult(result)
     }
 
     private func failure(_ what: String) -> DatabaseError {
         let text = redact(String(cString: PQerrorMessage(connection))).trimmingCharacters(in: .whitespacesAndNewlines)
-        return DatabaseError(PQstatus(connection) == CONNECTION_OK ? .query : .unreachable, "\(what): \(text)")
+        return DatabaseError(PQstatus(connection) == CONNECTION_OK ? .query : .unreachable, "\(what): \(text)",
+                             cause: LibPQError(sqlState: nil, message: text))
     }
 
     /// The password in a connection string, and PGPASSWORD: text that must never be shown

@@ -107,7 +107,7 @@ package struct TransformJob {
     }
 
     private func refuseOrSkip(_ error: SegmentError, skipped: inout [SkippedInput], warnings: inout [String]) throws(TransformError) {
-        guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to fold the other inputs without it") }
+        guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to fold the other inputs without it", cause: error) }
         let name = (error.path as NSString).lastPathComponent
         skipped.append(SkippedInput(segment: name, error: error.description))
         warnings.append("skipped \(error.description)")
@@ -123,26 +123,20 @@ package struct TransformJob {
     }
 }
 
-package struct TransformError: TrailError {
-    package enum Code: Sendable {
-        /// An argument names nothing usable (missing path, no segments).
-        case badInput
-        /// An input is corrupt or unsealed.
-        case corruptInput
-        /// The output could not be written.
-        case output
-    }
+/// Why a transform could not fold its inputs, and what to do next.
+package typealias TransformError = StageError<TransformErrorCode>
 
-    package var code: Code
-    package var message: String
-    package init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-    package var description: String { message }
+/// What went wrong in a transform.
+package enum TransformErrorCode: ErrorCode {
+    /// An argument names nothing usable (missing path, no segments).
+    case badInput
+    /// An input is corrupt or unsealed; the `SegmentError` is the cause.
+    case corruptInput
+    /// The output could not be written.
+    case output
 
     package var exitStatus: ExitStatus {
-        switch code {
+        switch self {
         case .badInput: .noInput
         case .corruptInput: .dataError
         case .output: .cannotCreate

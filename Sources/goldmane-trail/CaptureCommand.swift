@@ -114,7 +114,7 @@ struct CaptureCommand: AsyncParsableCommand {
                 caPath: caCert ?? environment["CA_CERT_PATH"] ?? GoldmaneEndpoint.defaultCAPath,
                 insecure: insecure)
         } catch {
-            throw fail(error.message, code: .config)
+            throw fail(error.message, code: .config, cause: error)
         }
         if insecure {
             Diagnostics.warning("INSECURE: plaintext connection to \(endpoint.displayName), no TLS and no server authentication (GOLDMANE_TLS_INSECURE / --insecure). Goldmane itself always requires mutual TLS.")

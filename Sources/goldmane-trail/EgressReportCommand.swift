@@ -65,7 +65,7 @@ struct EgressReportCommand: AsyncParsableCommand {
                 try Data(policy.yaml.utf8).write(to: URL(fileURLWithPath: directory).appendingPathComponent(policy.fileName), options: .atomic)
             }
         } catch {
-            throw fail("cannot write policies to \(directory): \(error.localizedDescription)", code: .cannotCreate)
+            throw fail("cannot write policies to \(directory): \(error.localizedDescription)", code: .cannotCreate, cause: error)
         }
         for name in skipped {
             Diagnostics.warning("no policy for namespace \(TerminalText.visible(name)): not a Kubernetes namespace name")

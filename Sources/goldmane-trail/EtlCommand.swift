@@ -53,7 +53,7 @@ struct EtlCommand: AsyncParsableCommand {
             switch event {
             case .unsealed(let path): Diagnostics.warning("\(path): unsealed segment left for capture to recover")
             case .warning(let text): Diagnostics.warning(text)
-            case .failed(let path, let reason): Diagnostics.error(reason.hasPrefix(path) ? reason : "\(path): \(reason)")
+            case .failed(_, let reason): Diagnostics.error(reason)
             case .skipped(let path, let reason): print("skipped \(path): \(reason)")
             case .loaded(let path, let items, let edges, let wide):
                 progress?.finish()

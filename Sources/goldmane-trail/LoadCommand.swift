@@ -41,7 +41,7 @@ struct LoadCommand: AsyncParsableCommand {
         for path in batches {
             let batch: EdgeBatch
             do { batch = try EdgeBatch.read(path: path) } catch {
-                throw fail("\(error)", code: .dataError)
+                throw fail("\(error)", code: .dataError, cause: error)
             }
             do {
                 switch try BatchLoader(connection: connection).load(batch, name: path) {

@@ -37,7 +37,7 @@ enum ReportSupport {
                 try handle.write(contentsOf: Data(text.utf8))
             }
         } catch {
-            throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate)
+            throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate, cause: error)
         }
     }
 

@@ -13,7 +13,7 @@ struct SummaryCommand: ParsableCommand {
     func run() throws {
         let loaded: EdgeBatch
         do { loaded = try EdgeBatch.read(path: batch) } catch {
-            throw fail("\(error)", code: .dataError)
+            throw fail("\(error)", code: .dataError, cause: error)
         }
         print(EdgeSummary.render(loaded))
     }

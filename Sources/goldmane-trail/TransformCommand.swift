@@ -45,7 +45,7 @@ struct TransformCommand: AsyncParsableCommand {
         metrics.set("goldmane_trail_items_loaded", result.batch.header.items.read)
         for warning in result.warnings { Diagnostics.warning(warning) }
         do { try result.batch.write(to: output) } catch {
-            throw fail("cannot write \(output): \(error)", code: .cannotCreate)
+            throw fail("cannot write \(output): \(error)", code: .cannotCreate, cause: error)
         }
         let header = result.batch.header
         print("wrote \(output): \(header.edgeRows) edge rows, \(header.wideRows) wide rows, \(header.policyRows) policy rows from \(header.inputs.count) segments (\(header.items.read) items read, \(header.items.duplicates + header.items.conflictingDuplicates) duplicates, \(header.dropped.all.values.reduce(0, +)) dropped)")

@@ -54,7 +54,7 @@ import TrailSupport
     }
 
     @Test(arguments: [
-        ("connection to server at \"127.0.0.1\", port 5 failed: Connection refused", DatabaseError.Code.unreachable),
+        ("connection to server at \"127.0.0.1\", port 5 failed: Connection refused", DatabaseErrorCode.unreachable),
         ("connection to server on socket \"/tmp/.s.PGSQL.5432\" failed: No such file or directory", .unreachable),
         ("could not translate host name \"db\" to address: Name or service not known", .unreachable),
         ("FATAL:  password authentication failed for user \"trail\"", .authentication),
@@ -62,7 +62,7 @@ import TrailSupport
         ("FATAL:  database \"goldmane_edges\" does not exist", .missingDatabase),
         ("SSL error: certificate verify failed", .connection),
     ])
-    func connectionFailuresAreSorted(message: String, code: DatabaseError.Code) {
+    func connectionFailuresAreSorted(message: String, code: DatabaseErrorCode) {
         #expect(DatabaseError.connectionFailure(message).code == code)
     }
 
