@@ -40,28 +40,10 @@ extension EdgeBatch {
         }.joined()
     }
 
-    /// Writes the batch durably: a temporary file, fsync, rename, directory fsync. A device or
-    /// pipe (/dev/stdout, a FIFO) is written to, never replaced.
+    /// Writes the batch durably and atomically (`AtomicFile`): a device or pipe (/dev/stdout,
+    /// a FIFO) is written to, never replaced.
     package func write(to path: String) throws {
-        let bytes = try encoded()
-        let target = OutputPath.resolve(path)
-        guard target.replaceable else {
-            let file = try FileHandleIO(path: target.path, flags: O_WRONLY)
-            try file.write(bytes)
-            return
-        }
-        let path = target.path
-        let temporary = path + ".tmp"
-        do {
-            let file = try FileHandleIO(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
-            try file.write(bytes)
-            try file.sync()
-            try DurableRename.rename(from: temporary, to: path)
-        } catch {
-            // A full disk or a failed rename leaves nothing behind: the old batch, if any, stays.
-            unlink(temporary)
-            throw error
-        }
+        try AtomicFile.write(try encoded(), to: path)
     }
 
     /// Reads a batch file, naming the line of the first problem.

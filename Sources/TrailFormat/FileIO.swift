@@ -78,6 +78,11 @@ package final class FileHandleIO {
         guard fsync(descriptor) == 0 else { throw failure("cannot fsync") }
     }
 
+    /// Sets the file's permission bits (`chmod`), whatever the umask.
+    package func setPermissions(_ mode: mode_t) throws(SegmentError) {
+        guard fchmod(descriptor, mode) == 0 else { throw failure("cannot set permissions") }
+    }
+
     func failure(_ what: String) -> SegmentError {
         SegmentError(.io, path: path, offset: nil, "\(what): \(Self.errnoText())")
     }

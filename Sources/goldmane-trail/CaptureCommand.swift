@@ -42,11 +42,15 @@ struct CaptureCommand: AsyncParsableCommand {
     @Option(help: "Window length, 1m to 45m (15m, 900s): resume from the archive. The default.")
     var window: DurationArgument?
 
-    @Option(help: "Explicit window start (RFC 3339 UTC or Unix seconds), with --to.")
-    var from: TimeArgument?
+    @OptionGroup var range: WindowOptions<FromTo>
 
-    @Option(help: "Explicit window end.")
-    var to: TimeArgument?
+    /// `--from`/`--to`: an explicit window, both or neither.
+    enum FromTo: WindowFlagRules {
+        static var fromHelp: ArgumentHelp { "Explicit window start (RFC 3339 UTC or Unix seconds), with --to." }
+        static var toHelp: ArgumentHelp { "Explicit window end." }
+        static var pairing: WindowFlagPairing { .together }
+        static var withinArchiveYears: Bool { false }
+    }
 
     @Option(help: "Cluster name (env GOLDMANE_TRAIL_CLUSTER; default \"default\").")
     var cluster: String?
@@ -72,19 +76,16 @@ struct CaptureCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait past a bucket's rollover for its items.")
     var grace: Int64 = 10
 
+    /// `--from`/`--to` themselves are checked by `WindowOptions`.
     func validate() throws {
-        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
         if !(1...65_536).contains(maxBufferMib) { throw ValidationError("--max-buffer-mib must be 1 to 65536") }
-        if from != nil && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
+        if range.isGiven && window != nil { throw ValidationError("give --window, or --from and --to, not both") }
         if let window, window.seconds % 15 != 0 { throw ValidationError("--window \(window): must be a multiple of 15 s (Goldmane's bucket)") }
         if let window, !(Self.windowRange).contains(window.seconds) {
             throw ValidationError("--window \(window): must be 1m to 45m (a window is settled by replaying it from its start, which must still be in Goldmane's one-hour ring)")
         }
-        if let start = from?.seconds, let end = to?.seconds, end - start > Self.windowRange.upperBound {
+        if let start = range.from?.seconds, let end = range.to?.seconds, end - start > Self.windowRange.upperBound {
             throw ValidationError("--from/--to: at most 45m at a time (a window is settled by replaying it from its start, which must still be in Goldmane's one-hour ring); split a longer range")
-        }
-        if let start = from?.seconds, let end = to?.seconds, end <= start {
-            throw ValidationError("--to must be after --from")
         }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
     }
@@ -120,7 +121,7 @@ struct CaptureCommand: AsyncParsableCommand {
             Diagnostics.warning("INSECURE: plaintext connection to \(endpoint.displayName), no TLS and no server authentication (GOLDMANE_TLS_INSECURE / --insecure). Goldmane itself always requires mutual TLS.")
         }
         let request: CaptureSession.WindowRequest
-        if let from, let to {
+        if let from = range.from, let to = range.to {
             request = .range(from: from.seconds, to: to.seconds)
         } else {
             request = .length(window?.seconds ?? 900)

@@ -61,11 +61,15 @@ struct EgressReportCommand: AsyncParsableCommand {
         let (written, skipped) = NetworkPolicyWriter.policies(for: report)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for policy in written {
-                try Data(policy.yaml.utf8).write(to: URL(fileURLWithPath: directory).appendingPathComponent(policy.fileName), options: .atomic)
-            }
         } catch {
             throw fail("cannot write policies to \(directory): \(error.localizedDescription)", code: .cannotCreate, cause: error)
+        }
+        for policy in written {
+            do throws(SegmentError) {
+                try AtomicFile.write(Array(policy.yaml.utf8), to: (directory as NSString).appendingPathComponent(policy.fileName))
+            } catch {
+                throw fail("cannot write policies to \(directory): \(error)", code: .cannotCreate)
+            }
         }
         for name in skipped {
             Diagnostics.warning("no policy for namespace \(TerminalText.visible(name)): not a Kubernetes namespace name")

@@ -2,11 +2,12 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import TrailFormat
 
-/// Publishes a run's metrics: to a node-exporter textfile (written to a temporary name and
-/// renamed, so the collector never reads half a file) and to a Pushgateway at
-/// `PUSHGATEWAY_URL` (group `job="goldmane-trail", command=…`). A failure to publish is logged
-/// and never changes the job's exit code.
+/// Publishes a run's metrics: to a node-exporter textfile (replaced atomically, `AtomicFile`,
+/// so the collector never reads half a file; a device or pipe is written to in place) and to
+/// a Pushgateway at `PUSHGATEWAY_URL` (group `job="goldmane-trail", command=…`). A failure to
+/// publish is logged and never changes the job's exit code.
 enum MetricsPublisher {
     static let lastSuccess = "goldmane_trail_last_success_timestamp_seconds"
 
@@ -25,14 +26,10 @@ enum MetricsPublisher {
     }
 
     static func writeTextfile(_ metrics: JobMetrics, path: String) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(metrics.exposition().utf8).write(to: temporary)
-            if rename(temporary.path, url.path) != 0 { throw CocoaError(.fileWriteUnknown) }
+        do throws(SegmentError) {
+            try AtomicFile.write(Array(metrics.exposition().utf8), to: path)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            Diagnostics.warning("could not write the metrics file \(path): \(error.localizedDescription)")
+            Diagnostics.warning("could not write the metrics file \(path): \(error)")
         }
     }
 

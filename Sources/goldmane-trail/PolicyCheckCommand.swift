@@ -46,11 +46,15 @@ struct PolicyCheckCommand: AsyncParsableCommand {
     @Option(help: "The window: this long before now (default 14d).")
     var since: DurationArgument?
 
-    @Option(help: "The window's start (RFC 3339 UTC or Unix seconds), with --to.")
-    var from: TimeArgument?
+    @OptionGroup var range: WindowOptions<FromTo>
 
-    @Option(help: "The window's end (default: now).")
-    var to: TimeArgument?
+    /// `--from`/`--to`: an explicit window, instead of `--since`; its end defaults to now.
+    enum FromTo: WindowFlagRules {
+        static var fromHelp: ArgumentHelp { "The window's start (RFC 3339 UTC or Unix seconds), with --to." }
+        static var toHelp: ArgumentHelp { "The window's end (default: now)." }
+        static var pairing: WindowFlagPairing { .toNeedsFrom }
+        static var withinArchiveYears: Bool { true }
+    }
 
     @Option(help: ArgumentHelp("The IP families of the cluster's traffic, which pub and pvt are taken to span: 4, 6 or 4,6.", valueName: "families"))
     var ipFamilies: IPFamiliesArgument = IPFamiliesArgument(.ipv4)
@@ -66,20 +70,16 @@ struct PolicyCheckCommand: AsyncParsableCommand {
 
     @OptionGroup var job: JobOptions
 
+    /// `--from`/`--to` themselves are checked by `WindowOptions`.
     func validate() throws {
         if policies.isEmpty { throw ValidationError("--policies needs at least one file or directory") }
-        if since != nil && (from != nil || to != nil) { throw ValidationError("give --since or --from/--to, not both") }
-        if to != nil && from == nil { throw ValidationError("--to needs --from") }
-        if let from, let to, to.seconds <= from.seconds { throw ValidationError("--to must be after --from") }
-        for time in [from, to].compactMap({ $0 }) where !(0...BucketTime.latest).contains(time.seconds) {
-            throw ValidationError("\(time.seconds): a window must lie between 1970 and 9999")
-        }
+        if since != nil && range.isGiven { throw ValidationError("give --since or --from/--to, not both") }
     }
 
     /// The window as Unix seconds.
     var window: (from: Int64, to: Int64) {
         let now = TimeArgument.now
-        if let from { return (from.seconds, to?.seconds ?? now) }
+        if let from = range.from { return (from.seconds, range.to?.seconds ?? now) }
         return (now - (since ?? DurationArgument("14d")).seconds, now)
     }
 

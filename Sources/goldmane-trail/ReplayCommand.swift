@@ -28,11 +28,15 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "The archive directory.")
     var archive: String
 
-    @Option(help: "Rebuild from the UTC day of this time (RFC 3339 UTC or Unix seconds).")
-    var from: TimeArgument?
+    @OptionGroup var range: WindowOptions<FromTo>
 
-    @Option(help: "Rebuild up to the UTC day of the second before this time.")
-    var to: TimeArgument?
+    /// `--from`/`--to`: the days to rebuild; either end may be left open.
+    enum FromTo: WindowFlagRules {
+        static var fromHelp: ArgumentHelp { "Rebuild from the UTC day of this time (RFC 3339 UTC or Unix seconds)." }
+        static var toHelp: ArgumentHelp { "Rebuild up to the UTC day of the second before this time." }
+        static var pairing: WindowFlagPairing { .eitherAlone }
+        static var withinArchiveYears: Bool { false }
+    }
 
     @Option(name: .customLong("cluster"), help: "Rebuild this cluster only (repeatable; default: every cluster in the archive).")
     var clusters: [String] = []
@@ -44,12 +48,6 @@ struct ReplayCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var job: JobOptions
 
-    func validate() throws {
-        if let from, let to, from.seconds >= to.seconds {
-            throw ValidationError("--from \(from) is not before --to \(to): nothing replayed, the tables are unchanged")
-        }
-    }
-
     func run() async throws {
         try await job.run("replay") { metrics in try replay(metrics) }
     }
@@ -60,7 +58,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let started = Date()
         var progress: ProgressBar?
         defer { progress?.finish() }
-        let replay = ReplayJob(archive: archive, settings: normalisation.settings, from: from?.seconds, to: to?.seconds, clusters: clusters,
+        let replay = ReplayJob(archive: archive, settings: normalisation.settings, from: range.from?.seconds, to: range.to?.seconds, clusters: clusters,
                                skipCorrupt: skipCorrupt)
         let summary = try replay.run(connection) { event in
             switch event {

@@ -19,25 +19,18 @@ enum ReportSupport {
         try body()
     }
 
-    /// Writes `text` to `path` (a regular file is replaced atomically; a device or pipe such as
-    /// /dev/null or /dev/stdout is written to, never replaced), or to standard output when nil
-    /// or `-`.
+    /// Writes `text` to `path` (`AtomicFile`: a regular file is replaced atomically; a device or
+    /// pipe such as /dev/null or /dev/stdout is written to, never replaced), or to standard
+    /// output when nil or `-`.
     static func emit(_ text: String, to path: String?) throws {
         guard let path, path != "-" else {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
-        do {
-            let target = OutputPath.resolve(path)
-            if target.replaceable {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: target.path), options: .atomic)
-            } else {
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target.path))
-                defer { try? handle.close() }
-                try handle.write(contentsOf: Data(text.utf8))
-            }
+        do throws(SegmentError) {
+            try AtomicFile.write(Array(text.utf8), to: path)
         } catch {
-            throw fail("cannot write \(path): \(error.localizedDescription)", code: .cannotCreate, cause: error)
+            throw fail("cannot write \(path): \(error)", code: .cannotCreate, cause: error)
         }
     }
 

@@ -20,38 +20,26 @@ struct VerifyCommand: ParsableCommand {
     var paths: [String]
 
     func run() throws {
+        let found = try SegmentPaths(expanding: paths)
+        let unsealed = Set(found.unsealed)
         var failures = 0
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw fail("\(path): no such file or directory", code: .noInput)
+        for file in (found.segments + found.unsealed).sorted() {
+            if unsealed.contains(file) {
+                print("UNSEALED \(file): not sealed yet (the next capture recovers it)")
+                continue
             }
-            let files = isDirectory.boolValue ? try segments(in: path) : [path]
-            for file in files {
-                if file.hasSuffix(SegmentLayout.partialSuffix) && isDirectory.boolValue {
-                    print("UNSEALED \(file): not sealed yet (the next capture recovers it)")
-                    continue
+            do {
+                let report = try SegmentVerifier.verify(path: file)
+                print("OK   \(file): \(report.footer.recordCount) records in \(report.footer.frames.count) frames, \(report.fileSize) bytes, sealed \(report.footer.seal.rawValue)"
+                      + (report.undecodable.isEmpty ? "" : ", \(report.undecodable.count) records cannot be folded (not a FlowResult with a well-formed FlowKey)"))
+                for location in report.undecodable.prefix(Self.maxWarningsPerSegment) {
+                    Diagnostics.warning("\(location): not a FlowResult with a well-formed FlowKey (kept as received; transform counts it as malformed)")
                 }
-                do {
-                    let report = try SegmentVerifier.verify(path: file)
-                    print("OK   \(file): \(report.footer.recordCount) records in \(report.footer.frames.count) frames, \(report.fileSize) bytes, sealed \(report.footer.seal.rawValue)"
-                          + (report.undecodable.isEmpty ? "" : ", \(report.undecodable.count) records cannot be folded (not a FlowResult with a well-formed FlowKey)"))
-                    for location in report.undecodable.prefix(Self.maxWarningsPerSegment) {
-                        Diagnostics.warning("\(location): not a FlowResult with a well-formed FlowKey (kept as received; transform counts it as malformed)")
-                    }
-                } catch {
-                    failures += 1
-                    print("FAIL \(error.description)")
-                }
+            } catch {
+                failures += 1
+                print("FAIL \(error.description)")
             }
         }
         if failures > 0 { throw ExitCode(ExitStatus.dataError.rawValue) }
-    }
-
-    private func segments(in directory: String) throws -> [String] {
-        guard let listing = ArchiveListing(directory: directory) else {
-            throw fail("\(directory): cannot list the directory", code: .noInput)
-        }
-        return (listing.sealed + listing.unsealed).sorted()
     }
 }
