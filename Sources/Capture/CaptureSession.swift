@@ -112,7 +112,7 @@ package struct CaptureSession: Sendable {
         let collector = WindowCollector(window: window, maxBufferedBytes: options.maxBufferedBytes, log: log)
         collector.seedKnownIds(knownIds)
         let read = StreamRead(connection: connection, collector: collector, stop: stop)
-        let outcome = try await WindowCapture(window: window, grace: options.grace, read: read, collector: collector, log: log).run()
+        let outcome = try await WindowCapture(window: window, grace: options.grace, reads: StreamReads(stream: read, collector: collector), log: log).run()
         knownIds = collector.knownIds
 
         var gaps = outcome.gaps

@@ -1,17 +1,26 @@
-import Foundation
 import TrailFormat
 
 /// Captures one window: reads live while the window is open (so that what Goldmane streams
 /// is held even if it restarts later), then settles the window with closing re-reads once its
 /// last bucket has rolled over (plus grace). What each read showed goes to `WindowSettlement`,
 /// which decides what is confirmed, what is a gap and where the next read starts; this type
-/// only runs the reads, the probes and the waits.
+/// only runs the reads, the probes and the waits, through `WindowReads` and `CaptureClock`
+/// (real ones in a run, scripted ones in `WindowCaptureTests`).
 struct WindowCapture {
     let window: CaptureWindow
     let grace: Int64
-    let read: StreamRead
-    let collector: WindowCollector
+    let reads: any WindowReads
+    let clock: any CaptureClock
     let log: @Sendable (String) -> Void
+
+    init(window: CaptureWindow, grace: Int64, reads: any WindowReads, clock: any CaptureClock = SystemClock(),
+         log: @escaping @Sendable (String) -> Void) {
+        self.window = window
+        self.grace = grace
+        self.reads = reads
+        self.clock = clock
+        self.log = log
+    }
 
     /// Quiet that ends a probe of the ring.
     static let probeQuietSeconds: Double = 1.5
@@ -42,17 +51,17 @@ struct WindowCapture {
     func run() async throws(CaptureError) -> Outcome {
         var outcome = Outcome(gaps: window.gaps.map { Gap(from: $0.from, to: $0.to, reason: .olderThanRing, detail: $0.reason) })
         let readyAt = Double(window.deadline(grace: grace))
-        let giveUpAt = max(readyAt, Date().timeIntervalSince1970) + Self.retrySecondsAfterDeadline
+        let giveUpAt = max(readyAt, clock.now) + Self.retrySecondsAfterDeadline
         var backoff = Backoff()
 
         // Live: hold what is streamed while the window is open. A reconnect asks from the
         // latest bucket the live reads were offered whole, not from the window's start.
         let stallAfter = Double(BucketClock.bucketSeconds + grace) + Self.quietSeconds
         var liveFrom = window.captureFrom
-        while Date().timeIntervalSince1970 < readyAt {
-            let end = await read.run(from: liveFrom, goal: .live(until: readyAt, stallAfter: stallAfter))
+        while clock.now < readyAt {
+            let end = await reads.read(from: liveFrom, goal: .live(until: readyAt, stallAfter: stallAfter))
             outcome.reads += 1
-            let progress = collector.readProgress
+            let progress = reads.progress
             let before = liveFrom
             if let reached = progress.reached, reached > liveFrom { liveFrom = min(reached, window.end - BucketClock.bucketSeconds) }
             switch end {
@@ -67,14 +76,14 @@ struct WindowCapture {
                     liveFrom += BucketClock.bucketSeconds
                 }
                 log("stream failed, reconnecting in \(backoff.seconds) s: \(failure.message)")
-                if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
+                if let signal = await backoff.wait(clock, stop: reads.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
             case .stalled, .endedByServer, .quiet, .probed, .passed:
                 outcome.reconnects += 1
                 if end == .stalled {
                     log("no item for \(Int(stallAfter)) s while buckets were due: reconnecting (a stalled stream, or a silent cluster)")
                 } else {
                     log("Goldmane ended the stream before the window did: reconnecting in \(backoff.seconds) s")
-                    if let signal = await backoff.wait(stop: read.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
+                    if let signal = await backoff.wait(clock, stop: reads.stop) { return interrupted(outcome, from: window.captureFrom, by: signal) }
                 }
             }
             if progress.added > 0 { backoff = Backoff() }
@@ -82,7 +91,7 @@ struct WindowCapture {
 
         // Closing re-reads.
         var settlement = WindowSettlement(window: window, gaps: outcome.gaps, giveUpAt: giveUpAt)
-        var next = settlement.first(now: Date().timeIntervalSince1970)
+        var next = settlement.first(now: clock.now)
         var loggedRestarts = 0
         loop: while true {
             switch next {
@@ -91,23 +100,21 @@ struct WindowCapture {
             case .read(let from, let wait):
                 if wait > 0 {
                     if let failure = settlement.failure { log("closing re-read failed, retrying in \(wait) s: \(failure.message)") }
-                    if let signal = await Backoff.sleep(seconds: wait, stop: read.stop) {
-                        next = try settlement.next(after: ReadEvidence(), end: .stopped(signal), restart: nil, now: Date().timeIntervalSince1970)
+                    if let signal = await clock.sleep(seconds: Double(wait), stop: reads.stop) {
+                        next = try settlement.next(after: ReadEvidence(), end: .stopped(signal), restart: nil, now: clock.now)
                         continue
                     }
                 }
-                let now = Date().timeIntervalSince1970
-                let end = await read.run(from: from, goal: .settle(passing: window.end, waitForPass: stallAfter, until: now + Self.maxReadSeconds))
+                let end = await reads.read(from: from, goal: .settle(passing: window.end, waitForPass: stallAfter, until: clock.now + Self.maxReadSeconds))
                 outcome.reads += 1
-                next = try settlement.next(after: collector.readProgress, end: end, restart: collector.restart, held: collector.heldBuckets,
-                                           now: Date().timeIntervalSince1970)
+                next = try settlement.next(after: reads.progress, end: end, restart: reads.restart, held: reads.heldBuckets, now: clock.now)
             case .findRingEdge:
                 let edge = await ringEdge(after: settlement.settleFrom)
-                next = settlement.next(afterRingEdge: edge, held: collector.heldBuckets, restart: collector.restart, now: Date().timeIntervalSince1970)
+                next = settlement.next(afterRingEdge: edge, held: reads.heldBuckets, restart: reads.restart, now: clock.now)
             }
             if settlement.restarts > loggedRestarts {
                 loggedRestarts = settlement.restarts
-                log("Goldmane restarted: \(collector.restart?.detail ?? "it no longer holds buckets this capture received")")
+                log("Goldmane restarted: \(reads.restart?.detail ?? "it no longer holds buckets this capture received")")
             }
         }
         outcome.gaps = settlement.gaps
@@ -123,7 +130,7 @@ struct WindowCapture {
     /// where the ring begins (a replay from before it is empty, from inside it is not). A probe
     /// that fails or is stopped makes the answer unknown, never "not in the ring".
     private func ringEdge(after start: Int64) async -> WindowSettlement.RingEdge {
-        let newest = BucketClock.bucketStart(containing: Int64(Date().timeIntervalSince1970)) - 2 * BucketClock.bucketSeconds
+        let newest = BucketClock.bucketStart(containing: Int64(clock.now)) - 2 * BucketClock.bucketSeconds
         var high = newest - 2 * BucketClock.bucketSeconds
         guard high > start else { return .silent }
         switch await probe(high) {
@@ -146,7 +153,7 @@ struct WindowCapture {
     /// Whether a replay from `start` holds anything: true at its first replayed item, false
     /// when it stays quiet; a failure or a stop is returned as such.
     private func probe(_ start: Int64) async -> Result<Bool, WindowSettlement.RingEdge> {
-        let end = await read.run(from: start, goal: .probe(quiet: Self.probeQuietSeconds))
+        let end = await reads.read(from: start, goal: .probe(quiet: Self.probeQuietSeconds))
         switch end {
         case .probed: return .success(true)
         case .quiet: return .success(false)
@@ -163,34 +170,14 @@ struct WindowCapture {
     }
 }
 
-
-
 /// Reconnect delays: 1, 2, 4, 8, then 10 s; a stop ends the wait at once.
 struct Backoff {
     private(set) var seconds = 1
 
-    /// Waits the current delay and doubles it; returns the signal if a stop came first.
-    mutating func wait(stop: StopRequest) async -> String? {
+    /// Waits the current delay on `clock` and doubles it; returns the signal if a stop came first.
+    mutating func wait(_ clock: any CaptureClock, stop: StopRequest) async -> String? {
         let delay = seconds
         seconds = min(seconds * 2, 10)
-        return await Self.sleep(seconds: delay, stop: stop)
-    }
-
-    /// Sleeps `delay` seconds; returns the signal if a stop came first.
-    static func sleep(seconds delay: Int, stop: StopRequest) async -> String? {
-        let signal: String? = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: .seconds(delay))
-                return nil
-            }
-            group.addTask {
-                let signal = await stop.wait()
-                return signal.isEmpty ? nil : signal
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        return signal ?? stop.requested
+        return await clock.sleep(seconds: Double(delay), stop: stop)
     }
 }
