@@ -12,8 +12,9 @@ PYTHON       ?= $(VENV)/bin/python
 WITH_VENV     = PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 OUT          ?= out
 # pytest-xdist workers: most Python tests wait on servers, clocks and subprocesses, so more
-# workers than cores; the tests marked `serial` (they stop the shared PostgreSQL) run after, alone.
-TEST_WORKERS ?= 4
+# workers than cores (6 was faster than 4 on 2 cores); the tests marked `serial` (they stop the
+# shared PostgreSQL) run after, alone.
+TEST_WORKERS ?= 6
 # The archive the jobs read (the capture CronJob's volume in production).
 ARCHIVE      ?= archive
 
