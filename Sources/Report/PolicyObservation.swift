@@ -59,8 +59,8 @@ extension ReportStore {
         return try rows(sql, parameters).map { (row) throws(ReportError) -> PolicyObservation in
             func text(_ index: Int) -> String { row[index] ?? "" }
             func number(_ index: Int) -> Int64 { Int64(row[index] ?? "") ?? 0 }
-            func decision(_ at: Int) throws(ReportError) -> PolicyDecision {
-                let action: FlowAction? = text(at + 4).isEmpty ? nil : try .stored(text(at + 4), column: "policy_flow.action")
+            func decision(_ at: Int, _ side: String) throws(ReportError) -> PolicyDecision {
+                let action: FlowAction? = text(at + 4).isEmpty ? nil : try .stored(text(at + 4), column: "policy_flow.\(side)_action")
                 return PolicyDecision(kind: text(at), tier: text(at + 1), policy: text(at + 2), rule: number(at + 3), action: action, trigger: text(at + 5))
             }
             let labels = try? decoder.decode([String: [String]].self, from: Data(text(3).utf8))
@@ -69,7 +69,7 @@ extension ReportStore {
                 dstType: try .stored(text(4), column: "policy_flow.dst_type"), dstNs: text(5), dstWorkload: text(6), dstLabels: labels?["d"] ?? [],
                 dstPort: number(7), proto: text(8), reporter: try .stored(text(9), column: "policy_flow.reporter"),
                 action: try .stored(text(10), column: "policy_flow.action"),
-                enforced: try decision(11), pending: pending ? try decision(17) : .none)
+                enforced: try decision(11, "enforced"), pending: pending ? try decision(17, "pending") : .none)
             let days = text(groups + 1).trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init)
             return PolicyObservation(identity: identity, flows: number(groups), days: days, firstSeen: number(groups + 2), lastSeen: number(groups + 3))
         }

@@ -92,7 +92,7 @@ package struct ReportStore {
               AND EXISTS (SELECT 1 FROM unnest(days) AS day WHERE day BETWEEN $1::date AND $2::date) AND \(clusters)
             """
         return try rows(sql, bound).map { (row) throws(ReportError) in
-            NamespacePair(source: row[0] ?? "", destination: row[1] ?? "", action: try .stored(row[2] ?? "", column: "edge.action"))
+            NamespacePair(source: row[0] ?? "", destination: row[1] ?? "", action: try .stored(row[2] ?? "", column: "edge_wide.action"))
         }
     }
 }

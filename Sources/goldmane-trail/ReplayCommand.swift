@@ -36,6 +36,7 @@ struct ReplayCommand: AsyncParsableCommand {
         static var toHelp: ArgumentHelp { "Rebuild up to the UTC day of the second before this time." }
         static var pairing: WindowFlagPairing { .eitherAlone }
         static var withinArchiveYears: Bool { false }
+        static var refusal: String { ": nothing replayed, the tables are unchanged" }
     }
 
     @Option(name: .customLong("cluster"), help: "Rebuild this cluster only (repeatable; default: every cluster in the archive).")

@@ -26,7 +26,7 @@ struct WindowOptions<Rules: WindowFlagRules>: ParsableArguments {
             break
         }
         if let from, let to, from.seconds >= to.seconds {
-            throw ValidationError("--from \(from) is not before --to \(to)")
+            throw ValidationError("--from \(from) is not before --to \(to)" + Rules.refusal)
         }
         if Rules.withinArchiveYears {
             for time in [from, to].compactMap({ $0 }) where !(0...BucketTime.latest).contains(time.seconds) {
@@ -44,6 +44,12 @@ protocol WindowFlagRules {
     static var pairing: WindowFlagPairing { get }
     /// Whether each time given must lie between 1970 and 9999 (the times a bucket can start at).
     static var withinArchiveYears: Bool { get }
+    /// What a refused window leaves as it was, said after the reason (replay: the tables).
+    static var refusal: String { get }
+}
+
+extension WindowFlagRules {
+    static var refusal: String { "" }
 }
 
 /// Which of `--from` and `--to` a command takes without the other.
