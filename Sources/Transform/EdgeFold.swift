@@ -65,26 +65,56 @@ final class EdgeFold {
         var destinationLabel: Int32
     }
 
-    static let needsLabels: Int32 = -1
-    static let malformedKey: Int32 = -2
+    /// What a FlowKey's items fold into.
+    enum KeyRow {
+        /// Every item of the key folds into this wide row.
+        case wide(Int32)
+        /// An end is in a service-identity namespace: the row depends on each item's labels.
+        case needsLabels
+        /// The key's bytes are not a well-formed FlowKey: its items are dropped.
+        case malformed
+    }
+
+    /// Which ends of a key its items' labels refine.
+    struct RefinedEnds: OptionSet {
+        let rawValue: UInt8
+        static let source = RefinedEnds(rawValue: 1)
+        static let destination = RefinedEnds(rawValue: 2)
+    }
+
+    /// Where the key's last item was staged: a second item there is a duplicate.
+    struct StagedMark {
+        var bucket: Int64
+        var cluster: Int32
+        var slot: Int32
+    }
+
+    /// The last refinement of a key (labels rarely change): its label ids and the row they gave.
+    struct Refinement {
+        var sourceLabel: Int32
+        var destinationLabel: Int32
+        var wide: Int32
+    }
+
+    /// Everything the fold keeps per distinct FlowKey, side by side (one cache line per item).
+    struct KeyState {
+        var row: KeyRow
+        var refines: RefinedEnds = []
+        var staged: StagedMark? = nil
+        var lastRefinement: Refinement? = nil
+    }
 
     let settings: TransformSettings
     private let labelName: [UInt8]
 
-    // Per distinct FlowKey (by id): its wide row (or a marker), and dedup state.
+    // Per distinct FlowKey (by id): its state.
     private let keys = ByteStringTable()
-    @exclusivity(unchecked) private var keyWide: [Int32] = []
-    @exclusivity(unchecked) private var keyLastBucket: [Int64] = []
-    @exclusivity(unchecked) private var keyStagedSlot: [Int32] = []
-    @exclusivity(unchecked) private var keyLastCluster: [Int32] = []
+    @exclusivity(unchecked) private var keyStates: [KeyState] = []
     /// The cluster the items now arriving belong to (an index into `clusterNames`).
     @exclusivity(unchecked) private var cluster: Int32 = 0
     /// The clusters' names, by index, in the order the merge met them.
     private(set) var clusterNames: [String] = []
     // Keys in service-identity namespaces: their row depends on the item's labels.
-    @exclusivity(unchecked) private var keyRefines: [UInt8] = []
-    /// The last refinement of each key (labels rarely change): (source label, destination label, row).
-    @exclusivity(unchecked) private var keyLastRefinement: [(Int32, Int32, Int32)] = []
     private var refinable: [Int32: FlowKeyView] = [:]
     private let labelValues = ByteStringTable(capacity: 256)
     @exclusivity(unchecked) private var refined: [RefinedKey: Int32] = [:]
@@ -99,8 +129,8 @@ final class EdgeFold {
         var totals = EdgeTotals()
     }
 
-    private(set) var wideKeys: [WideEdgeKey] = []
-    private var wideIndex: [WideEdgeKey: Int32] = [:]
+    /// The wide rows' keys, by wide row.
+    private(set) var wideKeys = Interner<WideEdgeKey>()
     /// Per wide row, its pieces in the order their days began (days ascend).
     @exclusivity(unchecked) private(set) var pieces: [[Piece]] = []
 
@@ -146,18 +176,19 @@ final class EdgeFold {
             register(id, key: key)
             policy.register(id, record: record, keyRange: view.keyRange)
         }
-        var wide = keyWide[Int(id)]
-        if wide == Self.malformedKey { return drop(.malformed) }
-        if wide == Self.needsLabels { wide = refine(id, record: record, view: view) }
-        let policyIdentity = policy.identity(id, wide: wide, wideKey: wideKeys[Int(wide)], record: record, view: view)
+        let wide: Int32
+        switch keyStates[Int(id)].row {
+        case .wide(let row): wide = row
+        case .needsLabels: wide = refine(id, record: record, view: view)
+        case .malformed: return drop(.malformed)
+        }
+        let policyIdentity = policy.identity(id, wide: wide, wideKey: wideKeys[wide], record: record, view: view)
         let counters = Counters(view)
-        if keyLastBucket[Int(id)] == bucket && keyLastCluster[Int(id)] == cluster {
-            mergeDuplicate(slot: Int(keyStagedSlot[Int(id)]), wide: wide, policy: policyIdentity, counters: counters)
+        if let mark = keyStates[Int(id)].staged, mark.bucket == bucket, mark.cluster == cluster {
+            mergeDuplicate(slot: Int(mark.slot), wide: wide, policy: policyIdentity, counters: counters)
             return
         }
-        keyLastBucket[Int(id)] = bucket
-        keyLastCluster[Int(id)] = cluster
-        keyStagedSlot[Int(id)] = Int32(staged.count)
+        keyStates[Int(id)].staged = StagedMark(bucket: bucket, cluster: cluster, slot: Int32(staged.count))
         staged.append(Staged(wide: wide, policy: policyIdentity, cluster: cluster, start: view.startTime, end: view.endTime, counters: counters))
     }
 
@@ -206,7 +237,7 @@ final class EdgeFold {
         }
         items.conflictingDuplicates += 1
         item.counters = item.counters.maximum(counters)
-        if wide != item.wide && WideEdgeKey.precedes(wideKeys[Int(wide)], wideKeys[Int(item.wide)]) {
+        if wide != item.wide && WideEdgeKey.precedes(wideKeys[wide], wideKeys[item.wide]) {
             item.wide = wide
         }
         staged[slot] = item
@@ -252,53 +283,51 @@ final class EdgeFold {
     }
 
     private func register(_ id: Int32, key: FlowKeyView?) {
-        keyLastBucket.append(.min)
-        keyStagedSlot.append(-1)
-        keyLastCluster.append(-1)
-        keyLastRefinement.append((0, 0, -1))
         guard let key else {
-            keyWide.append(Self.malformedKey)
-            keyRefines.append(0)
+            keyStates.append(KeyState(row: .malformed))
             return
         }
-        let refineSource = EndpointType(wire: key.sourceType) == .workload && settings.serviceIdentityNamespaces.contains(key.sourceNamespace)
-        let refineDestination = EndpointType(wire: key.destType) == .workload && settings.serviceIdentityNamespaces.contains(key.destNamespace)
-        keyRefines.append((refineSource ? 1 : 0) | (refineDestination ? 2 : 0))
-        if refineSource || refineDestination {
-            refinable[id] = key
-            keyWide.append(Self.needsLabels)
+        var refines: RefinedEnds = []
+        if EndpointType(wire: key.sourceType) == .workload && settings.serviceIdentityNamespaces.contains(key.sourceNamespace) {
+            refines.insert(.source)
+        }
+        if EndpointType(wire: key.destType) == .workload && settings.serviceIdentityNamespaces.contains(key.destNamespace) {
+            refines.insert(.destination)
+        }
+        if refines.isEmpty {
+            keyStates.append(KeyState(row: .wide(intern(WideEdgeKey(key: key, srcLabel: nil, dstLabel: nil)))))
         } else {
-            keyWide.append(intern(WideEdgeKey(key: key, srcLabel: nil, dstLabel: nil)))
+            refinable[id] = key
+            keyStates.append(KeyState(row: .needsLabels, refines: refines))
         }
     }
 
     /// The wide row for a key in a service-identity namespace: depends on the item's labels.
     private func refine(_ id: Int32, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        let refines = keyRefines[Int(id)]
-        let srcRange = refines & 1 != 0 ? view.labelValueRange(record, destination: false, name: labelName) : nil
-        let dstRange = refines & 2 != 0 ? view.labelValueRange(record, destination: true, name: labelName) : nil
+        let refines = keyStates[Int(id)].refines
+        let srcRange = refines.contains(.source) ? view.labelValueRange(record, destination: false, name: labelName) : nil
+        let dstRange = refines.contains(.destination) ? view.labelValueRange(record, destination: true, name: labelName) : nil
         let srcLabel = srcRange.map { labelValues.id(of: UnsafeRawBufferPointer(rebasing: record[$0])).id + 1 } ?? 0
         let dstLabel = dstRange.map { labelValues.id(of: UnsafeRawBufferPointer(rebasing: record[$0])).id + 1 } ?? 0
-        let last = keyLastRefinement[Int(id)]
-        if last.0 == srcLabel && last.1 == dstLabel && last.2 >= 0 { return last.2 }
-        let refinedKey = RefinedKey(key: id, sourceLabel: srcLabel, destinationLabel: dstLabel)
-        if let wide = refined[refinedKey] {
-            keyLastRefinement[Int(id)] = (srcLabel, dstLabel, wide)
-            return wide
+        if let last = keyStates[Int(id)].lastRefinement, last.sourceLabel == srcLabel, last.destinationLabel == dstLabel {
+            return last.wide
         }
-        let text = { (range: Range<Int>?) in range.map { String(decoding: UnsafeRawBufferPointer(rebasing: record[$0]), as: UTF8.self) } }
-        let wide = intern(WideEdgeKey(key: refinable[id]!, srcLabel: text(srcRange), dstLabel: text(dstRange)))
-        refined[refinedKey] = wide
-        keyLastRefinement[Int(id)] = (srcLabel, dstLabel, wide)
+        let refinedKey = RefinedKey(key: id, sourceLabel: srcLabel, destinationLabel: dstLabel)
+        let wide: Int32
+        if let known = refined[refinedKey] {
+            wide = known
+        } else {
+            let text = { (range: Range<Int>?) in range.map { String(decoding: UnsafeRawBufferPointer(rebasing: record[$0]), as: UTF8.self) } }
+            wide = intern(WideEdgeKey(key: refinable[id]!, srcLabel: text(srcRange), dstLabel: text(dstRange)))
+            refined[refinedKey] = wide
+        }
+        keyStates[Int(id)].lastRefinement = Refinement(sourceLabel: srcLabel, destinationLabel: dstLabel, wide: wide)
         return wide
     }
 
     private func intern(_ key: WideEdgeKey) -> Int32 {
-        if let index = wideIndex[key] { return index }
-        let index = Int32(wideKeys.count)
-        wideKeys.append(key)
-        wideIndex[key] = index
-        pieces.append([])
+        let (index, isNew) = wideKeys.id(of: key)
+        if isNew { pieces.append([]) }
         return index
     }
 }

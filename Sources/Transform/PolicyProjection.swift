@@ -38,48 +38,49 @@ final class PolicyProjection {
     // Traces: raw bytes (field 15 of the FlowKey) -> the decisions they come to.
     private let traces = ByteStringTable(capacity: 1 << 10)
     @exclusivity(unchecked) private var traceDecisions: [Int32] = []
-    private var decisionPairs: [DecisionPair] = []
-    private var decisionIndex: [DecisionPair: Int32] = [:]
+    private var decisionPairs = Interner<DecisionPair>()
     /// Per FlowKey (by the fold's key id): its decisions.
     @exclusivity(unchecked) private var keyDecisions: [Int32] = []
-    /// Per key id, the last raw label set seen with it and the identity it gave (labels rarely change).
-    @exclusivity(unchecked) private var lastLabels: [(raw: Int32, identity: Int32)] = []
+    /// A raw label set seen with a key and the identity it gave.
+    struct LastLabels {
+        var raw: Int32
+        var identity: Int32
+    }
+    /// Per key id, its last label set (labels rarely change).
+    @exclusivity(unchecked) private var lastLabels: [LastLabels?] = []
 
     // Labels: raw bytes (the label fields as sent) -> the sorted label sets they hold.
     private let labelSets = ByteStringTable(capacity: 1 << 10)
-    @exclusivity(unchecked) private var rawLabels: [Int32] = []
-    private var labelPairs: [LabelPair] = [LabelPair(source: [], destination: [])]
-    private var labelIndex: [LabelPair: Int32] = [LabelPair(source: [], destination: []): 0]
+    /// Per raw label set (by its id in `labelSets` plus one; 0: an item without labels), its label set.
+    @exclusivity(unchecked) private var rawLabels: [Int32] = [0]
+    /// Label sets; id 0 is none.
+    private var labelPairs = Interner(first: LabelPair(source: [], destination: []))
     /// Scratch bytes for label fields that other fields split (never from Goldmane's encoder).
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     // Ends: per wide row of the fold, the ends it has (computed once per wide row).
-    @exclusivity(unchecked) private var wideEndpoints: [Int32] = []
-    private var endpoints: [Endpoints] = []
-    private var endpointIndex: [Endpoints: Int32] = [:]
+    @exclusivity(unchecked) private var wideEndpoints: [Int32?] = []
+    private var endpoints = Interner<Endpoints>()
 
-    private(set) var identities: [IdentityKey] = []
-    private var identityIndex: [IdentityKey: Int32] = [:]
+    private(set) var identities = Interner<IdentityKey>()
 
-    // Rows: one per identity and day.
-    @exclusivity(unchecked) private var identityLastRow: [(cluster: Int32, day: Int32, row: Int32)] = []
-    private var rowIndex: [RowKey: Int32] = [:]
-    @exclusivity(unchecked) private var rowCluster: [Int32] = []
-    @exclusivity(unchecked) private var rowIdentity: [Int32] = []
-    @exclusivity(unchecked) private var rowDay: [Int32] = []
+    // Rows: one per identity, cluster and day.
+    private var rowKeys = Interner<RowKey>()
     @exclusivity(unchecked) private var rowTotals: [EdgeTotals] = []
+    /// Per identity, the row it last counted into (rows of one day arrive together).
+    @exclusivity(unchecked) private var identityLastRow: [Int32?] = []
 
     /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...): its trace.
     func register(_ id: Int32, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {
-        lastLabels.append((.min, -1))
+        lastLabels.append(nil)
         guard let trace = PolicyTraceReader.traceRange(record, key: keyRange) else {
-            keyDecisions.append(intern(DecisionPair(enforced: .malformed, pending: .malformed)))
+            keyDecisions.append(decisionPairs.id(of: DecisionPair(enforced: .malformed, pending: .malformed)).id)
             return
         }
         let (raw, isNew) = traces.id(of: UnsafeRawBufferPointer(rebasing: record[trace]))
         if isNew {
             let (enforced, pending) = PolicyTraceReader.decisions(record, trace: trace)
-            traceDecisions.append(intern(DecisionPair(enforced: enforced, pending: pending)))
+            traceDecisions.append(decisionPairs.id(of: DecisionPair(enforced: enforced, pending: pending)).id)
         }
         keyDecisions.append(traceDecisions[Int(raw)])
     }
@@ -90,20 +91,12 @@ final class PolicyProjection {
     @inline(__always)
     func identity(_ id: Int32, wide: Int32, wideKey: @autoclosure () -> WideEdgeKey, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
         let raw = rawLabelSet(record, view: view)
-        let last = lastLabels[Int(id)]
-        if last.raw == raw { return last.identity }
+        if let last = lastLabels[Int(id)], last.raw == raw { return last.identity }
         let key = IdentityKey(endpoints: endpointsID(wide: wide, key: wideKey()), decisions: keyDecisions[Int(id)],
-                              labels: raw < 0 ? 0 : rawLabels[Int(raw)])
-        let index: Int32
-        if let existing = identityIndex[key] {
-            index = existing
-        } else {
-            index = Int32(identities.count)
-            identities.append(key)
-            identityIndex[key] = index
-            identityLastRow.append((-1, .min, -1))
-        }
-        lastLabels[Int(id)] = (raw, index)
+                              labels: rawLabels[Int(raw)])
+        let (index, isNew) = identities.id(of: key)
+        if isNew { identityLastRow.append(nil) }
+        lastLabels[Int(id)] = LastLabels(raw: raw, identity: index)
         return index
     }
 
@@ -123,23 +116,14 @@ final class PolicyProjection {
     /// Counts one distinct item of `identity` in `cluster`'s UTC `day`.
     @inline(__always)
     func add(_ identity: Int32, cluster: Int32, day: Int32, start: Int64, end: Int64, connections: Int64) {
-        var row: Int32
-        let last = identityLastRow[Int(identity)]
-        if last.day == day && last.cluster == cluster {
-            row = last.row
+        let row: Int32
+        if let last = identityLastRow[Int(identity)], rowKeys[last].day == day, rowKeys[last].cluster == cluster {
+            row = last
         } else {
-            let key = RowKey(identity: identity, cluster: cluster, day: day)
-            if let known = rowIndex[key] {
-                row = known
-            } else {
-                row = Int32(rowIdentity.count)
-                rowIndex[key] = row
-                rowIdentity.append(identity)
-                rowCluster.append(cluster)
-                rowDay.append(day)
-                rowTotals.append(EdgeTotals())
-            }
-            identityLastRow[Int(identity)] = (cluster, day, row)
+            let isNew: Bool
+            (row, isNew) = rowKeys.id(of: RowKey(identity: identity, cluster: cluster, day: day))
+            if isNew { rowTotals.append(EdgeTotals()) }
+            identityLastRow[Int(identity)] = row
         }
         rowTotals[Int(row)].firstSeen = min(rowTotals[Int(row)].firstSeen, start)
         rowTotals[Int(row)].lastSeen = max(rowTotals[Int(row)].lastSeen, end)
@@ -150,20 +134,22 @@ final class PolicyProjection {
     /// The rows, sorted by cluster (`clusterNames`, byte-wise), day, then identity (byte-wise UTF-8).
     func rows(clusterNames: [String]) -> [PolicyFlowRow] {
         let clusterRank = Self.ranks(of: clusterNames)
-        let texts = identities.indices.map { identity(at: Int32($0)) }
+        let texts = identities.values.indices.map { identity(at: Int32($0)) }
         // The sort keys once per identity, not once per comparison.
-        let keys = texts.map(\.orderFields)
-        let order = texts.indices.sorted { UTF8Order.precedes(keys[$0], keys[$1]) }
+        let orderFields = texts.map(\.orderFields)
+        let order = texts.indices.sorted { UTF8Order.precedes(orderFields[$0], orderFields[$1]) }
         var rank = [Int](repeating: 0, count: texts.count)
         for (position, index) in order.enumerated() { rank[index] = position }
-        let rowOrder = rowIdentity.indices.sorted {
-            let (a, b) = (clusterRank[Int(rowCluster[$0])], clusterRank[Int(rowCluster[$1])])
+        let keys = rowKeys.values
+        let rowOrder = keys.indices.sorted {
+            let (a, b) = (clusterRank[Int(keys[$0].cluster)], clusterRank[Int(keys[$1].cluster)])
             if a != b { return a < b }
-            return rowDay[$0] != rowDay[$1] ? rowDay[$0] < rowDay[$1] : rank[Int(rowIdentity[$0])] < rank[Int(rowIdentity[$1])]
+            return keys[$0].day != keys[$1].day ? keys[$0].day < keys[$1].day : rank[Int(keys[$0].identity)] < rank[Int(keys[$1].identity)]
         }
         return rowOrder.map { row in
             let totals = rowTotals[row]
-            return PolicyFlowRow(cluster: clusterNames[Int(rowCluster[row])], day: UTCTime.date(day: Int64(rowDay[row])), identity: texts[Int(rowIdentity[row])],
+            let key = keys[row]
+            return PolicyFlowRow(cluster: clusterNames[Int(key.cluster)], day: UTCTime.date(day: Int64(key.day)), identity: texts[Int(key.identity)],
                                  firstSeen: totals.firstSeen, lastSeen: totals.lastSeen, flowCount: totals.flowCount,
                                  connections: totals.connections)
         }
@@ -180,10 +166,10 @@ final class PolicyProjection {
 
     /// An identity as text.
     func identity(at index: Int32) -> PolicyFlowIdentity {
-        let key = identities[Int(index)]
-        let ends = endpoints[Int(key.endpoints)]
-        let decisions = decisionPairs[Int(key.decisions)]
-        let labels = labelPairs[Int(key.labels)]
+        let key = identities[index]
+        let ends = endpoints[key.endpoints]
+        let decisions = decisionPairs[key.decisions]
+        let labels = labelPairs[key.labels]
         return PolicyFlowIdentity(
             srcType: ends.srcType, srcNs: ends.srcNs, srcWorkload: ends.srcWorkload, srcLabels: labels.source,
             dstType: ends.dstType, dstNs: ends.dstNs, dstWorkload: ends.dstWorkload, dstLabels: labels.destination,
@@ -191,41 +177,25 @@ final class PolicyProjection {
             enforced: decisions.enforced, pending: decisions.pending)
     }
 
-    private func intern(_ pair: DecisionPair) -> Int32 {
-        if let known = decisionIndex[pair] { return known }
-        let index = Int32(decisionPairs.count)
-        decisionPairs.append(pair)
-        decisionIndex[pair] = index
-        return index
-    }
-
     /// The ends of wide row `wide` (its identity and service are not the policy row's).
     @inline(__always)
     private func endpointsID(wide: Int32, key: @autoclosure () -> WideEdgeKey) -> Int32 {
-        while wideEndpoints.count <= Int(wide) { wideEndpoints.append(-1) }
-        let known = wideEndpoints[Int(wide)]
-        if known >= 0 { return known }
+        while wideEndpoints.count <= Int(wide) { wideEndpoints.append(nil) }
+        if let known = wideEndpoints[Int(wide)] { return known }
         let wideKey = key()
         let ends = Endpoints(srcType: wideKey.srcType, srcNs: wideKey.srcNs, srcWorkload: wideKey.srcWorkload, dstType: wideKey.dstType,
                              dstNs: wideKey.dstNs, dstWorkload: wideKey.dstWorkload, dstPort: wideKey.dstPort, proto: wideKey.proto,
                              reporter: wideKey.reporter, action: wideKey.action)
-        let index: Int32
-        if let existing = endpointIndex[ends] {
-            index = existing
-        } else {
-            index = Int32(endpoints.count)
-            endpoints.append(ends)
-            endpointIndex[ends] = index
-        }
+        let index = endpoints.id(of: ends).id
         wideEndpoints[Int(wide)] = index
         return index
     }
 
-    /// The raw id of the item's label fields (-1: none), interned as sent: the reader found
+    /// The raw id of the item's label fields (0: none, else their id in `labelSets` plus one), interned as sent: the reader found
     /// them in one run of bytes; split by other fields, they are gathered first.
     @inline(__always)
     private func rawLabelSet(_ record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        if view.labelsRange.isEmpty { return -1 }
+        if view.labelsRange.isEmpty { return 0 }
         let raw: Int32
         let isNew: Bool
         if !view.labelsSplit {
@@ -250,16 +220,9 @@ final class PolicyProjection {
         if isNew {
             let bytes = !view.labelsSplit ? UnsafeRawBufferPointer(rebasing: record[view.labelsRange]) : nil
             let pair = bytes.map(Self.decode) ?? scratch.withUnsafeBytes(Self.decode)
-            if let known = labelIndex[pair] {
-                rawLabels.append(known)
-            } else {
-                let index = Int32(labelPairs.count)
-                labelPairs.append(pair)
-                labelIndex[pair] = index
-                rawLabels.append(index)
-            }
+            rawLabels.append(labelPairs.id(of: pair).id)
         }
-        return raw
+        return raw + 1
     }
 
     /// The label fields' texts, each list sorted (byte-wise) and without repeats.
