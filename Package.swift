@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries.
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "Capture",
             dependencies: [
-                "TrailFormat", "GoldmaneAPI", "TrailSupport",
+                "TrailFormat", "GoldmaneAPI", "TrailSupport", "ObjectStore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -80,6 +81,20 @@ let package = Package(
         ),
         // PostgreSQL through libpq, shared by the stages that read or write the database.
         .target(name: "TrailDatabase", dependencies: ["CLibPQ", "TrailSupport"], swiftSettings: strict),
+
+        // The archive on object storage (S3 API: AWS, Ceph RGW, MinIO): SigV4 signing, the
+        // client, and the bucket as a `RemoteArchive` the stages read through TrailFormat.
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                "TrailFormat", "TrailSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
 
         .target(name: "Transform", dependencies: ["TrailFormat", "TrailSupport"], swiftSettings: hot),
         .target(
@@ -116,7 +131,7 @@ let package = Package(
             name: "goldmane-trail",
             dependencies: [
                 "GoldmaneAPI", "TrailFormat", "TrailDatabase", "TrailSupport", "Capture", "Transform", "Load", "Report",
-                "Jobs", "SampleGenerator", "Policy",
+                "Jobs", "SampleGenerator", "Policy", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,6 +192,12 @@ let package = Package(
             name: "TransformTests",
             dependencies: ["Transform", "TrailFormat", "GoldmaneAPI", "TrailTestSupport", "SampleGenerator"],
             swiftSettings: hot
+        ),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: ["ObjectStore", "TrailFormat"],
+            exclude: ["Resources"],
+            swiftSettings: strict
         ),
     ]
 )

@@ -16,13 +16,23 @@ package struct ArchiveState: Sendable {
     /// Existing segment paths (sealed or not), for unique naming.
     package var paths: Set<String> = []
 
-    package static func read(archive: String, cluster: String) -> ArchiveState {
+    /// Reads the cluster's segments of `archive` (a directory, or a remote archive that has
+    /// been listed already). With `since`, only segments whose names say their window ends
+    /// after it are opened (a remote archive: Goldmane's ring reaches back an hour, so nothing
+    /// older can be refilled or taken again), and the latest window end is read off the names.
+    package static func read(archive: String, cluster: String, since: Int64? = nil) -> ArchiveState {
         var state = ArchiveState()
-        let directory = (archive as NSString).appendingPathComponent(cluster)
-        guard let listing = ArchiveListing(directory: directory) else { return state }
+        let directory = ArchivePath.join(archive, cluster)
+        guard let listing = try? ArchiveListing.of(directory) else { return state }
         state.paths = Set(listing.sealed + listing.unsealed)
         var gaps: [TimeRange] = []
-        for path in listing.sealed {
+        var opened = listing.sealed
+        if let since {
+            let ends = listing.sealed.compactMap(SegmentNaming.windowEnd(ofPath:))
+            state.windowsEnd = ends.max()
+            opened = listing.sealed.filter { (SegmentNaming.windowEnd(ofPath: $0) ?? .max) > since }
+        }
+        for path in opened {
             guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster else { continue }
             let header = reader.header
             guard header.windowStart >= 0, header.windowEnd <= UTCTime.maxSupported, header.windowStart < header.windowEnd,
@@ -50,7 +60,7 @@ package struct ArchiveState: Sendable {
     /// still holds it. A file too short for a header (a full disk) is removed. Returns one
     /// line per file for the log.
     package static func recoverUnsealed(archive: String, cluster: String, now: Int64) throws(CaptureError) -> [String] {
-        let directory = (archive as NSString).appendingPathComponent(cluster)
+        let directory = ArchivePath.join(archive, cluster)
         guard let listing = ArchiveListing(directory: directory) else { return [] }
         var lines: [String] = []
         for path in listing.unsealed {

@@ -28,6 +28,9 @@ package enum CaptureErrorCode: ErrorCode {
     /// (TLS 1.3 reports a rejection so). Retried; `StreamRead` names it a rejection when
     /// every attempt ends so.
     case closedAfterHandshake
+    /// The archive's bucket failed (unreachable 69, forbidden 77, no bucket 78) or an upload
+    /// could not be confirmed: the exit status of the store's failure.
+    case upload(ExitStatus)
 
     package var exitStatus: ExitStatus {
         switch self {
@@ -36,6 +39,7 @@ package enum CaptureErrorCode: ErrorCode {
         case .tls, .untrustedServerCertificate: .tlsFailed
         case .archive: .ioError
         case .busy: .tempFail
+        case .upload(let status): status
         }
     }
 }

@@ -15,6 +15,10 @@ package struct CaptureSession: Sendable {
         package var grace: Int64
         /// The most item bytes one window holds in memory.
         package var maxBufferedBytes: Int
+        /// A remote archive (`s3://BUCKET/PREFIX`) whose segments say what is captured
+        /// already; `archive` is then the local staging directory segments are sealed in,
+        /// and uploaded from (`SegmentUpload`).
+        package var remoteArchive: String? = nil
         package init(archive: String, cluster: String, endpoint: GoldmaneEndpoint, window: WindowRequest, grace: Int64,
                      maxBufferedBytes: Int = 256 << 20) {
             self.maxBufferedBytes = maxBufferedBytes
@@ -69,7 +73,18 @@ package struct CaptureSession: Sendable {
         recovered.forEach(log)
         // Certificates, key and CA bundle are checked before anything is read or written.
         let client = try GoldmaneStreamClient(endpoint: options.endpoint)
-        let state = ArchiveState.read(archive: options.archive, cluster: options.cluster)
+        let state: ArchiveState
+        let taken: Set<String>
+        if let remote = options.remoteArchive {
+            // Goldmane's ring is an hour: segments whose windows ended two rings ago are not opened.
+            state = ArchiveState.read(archive: remote, cluster: options.cluster, since: now - 2 * BucketClock.ringSeconds)
+            let staged = ArchiveState.read(archive: options.archive, cluster: options.cluster).paths
+            // Names taken in the bucket, as the staging paths that would upload to them.
+            taken = staged.union(state.paths.map { ArchivePath.join(options.archive, String($0.dropFirst(remote.count + 1))) })
+        } else {
+            state = ArchiveState.read(archive: options.archive, cluster: options.cluster)
+            taken = state.paths
+        }
         let windows = CapturePlan.windows(for: options.window, state: state, now: now)
         var report = Report(sealed: [], recovered: recovered, stoppedBy: nil, alreadyCaptured: windows.isEmpty)
         if windows.isEmpty {
@@ -79,7 +94,7 @@ package struct CaptureSession: Sendable {
         let outcome: Result<[Sealed], CaptureError>
         do {
             outcome = .success(try await client.withConnection { connection in
-                try await captureAll(windows, connection: connection, taken: state.paths)
+                try await captureAll(windows, connection: connection, taken: taken)
             })
         } catch let error as CaptureError {
             outcome = .failure(error)
@@ -98,7 +113,8 @@ package struct CaptureSession: Sendable {
         var sealed: [Sealed] = []
         // The ids of the archive's last hour: a key that comes back with another id proves a
         // restart between this run and the last.
-        var knownIds = RecentFlowIds.load(archive: options.archive, cluster: options.cluster, now: Int64(Date().timeIntervalSince1970))
+        var knownIds = RecentFlowIds.load(archive: options.remoteArchive ?? options.archive, cluster: options.cluster,
+                                          now: Int64(Date().timeIntervalSince1970))
         for window in windows where stop.requested == nil {
             sealed.append(try await capture(window, connection: connection, taken: &taken, knownIds: &knownIds))
         }

@@ -12,10 +12,13 @@ enum RecentFlowIds {
     static let span: Int64 = 900
 
     static func load(archive: String, cluster: String, now: Int64) -> [[UInt8]: KnownId] {
-        let directory = (archive as NSString).appendingPathComponent(cluster)
-        guard let listing = ArchiveListing(directory: directory) else { return [:] }
+        let directory = ArchivePath.join(archive, cluster)
+        guard let listing = try? ArchiveListing.of(directory) else { return [:] }
         let since = now - BucketClock.ringSeconds
-        let readers = listing.sealed.compactMap { path -> SegmentReader? in
+        // Names that say their window ended before the ring are not opened (a remote archive
+        // would fetch every segment of the cluster otherwise).
+        let recent = listing.sealed.filter { (SegmentNaming.windowEnd(ofPath: $0) ?? .max) > since }
+        let readers = recent.compactMap { path -> SegmentReader? in
             guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster,
                   reader.header.windowEnd > since, reader.header.windowStart <= now else { return nil }
             return reader

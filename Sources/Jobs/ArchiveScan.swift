@@ -9,9 +9,14 @@ package struct ArchiveScan {
     package let directory: String
     package let listing: ArchiveListing
 
-    /// Lists `directory`; exit 66 when it is not a directory that can be listed.
+    /// Lists `directory` (or a remote archive, `s3://BUCKET/PREFIX`); exit 66 when it is not
+    /// a directory that can be listed, the store's status when the store fails.
     package init(directory: String) throws(JobFailure) {
-        guard let listing = ArchiveListing(directory: directory) else {
+        let found: ArchiveListing?
+        do throws(SegmentError) { found = try ArchiveListing.of(directory) } catch {
+            throw JobFailure(error.exitStatus, "\(directory): \(error.message)", cause: error)
+        }
+        guard let listing = found else {
             throw JobFailure(.noInput, "\(directory): no such directory, or it cannot be listed")
         }
         self.directory = directory
@@ -25,12 +30,16 @@ package struct ArchiveScan {
     /// Scans every sealed segment whose name is not in `known` (a name already loaded is
     /// skipped without opening the file: sealed segments never change, and their names,
     /// cluster and window, are unique). Segments that cannot be scanned are returned apart,
-    /// with their error.
-    package func scan(skippingNames known: Set<String> = []) -> (segments: [ScannedSegment], failed: [SegmentError]) {
+    /// with their error. A remote archive's store that fails stops the scan (nothing is the
+    /// segments' fault).
+    package func scan(skippingNames known: Set<String> = []) throws(JobFailure) -> (segments: [ScannedSegment], failed: [SegmentError]) {
         var segments: [ScannedSegment] = []
         var failed: [SegmentError] = []
         for path in listing.sealed where !known.contains(Self.name(path)) {
-            do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch { failed.append(error) }
+            do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch {
+                if error.isStoreFailure { throw JobFailure(error.exitStatus, error.description, cause: error) }
+                failed.append(error)
+            }
         }
         return (segments, failed)
     }

@@ -87,7 +87,7 @@ package struct EtlJob {
             emit(.failed(path: path, reason: namesPath ? reason : "\(path): \(reason)"))
         }
 
-        let scanned = archive.scan(skippingNames: loadedNames)
+        let scanned = try archive.scan(skippingNames: loadedNames)
         summary.alreadyLoaded += archive.listing.sealed.count - scanned.segments.count - scanned.failed.count
         for error in scanned.failed { fail(error.path, error.description, namesPath: true) }
         var pending: [ScannedSegment] = []
@@ -128,6 +128,8 @@ package struct EtlJob {
             }
             let output: TransformJob.Output
             do { output = try TransformJob(segments: [segment], settings: settings).run() } catch {
+                // The store failed, not the segment: stop; what loaded stays, the rest loads next run.
+                if case .store = error.code { throw error }
                 // A corrupt input's message begins with the description of its SegmentError,
                 // the cause, which names the segment's path.
                 fail(segment.path, error.description, namesPath: (error.cause as? SegmentError)?.path == segment.path)

@@ -33,8 +33,12 @@ package struct HealthCheck {
     package func archive(_ directory: String) throws -> (findings: [Finding], newestEnd: Int64?) {
         let archive = try ArchiveScan(directory: directory)
         var newest: [String: (path: String, end: Int64)] = [:]
-        for path in archive.listing.sealed {
-            guard let reader = try? SegmentReader(path: path) else { continue }
+        for path in Self.candidates(archive.listing.sealed, in: directory) {
+            let reader: SegmentReader
+            do throws(SegmentError) { reader = try SegmentReader(path: path) } catch {
+                if error.isStoreFailure { throw JobFailure(error.exitStatus, error.description, cause: error) }
+                continue
+            }
             // As fresh as what it captured (an interrupted run's window is not), but never
             // fresher than the moment capture sealed it.
             let sealedAt = UTCTime.parse(reader.footer.sealedAt)
@@ -58,6 +62,23 @@ package struct HealthCheck {
             return Finding(stale: false, text: "archive fresh: cluster \(cluster): the newest sealed segment \(name) ends \(UTCTime.rfc3339(end)), \(Self.age(age)) ago (max \(limit))")
         }
         return (findings, newest.values.map(\.end).max())
+    }
+
+    /// The segments to open: all of a directory; of a remote archive (where each open is a
+    /// download), per cluster directory the ones whose names say their window ended within two
+    /// hours of the cluster's newest (and any whose name does not say).
+    static func candidates(_ sealed: [String], in directory: String) -> [String] {
+        guard RemoteArchives.isRemote(directory) else { return sealed }
+        let root = directory.hasSuffix("/") ? directory : directory + "/"
+        let cluster = { (path: String) in String(path.dropFirst(root.count).prefix { $0 != "/" }) }
+        var newestEnd: [String: Int64] = [:]
+        for path in sealed {
+            if let end = SegmentNaming.windowEnd(ofPath: path) { newestEnd[cluster(path)] = max(newestEnd[cluster(path)] ?? end, end) }
+        }
+        return sealed.filter { path in
+            guard let end = SegmentNaming.windowEnd(ofPath: path), let newest = newestEnd[cluster(path)] else { return true }
+            return end >= newest - 7_200
+        }
     }
 
     package struct DatabaseState: Sendable {

@@ -42,7 +42,7 @@ package struct PruneJob {
         // them once (to split their history), so they stay until it has.
         let beforeDays = Set(try Ledger(connection).entries().filter { !$0.byDay }.flatMap { [$0.sha256] + $0.replaces })
         var summary = Summary()
-        let scanned = scan.scan()
+        let scanned = try scan.scan()
         for error in scanned.failed {
             summary.unreadable += 1
             events(.kept(path: error.path, reason: "not a sound sealed segment, so not known to be loaded: \(error.description)"))

@@ -83,7 +83,7 @@ package struct ReplayJob {
         let requested = RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current)
         var summary = Summary(settings: requested)
         let archive = try ArchiveScan(directory: archive)
-        let scanned = archive.scan()
+        let scanned = try archive.scan()
         for error in scanned.failed {
             guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to replay without it (the days it holds are kept as loaded)", cause: error) }
             events(.warning("skipped \(error.description)"))

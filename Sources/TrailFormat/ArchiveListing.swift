@@ -28,4 +28,26 @@ package struct ArchiveListing: Sendable {
         sealed.sort()
         unsealed.sort()
     }
+
+    /// Lists `location`: a directory as `init?(directory:)` does (nil when it cannot be
+    /// listed), or a remote archive (`s3://BUCKET/PREFIX`) by its objects' names; a store that
+    /// fails throws.
+    package static func of(_ location: String) throws(SegmentError) -> ArchiveListing? {
+        guard RemoteArchives.isRemote(location) else { return ArchiveListing(directory: location) }
+        var listing = ArchiveListing()
+        let root = location.hasSuffix("/") ? location : location + "/"
+        for url in try RemoteArchives.open(location).objectURLs() {
+            if url.dropFirst(root.count).hasPrefix(SegmentLayout.stagingDirectory + "/") { continue }
+            if url.hasSuffix(SegmentLayout.sealedSuffix) {
+                listing.sealed.append(url)
+            } else if url.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) {
+                listing.unsealed.append(url)
+            }
+        }
+        listing.sealed.sort()
+        listing.unsealed.sort()
+        return listing
+    }
+
+    private init() {}
 }

@@ -16,10 +16,25 @@ package final class FileHandleIO {
     let descriptor: Int32
 
     package init(path: String, flags: Int32, mode: mode_t = 0o644) throws(SegmentError) {
+        if RemoteArchives.isRemote(path) {
+            // An object of a remote archive: fetched into a local file that has no name.
+            guard flags & (O_WRONLY | O_RDWR) == 0 else {
+                throw SegmentError(.invalidArgument, path: path, offset: nil, "an object of a remote archive is written by capture's upload, never in place")
+            }
+            self.path = path
+            descriptor = try RemoteArchives.fetch(path)
+            return
+        }
         self.path = path
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SegmentError(.io, path: path, offset: nil, "cannot open: \(Self.errnoText())") }
         descriptor = fd
+    }
+
+    /// Takes over `descriptor` (closed with this handle); `path` names it in errors.
+    package init(descriptor: Int32, path: String) {
+        self.path = path
+        self.descriptor = descriptor
     }
 
     deinit { close(descriptor) }

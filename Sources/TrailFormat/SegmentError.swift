@@ -16,6 +16,16 @@ package struct SegmentError: Error, CustomStringConvertible, Equatable {
         package static let outOfOrder = Code(name: "out-of-order")
         package static let unsupportedVersion = Code(name: "unsupported-version")
         package static let invalidArgument = Code(name: "invalid-argument")
+        // The object store holding a remote archive failed: the segment itself is not at
+        // fault, so no job skips it or records it as a failure; the job stops.
+        /// The store cannot be reached, or kept failing (5xx) after retries: exit 69.
+        package static let storeUnavailable = Code(name: "store-unavailable")
+        /// The store refused the credentials or the request (403): exit 77.
+        package static let storeForbidden = Code(name: "store-forbidden")
+        /// The bucket does not exist: exit 78.
+        package static let storeNoBucket = Code(name: "store-no-bucket")
+        /// The object named is not in the store: exit 66.
+        package static let storeNoObject = Code(name: "store-no-object")
         package var description: String { name }
     }
 
@@ -39,6 +49,22 @@ package struct SegmentError: Error, CustomStringConvertible, Equatable {
 }
 
 extension SegmentError: TrailError {
-    /// A file that cannot be read is an I/O error; anything wrong inside it is bad input.
-    package var exitStatus: ExitStatus { code == .io ? .ioError : .dataError }
+    /// A file that cannot be read is an I/O error; anything wrong inside it is bad input; a
+    /// store that fails says which way.
+    package var exitStatus: ExitStatus {
+        switch code {
+        case .io: .ioError
+        case .storeUnavailable: .unavailable
+        case .storeForbidden: .noPermission
+        case .storeNoBucket: .config
+        case .storeNoObject: .noInput
+        default: .dataError
+        }
+    }
+
+    /// The object store failed, not the segment: a job stops instead of skipping or
+    /// recording the segment (the same run later, with the store back, reads it).
+    package var isStoreFailure: Bool {
+        code == .storeUnavailable || code == .storeForbidden || code == .storeNoBucket
+    }
 }

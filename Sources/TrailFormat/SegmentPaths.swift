@@ -18,6 +18,20 @@ package struct SegmentPaths: Sendable {
         var segments: Set<String> = []
         var unsealed: Set<String> = []
         for path in paths {
+            if RemoteArchives.isRemote(path) {
+                // A URL ending in `.seg` names one object; any other names an archive or a part of one.
+                if path.hasSuffix(SegmentLayout.sealedSuffix) {
+                    segments.insert(path)
+                    continue
+                }
+                let listing: ArchiveListing?
+                do throws(SegmentError) { listing = try ArchiveListing.of(path) } catch {
+                    throw SegmentPathError(path: path, problem: error.message, status: error.exitStatus)
+                }
+                segments.formUnion(listing?.sealed ?? [])
+                unsealed.formUnion(listing?.unsealed ?? [])
+                continue
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw SegmentPathError(path: path, problem: "no such file or directory")
@@ -41,7 +55,15 @@ package struct SegmentPaths: Sendable {
 package struct SegmentPathError: TrailError, Sendable {
     package var path: String
     package var problem: String
+    /// 66 for a missing path; a remote archive's store failures keep theirs (69, 77, 78).
+    package var status: ExitStatus = .noInput
 
-    package var exitStatus: ExitStatus { .noInput }
+    package init(path: String, problem: String, status: ExitStatus = .noInput) {
+        self.path = path
+        self.problem = problem
+        self.status = status
+    }
+
+    package var exitStatus: ExitStatus { status }
     package var description: String { "\(path): \(problem)" }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Unix seconds as UTC text, without a calendar or a locale (so it is the same everywhere).
 package enum UTCTime {
     /// The first second of the year 10000: no time the archive holds is at or past it.
@@ -51,6 +53,29 @@ package enum SegmentNaming {
     package static func relativePath(cluster: String, windowStart: Int64, windowEnd: Int64) -> String {
         let day = UTCTime.date(day: UTCTime.floorDivide(windowStart, 86_400))
         return "\(cluster)/\(day)/\(cluster)-\(UTCTime.compact(windowStart))-\(UTCTime.compact(windowEnd))\(SegmentLayout.sealedSuffix)"
+    }
+
+    /// The window end a capture segment's name carries (`...-20261127T021500Z[.N].seg`); nil
+    /// for a name of another shape (a compacted day segment, a renamed file).
+    package static func windowEnd(ofPath path: String) -> Int64? {
+        guard let name = path.split(separator: "/").last, name.hasSuffix(SegmentLayout.sealedSuffix) else { return nil }
+        var stem = name.dropLast(SegmentLayout.sealedSuffix.count)
+        if let dot = stem.lastIndex(of: "."), stem[stem.index(after: dot)...].allSatisfy(\.isNumber) { stem = stem[..<dot] }
+        guard let dash = stem.lastIndex(of: "-") else { return nil }
+        let text = stem[stem.index(after: dash)...]
+        guard text.count == 16 else { return nil }
+        let chars = Array(text)
+        let rfc = "\(String(chars[0..<4]))-\(String(chars[4..<6]))-\(String(chars[6..<8]))T\(String(chars[9..<11])):\(String(chars[11..<13])):\(String(chars[13..<15]))Z"
+        return UTCTime.parse(rfc)
+    }
+}
+
+/// Paths inside an archive that may be a directory or a remote URL (`s3://BUCKET/PREFIX`):
+/// joined as text, since a path API would fold a URL's `//`.
+package enum ArchivePath {
+    package static func join(_ base: String, _ component: String) -> String {
+        guard RemoteArchives.isRemote(base) else { return (base as NSString).appendingPathComponent(component) }
+        return base.hasSuffix("/") ? base + component : base + "/" + component
     }
 }
 

@@ -10,7 +10,7 @@ package enum SegmentFiles {
         guard !arguments.isEmpty else { throw TransformError(.badInput, "no input: name segment files or archive directories") }
         let found: SegmentPaths
         do throws(SegmentPathError) { found = try SegmentPaths(expanding: arguments) } catch {
-            throw TransformError(.badInput, error.description)
+            throw TransformError(error.status == .noInput ? .badInput : .store(error.status), error.description, cause: error)
         }
         for path in found.unsealed {
             warnings.append("\(path): unsealed segment ignored (a capture in progress, or one that crashed: the next capture recovers it)")

@@ -107,6 +107,8 @@ package struct TransformJob {
     }
 
     private func refuseOrSkip(_ error: SegmentError, skipped: inout [SkippedInput], warnings: inout [String]) throws(TransformError) {
+        // A remote archive's store that fails is not the segment's fault: never skipped.
+        if error.isStoreFailure { throw TransformError(.store(error.exitStatus), error.description, cause: error) }
         guard skipCorrupt else { throw TransformError(.corruptInput, error.description + "; pass --skip-corrupt to fold the other inputs without it", cause: error) }
         let name = (error.path as NSString).lastPathComponent
         skipped.append(SkippedInput(segment: name, error: error.description))
@@ -134,12 +136,15 @@ package enum TransformErrorCode: ErrorCode {
     case corruptInput
     /// The output could not be written.
     case output
+    /// A remote archive's store failed (unreachable, forbidden, no bucket): its exit status.
+    case store(ExitStatus)
 
     package var exitStatus: ExitStatus {
         switch self {
         case .badInput: .noInput
         case .corruptInput: .dataError
         case .output: .cannotCreate
+        case .store(let status): status
         }
     }
 }

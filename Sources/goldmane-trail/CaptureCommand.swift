@@ -3,6 +3,7 @@ import TrailSupport
 import Capture
 import Dispatch
 import Foundation
+import ObjectStore
 import TrailFormat
 
 struct CaptureCommand: AsyncParsableCommand {
@@ -36,8 +37,11 @@ struct CaptureCommand: AsyncParsableCommand {
               130  stopped by SIGINT, 143 by SIGTERM (sealed, the rest a gap)
             """)
 
-    @Option(help: "The archive directory.")
+    @Option(help: "The archive: a directory, or s3://BUCKET/PREFIX (with --staging; keys and endpoint from AWS_*).")
     var archive: String
+
+    @Option(help: "With an s3:// archive: the local directory segments are sealed in before upload (keep it across runs: a segment not uploaded yet is uploaded by the next run).")
+    var staging: String?
 
     @Option(help: "Window length, 1m to 45m (15m, 900s): resume from the archive. The default.")
     var window: DurationArgument?
@@ -135,11 +139,47 @@ struct CaptureCommand: AsyncParsableCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let session = CaptureSession(
-            options: .init(archive: archive, cluster: cluster ?? environment["GOLDMANE_TRAIL_CLUSTER"] ?? "default",
-                           endpoint: endpoint, window: request, grace: grace, maxBufferedBytes: maxBufferMib << 20),
-            stop: stop, log: { Diagnostics.info($0) })
+        let clusterName = cluster ?? environment["GOLDMANE_TRAIL_CLUSTER"] ?? "default"
+        var options = CaptureSession.Options(archive: archive, cluster: clusterName, endpoint: endpoint, window: request, grace: grace,
+                                             maxBufferedBytes: maxBufferMib << 20)
+        // An archive in a bucket: take the cluster's lock, upload what earlier runs left in
+        // staging, capture into staging, then confirm the lock is still ours and upload.
+        var bucket: (upload: SegmentUpload, lease: BucketLease)? = nil
+        if RemoteArchives.isRemote(archive) {
+            guard let staging else { throw fail("--archive \(archive) is a bucket: give --staging DIR, the local directory segments are sealed in before upload", code: .usage) }
+            let location: S3Location
+            let client: S3Client
+            do throws(ObjectStoreError) {
+                location = try S3Location(url: archive)
+                client = S3Client(settings: try S3Settings.fromEnvironment())
+            } catch {
+                throw fail(error.message, code: error.exitStatus, cause: error)
+            }
+            let upload = SegmentUpload(client: client, location: location, staging: staging)
+            let lease = try BucketLease.acquire(client: client, location: location, cluster: clusterName, now: Int64(Date().timeIntervalSince1970))
+            bucket = (upload, lease)
+            do {
+                try upload.uploadStaged { Diagnostics.info($0) }
+            } catch {
+                lease.release()
+                throw error
+            }
+            options.archive = staging
+            options.remoteArchive = location.description
+        }
+        let renewal = bucket?.lease.renewing()
+        defer {
+            renewal?.cancel()
+            bucket?.lease.release()
+        }
+        let session = CaptureSession(options: options, stop: stop, log: { Diagnostics.info($0) })
         let report = try await session.run()
+        if let bucket {
+            // Tests stop here, between seal and upload, to kill the run.
+            PausePointHook.reach("sealed")
+            try bucket.lease.confirm()
+            try bucket.upload.uploadStaged { Diagnostics.info($0) }
+        }
         var items: Int64 = 0
         var duplicates: Int64 = 0
         var reconnects: Int64 = 0

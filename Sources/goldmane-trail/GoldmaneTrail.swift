@@ -1,4 +1,5 @@
 import ArgumentParser
+import ObjectStore
 import TrailFormat
 import TrailSupport
 
@@ -45,6 +46,8 @@ struct GoldmaneTrail: AsyncParsableCommand {
     /// is logged here, once, and ends the process with the status of the one exit-code table,
     /// `ExitStatus`; argument-parser reports its own errors (usage: 64).
     static func main() async {
+        // Every path-based reader of the archive reads s3:// archives too.
+        S3Archive.install()
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

@@ -19,7 +19,7 @@ import Transform
         let directory = try TemporaryDirectory("replay-plan")
         _ = try SampleArchive(spec: .init(start: start, windows: 16, windowSeconds: 900, activity: 0.3)).write(to: directory.path)
         let scan = try ArchiveScan(directory: directory.path)
-        return (directory, scan.scan().segments)
+        return (directory, try scan.scan().segments)
     }
 
     static func ledger(_ segments: [ScannedSegment], byDay: Bool = true, settings: RecordedSettings? = settings) -> [Ledger.Entry] {

@@ -1,0 +1,74 @@
+import Foundation
+import TrailFormat
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An archive in an S3 bucket, read through TrailFormat's path-based readers: listing by
+/// prefix (paginated), each object fetched into a file without a name in TMPDIR while it is
+/// read (streamed to disk, never held whole in memory, gone when closed).
+package struct S3Archive: RemoteArchive {
+    package let client: S3Client
+    package let location: S3Location
+
+    package init(client: S3Client, location: S3Location) {
+        self.client = client
+        self.location = location
+    }
+
+    /// Opens the archive or object `url` names, with the settings of the environment.
+    package init(url: String) throws(ObjectStoreError) {
+        location = try S3Location(url: url)
+        client = S3Client(settings: try S3Settings.fromEnvironment())
+    }
+
+    /// Lets every path-based reader read `s3://` archives (the executable calls this first).
+    package static func install() {
+        RemoteArchives.install { url throws(SegmentError) in
+            do throws(ObjectStoreError) { return try S3Archive(url: url) } catch {
+                throw error.segmentError(path: url)
+            }
+        }
+    }
+
+    package func objectURLs() throws(SegmentError) -> [String] {
+        do throws(ObjectStoreError) {
+            return try client.list(bucket: location.bucket, prefix: location.listPrefix).map { location.url(key: $0.key) }
+        } catch {
+            throw error.segmentError(path: location.description)
+        }
+    }
+
+    package func fetch(_ url: String) throws(SegmentError) -> Int32 {
+        let root = S3Location.scheme + location.bucket + "/"
+        guard url.hasPrefix(root), url.count > root.count else {
+            throw SegmentError(.invalidArgument, path: url, offset: nil, "not an object of bucket \(location.bucket)")
+        }
+        let key = String(url.dropFirst(root.count))
+        let descriptor = try Self.anonymousFile(for: url)
+        do throws(ObjectStoreError) {
+            _ = try client.get(bucket: location.bucket, key: key, into: descriptor)
+        } catch {
+            close(descriptor)
+            throw error.segmentError(path: url)
+        }
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            close(descriptor)
+            throw SegmentError(.io, path: url, offset: nil, "cannot seek the local copy: \(String(cString: strerror(errno)))")
+        }
+        return descriptor
+    }
+
+    /// A new file in TMPDIR, unlinked at once: it lives as long as its descriptor.
+    static func anonymousFile(for url: String) throws(SegmentError) -> Int32 {
+        let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((directory + "/goldmane-trail-object.XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw SegmentError(.io, path: url, offset: nil, "cannot make a local file in \(directory) to read the object into: \(String(cString: strerror(errno))) (set TMPDIR to a writable directory)")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        return descriptor
+    }
+}
