@@ -47,8 +47,8 @@ release: packages ## Release build (benchmarks, production)
 
 test: venv build ## Run every test: Swift tests, then the Python reader and the PostgreSQL tests (throwaway servers)
 	GOLDMANE_TRAIL_REQUIRE_DATABASE=1 scripts/with-postgres.sh $(SWIFT) test $(BUILD_FLAGS)
-	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not serial" Tests/python
-	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh $(PYTHON) -m pytest -q -m serial Tests/python
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not serial" Tests/python
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) -m pytest -q -m serial Tests/python
 
 sanitize: packages ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests

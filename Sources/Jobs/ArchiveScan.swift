@@ -32,10 +32,12 @@ package struct ArchiveScan {
     /// cluster and window, are unique). Segments that cannot be scanned are returned apart,
     /// with their error. A remote archive's store that fails stops the scan (nothing is the
     /// segments' fault).
-    package func scan(skippingNames known: Set<String> = []) throws(JobFailure) -> (segments: [ScannedSegment], failed: [SegmentError]) {
+    package func scan(skippingNames known: Set<String> = [], only include: (String) -> Bool = { _ in true }) throws(JobFailure)
+        -> (segments: [ScannedSegment], failed: [SegmentError])
+    {
         var segments: [ScannedSegment] = []
         var failed: [SegmentError] = []
-        for path in listing.sealed where !known.contains(Self.name(path)) {
+        for path in listing.sealed where !known.contains(Self.name(path)) && include(path) {
             do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch {
                 if error.isStoreFailure { throw JobFailure(error.exitStatus, error.description, cause: error) }
                 failed.append(error)

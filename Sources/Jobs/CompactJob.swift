@@ -14,11 +14,15 @@ package struct CompactJob {
     package var before: Int64
     package var now: Int64
     package var clusters: [String]
+    /// Where day segments are written before they are moved into the archive: the archive's
+    /// `.staging/`, or for a bucket this local directory (TMPDIR's by default).
+    package var staging: String?
 
     /// How long after its end a day may still receive a capture's refill.
     package static let settleSeconds: Int64 = 2 * 3600
 
-    package init(archive: String, before: Int64, now: Int64, clusters: [String] = []) {
+    package init(archive: String, before: Int64, now: Int64, clusters: [String] = [], staging: String? = nil) {
+        self.staging = staging
         self.archive = archive
         self.before = before
         self.now = now
@@ -41,7 +45,11 @@ package struct CompactJob {
     /// Compacts; `pause` is reached at named points (crash tests).
     package func run(events: (Event) -> Void = { _ in }, pause: (String) -> Void = { _ in }) throws -> Summary {
         let scan = try ArchiveScan(directory: archive)
-        let lock = try StagingLock(archive: archive)
+        let remote = RemoteArchives.isRemote(archive)
+        let stagingDirectory = staging
+            ?? (remote ? (NSTemporaryDirectory() as NSString).appendingPathComponent("goldmane-trail-compact")
+                       : (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory))
+        let lock = try StagingLock(staging: stagingDirectory, archive: archive)
         defer { lock.release() }
         // What a killed compaction left in .staging/ (nothing else writes there: the lock).
         lock.clearLeftovers()
@@ -52,10 +60,13 @@ package struct CompactJob {
             days[(path as NSString).deletingLastPathComponent, default: []].append(path)
         }
         let unsealedDirectories = Set(scan.listing.unsealed.map { ($0 as NSString).deletingLastPathComponent })
+        // In a bucket, where scanning is downloading, a day of one segment (compacted already,
+        // or a single capture) is not scanned: there is nothing to fold it with.
+        if remote { days = days.filter { $0.value.count >= 2 } }
         let lastDay = min(DayRange.day(before), DayRange.day(now - Self.settleSeconds)) - 1
         for directory in days.keys.sorted() {
-            let day = (directory as NSString).lastPathComponent
-            let cluster = ((directory as NSString).deletingLastPathComponent as NSString).lastPathComponent
+            let day = String(directory.split(separator: "/").last ?? "")
+            let cluster = String(directory.split(separator: "/").dropLast().last ?? "")
             guard let start = UTCTime.parse(day + "T00:00:00Z"), DayRange.day(start) <= lastDay else { continue }
             guard clusters.isEmpty || clusters.contains(cluster) else { continue }
             if unsealedDirectories.contains(directory) {
@@ -85,18 +96,24 @@ package struct CompactJob {
             let replaced = Set(parts.flatMap(\.replaces))
             let leftovers = parts.filter { replaced.contains($0.sha256) }
             for leftover in leftovers {
+                if remote {
+                    do throws(SegmentError) { try RemoteArchives.remove(leftover.path) } catch {
+                        throw JobFailure(error.exitStatus, "cannot remove \(leftover.path), which a day segment beside it replaces: \(error.message)", cause: error)
+                    }
+                    continue
+                }
                 guard unlink(leftover.path) == 0 else {
                     throw JobFailure(.ioError, "cannot remove \(leftover.path), which a day segment beside it replaces: \(String(cString: strerror(errno)))")
                 }
             }
             if !leftovers.isEmpty {
-                try DurableRename.syncDirectory(of: leftovers[0].path)
+                if !remote { try DurableRename.syncDirectory(of: leftovers[0].path) }
                 events(.finished(day: day, cluster: cluster, removed: leftovers.count))
             }
             let remaining = parts.filter { !replaced.contains($0.sha256) }
             guard remaining.count >= 2 else { continue }
             do {
-                let result = try DayCompaction(archive: archive, cluster: cluster, day: day, parts: remaining).run(pause: pause)
+                let result = try DayCompaction(archive: archive, staging: stagingDirectory, cluster: cluster, day: day, parts: remaining).run(pause: pause)
                 summary.days += 1
                 summary.segmentsReplaced += remaining.count
                 summary.records += result.records
@@ -105,7 +122,7 @@ package struct CompactJob {
             } catch let failure as JobFailure where failure.exitStatus == .dataError {
                 summary.daysKept += 1
                 events(.kept(day: day, cluster: cluster, reason: failure.message))
-            } catch let error as SegmentError {
+            } catch let error as SegmentError where !error.isStoreFailure {
                 summary.daysKept += 1
                 events(.kept(day: day, cluster: cluster, reason: error.description))
             }
@@ -114,15 +131,17 @@ package struct CompactJob {
     }
 }
 
-/// One compaction per archive at a time: an exclusive flock on its `.staging/` directory
-/// (exit 75 when another holds it).
+/// One compaction per archive at a time: an exclusive flock on its staging directory (exit
+/// 75 when another holds it). For a bucket the directory is local: one compaction per
+/// staging directory (the CronJob's concurrencyPolicy: Forbid keeps it one per bucket).
 struct StagingLock {
     let descriptor: Int32
     let archive: String
+    let staging: String
 
-    init(archive: String) throws(JobFailure) {
+    init(staging: String, archive: String) throws(JobFailure) {
         self.archive = archive
-        let staging = (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory)
+        self.staging = staging
         try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         descriptor = open(staging, O_RDONLY | O_DIRECTORY)
         guard descriptor >= 0 else {
@@ -135,7 +154,6 @@ struct StagingLock {
     }
 
     func clearLeftovers() {
-        let staging = (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
             unlink((staging as NSString).appendingPathComponent(name))
         }

@@ -15,8 +15,15 @@ import TrailSupport
 /// move leaves only the originals (and a stale file in `.staging/`, removed by the next run);
 /// after it, the day segment and some originals, which every job skips because the present
 /// day segment replaces them, and which the next run removes. Never both counted, never neither.
+///
+/// In a bucket, the move is a conditional put of the staged file under the day's prefix (an
+/// object already there under that name was made by another compaction of the same parts),
+/// and the removals are deletes: the same three steps, the same outcome after a crash.
 struct DayCompaction {
     let archive: String
+    /// The local directory the day segment is written in before it is moved (the archive's
+    /// `.staging/`; for a bucket, a local one).
+    let staging: String
     let cluster: String
     let day: String
     let parts: [ScannedSegment]
@@ -41,10 +48,9 @@ struct DayCompaction {
         let windowStart = ordered.map(\.header.windowStart).min()!
         let windowEnd = ordered.map(\.header.windowEnd).max()!
         let name = "\(cluster)-\(day.replacingOccurrences(of: "-", with: ""))-day-\(identity.prefix(12))\(SegmentLayout.sealedSuffix)"
-        let staging = (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory)
         let staged = (staging as NSString).appendingPathComponent(name)
-        let final = (((archive as NSString).appendingPathComponent(cluster) as NSString).appendingPathComponent(day) as NSString)
-            .appendingPathComponent(name)
+        let final = ArchivePath.join(ArchivePath.join(ArchivePath.join(archive, cluster), day), name)
+        let remote = RemoteArchives.isRemote(archive)
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         for leftover in [staged, staged + SegmentLayout.partialSuffix] { unlink(leftover) }
 
@@ -92,18 +98,30 @@ struct DayCompaction {
             throw error
         }
         pause("compact-sealed")
-        try DurableRename.rename(from: staged, to: final)
-        try DurableRename.syncDirectory(of: final)
+        if remote {
+            // false: another compaction of these very parts put it first; it replaces them as well.
+            _ = try RemoteArchives.open(final).store(staged, as: final)
+            unlink(staged)
+        } else {
+            try DurableRename.rename(from: staged, to: final)
+            try DurableRename.syncDirectory(of: final)
+        }
         pause("compact-moved")
         var removed = 0
         for part in ordered where part.path != final {
+            if remote {
+                try RemoteArchives.remove(part.path)
+                removed += 1
+                if removed == 1 { pause("compact-removing") }
+                continue
+            }
             guard unlink(part.path) == 0 else {
                 throw JobFailure(.ioError, "cannot remove \(part.path) after compacting it into \(final): \(String(cString: strerror(errno))); every job skips it (the day segment replaces it) and the next compact removes it")
             }
             removed += 1
             if removed == 1 { pause("compact-removing") }
         }
-        try DurableRename.syncDirectory(of: final)
+        if !remote { try DurableRename.syncDirectory(of: final) }
         return Result(path: final, records: records, copiesLeftOut: copies, removed: removed)
     }
 

@@ -42,7 +42,10 @@ package struct PruneJob {
         // them once (to split their history), so they stay until it has.
         let beforeDays = Set(try Ledger(connection).entries().filter { !$0.byDay }.flatMap { [$0.sha256] + $0.replaces })
         var summary = Summary()
-        let scanned = try scan.scan()
+        // Of a remote archive, where scanning is downloading, only what the names say is old
+        // enough (a name that says nothing is scanned).
+        let remote = RemoteArchives.isRemote(archive)
+        let scanned = try scan.scan { !remote || (SegmentNaming.windowEnd(ofPath: $0) ?? .min) <= before }
         for error in scanned.failed {
             summary.unreadable += 1
             events(.kept(path: error.path, reason: "not a sound sealed segment, so not known to be loaded: \(error.description)"))
@@ -59,10 +62,9 @@ package struct PruneJob {
                 continue
             }
             if !dryRun {
-                guard unlink(segment.path) == 0 else {
-                    throw JobFailure(.ioError, "cannot remove \(segment.path): \(String(cString: strerror(errno)))")
+                do throws(SegmentError) { try RemoteArchives.remove(segment.path) } catch {
+                    throw JobFailure(error.exitStatus, error.description, cause: error)
                 }
-                try DurableRename.syncDirectory(of: segment.path)
             }
             summary.removed += 1
             summary.bytes += segment.size

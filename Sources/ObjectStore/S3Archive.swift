@@ -41,11 +41,7 @@ package struct S3Archive: RemoteArchive {
     }
 
     package func fetch(_ url: String) throws(SegmentError) -> Int32 {
-        let root = S3Location.scheme + location.bucket + "/"
-        guard url.hasPrefix(root), url.count > root.count else {
-            throw SegmentError(.invalidArgument, path: url, offset: nil, "not an object of bucket \(location.bucket)")
-        }
-        let key = String(url.dropFirst(root.count))
+        let key = try key(of: url)
         let descriptor = try Self.anonymousFile(for: url)
         do throws(ObjectStoreError) {
             _ = try client.get(bucket: location.bucket, key: key, into: descriptor)
@@ -58,6 +54,43 @@ package struct S3Archive: RemoteArchive {
             throw SegmentError(.io, path: url, offset: nil, "cannot seek the local copy: \(String(cString: strerror(errno)))")
         }
         return descriptor
+    }
+
+    package func remove(_ url: String) throws(SegmentError) {
+        let key = try key(of: url)
+        do throws(ObjectStoreError) { try client.delete(bucket: location.bucket, key: key) } catch {
+            throw error.segmentError(path: url)
+        }
+    }
+
+    package func store(_ path: String, as url: String) throws(SegmentError) -> Bool {
+        let key = try key(of: url)
+        let bytes: [UInt8]
+        do { bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw SegmentError(.io, path: path, offset: nil, "cannot read: \(error.localizedDescription)")
+        }
+        do throws(ObjectStoreError) {
+            do throws(ObjectStoreError) {
+                try client.put(bucket: location.bucket, key: key, body: bytes, condition: .absent)
+            } catch where error.code == .preconditionFailed {
+                return false
+            }
+            guard let info = try client.head(bucket: location.bucket, key: key), info.size == bytes.count else {
+                throw ObjectStoreError(.uploadMismatch, "put \(url): the object is not \(bytes.count) bytes after the upload")
+            }
+            return true
+        } catch {
+            throw error.segmentError(path: url)
+        }
+    }
+
+    /// The key `url` names in this archive's bucket.
+    func key(of url: String) throws(SegmentError) -> String {
+        let root = S3Location.scheme + location.bucket + "/"
+        guard url.hasPrefix(root), url.count > root.count else {
+            throw SegmentError(.invalidArgument, path: url, offset: nil, "not an object of bucket \(location.bucket)")
+        }
+        return String(url.dropFirst(root.count))
     }
 
     /// A new file in TMPDIR, unlinked at once: it lives as long as its descriptor.

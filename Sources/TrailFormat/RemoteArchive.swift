@@ -1,4 +1,7 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An archive on an object store, named by a URL (`s3://BUCKET/PREFIX`). Its objects are named
 /// like the files of an archive directory (`CLUSTER/DAY/NAME.seg` under the prefix), so every
@@ -11,6 +14,12 @@ package protocol RemoteArchive: Sendable {
     /// Fetches the object at `url` into a file that has no name, and returns its descriptor
     /// (positioned at the start; the caller closes it).
     func fetch(_ url: String) throws(SegmentError) -> Int32
+    /// Removes the object at `url` (prune, compact); no error when it is gone already.
+    func remove(_ url: String) throws(SegmentError)
+    /// Puts the local file `path` as the object `url` if no object has that name (a
+    /// conditional put), checked by the store against its MD5 and SHA-256; false when an
+    /// object has the name already (left as it is).
+    func store(_ path: String, as url: String) throws(SegmentError) -> Bool
 }
 
 /// Where the readers find remote archives: the program installs an opener for each URL scheme
@@ -43,5 +52,15 @@ package enum RemoteArchives {
 
     static func fetch(_ url: String) throws(SegmentError) -> Int32 {
         try open(url).fetch(url)
+    }
+
+    /// Removes a file of a local archive (`unlink`, then the directory synced) or an object of
+    /// a remote one.
+    package static func remove(_ path: String) throws(SegmentError) {
+        if isRemote(path) { return try open(path).remove(path) }
+        guard unlink(path) == 0 else {
+            throw SegmentError(.io, path: path, offset: nil, "cannot remove: \(String(cString: strerror(errno)))")
+        }
+        try DurableRename.syncDirectory(of: path)
     }
 }

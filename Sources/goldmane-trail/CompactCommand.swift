@@ -24,8 +24,11 @@ struct CompactCommand: AsyncParsableCommand {
             refill them). One compact per archive at a time (exit 75).
             """)
 
-    @Option(help: "The archive directory.")
+    @Option(help: "The archive: a directory, or s3://BUCKET/PREFIX.")
     var archive: String
+
+    @Option(help: "With an s3:// archive: the local directory day segments are written in before upload (default: in TMPDIR).")
+    var staging: String?
 
     @Option(help: "Compact the days before this time's UTC day (default: days that ended more than two days ago).")
     var before: TimeArgument?
@@ -43,7 +46,7 @@ struct CompactCommand: AsyncParsableCommand {
         let now = TimeArgument.now
         let before = self.before?.seconds ?? (DayRange.day(now) - 2) * DayRange.secondsPerDay
         let pause = { (point: String) in PausePointHook.reach(point) }
-        let summary = try CompactJob(archive: archive, before: before, now: now, clusters: clusters).run(events: { event in
+        let summary = try CompactJob(archive: archive, before: before, now: now, clusters: clusters, staging: staging).run(events: { event in
             switch event {
             case .compacted(let day, let cluster, let segments, let records, let copies, let path):
                 print("compacted cluster \(cluster) \(day): \(segments) segments into \(path) (\(records) records\(copies > 0 ? ", \(copies) identical copies left out" : ""))")

@@ -19,7 +19,7 @@ struct EtlCommand: AsyncParsableCommand {
             run `replay` with the new settings first.
             """)
 
-    @Option(help: "The archive directory.")
+    @Option(help: "The archive: a directory, or s3://BUCKET/PREFIX (keys and endpoint from AWS_*).")
     var archive: String
 
     @OptionGroup var normalisation: NormalisationOptions

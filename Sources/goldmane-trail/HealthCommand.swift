@@ -20,7 +20,7 @@ struct HealthCommand: AsyncParsableCommand {
             interval plus the etl interval (15m + 15m: 30m by default is tight; 45m is calm).
             """)
 
-    @Option(help: "The archive directory to check (the capture CronJob's volume).")
+    @Option(help: "The archive to check: a directory (the capture CronJob's volume), or s3://BUCKET/PREFIX.")
     var archive: String?
 
     @Option(help: "How old the newest segment and the newest loaded data may be: 30m, 1h.")

@@ -14,7 +14,7 @@ struct InspectCommand: ParsableCommand {
             protobuf's JSON mapping, and with --raw its exact archived bytes in base64.
             """)
 
-    @Argument(help: "The segment file (*.seg).")
+    @Argument(help: "The segment file (*.seg), or s3://BUCKET/KEY.seg.")
     var segment: String
 
     @Flag(help: "Print the header and footer as JSON.")

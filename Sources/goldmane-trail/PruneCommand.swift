@@ -18,7 +18,7 @@ struct PruneCommand: AsyncParsableCommand {
             prune exits 65. Without a reachable database it removes nothing (69).
             """)
 
-    @Option(help: "The archive directory.")
+    @Option(help: "The archive: a directory, or s3://BUCKET/PREFIX (keys and endpoint from AWS_*).")
     var archive: String
 
     @Option(help: "Remove segments whose window ended before this time (RFC 3339 UTC or Unix seconds).")

@@ -25,7 +25,7 @@ struct ReplayCommand: AsyncParsableCommand {
             --skip-corrupt is given (its days are then kept as loaded).
             """)
 
-    @Option(help: "The archive directory.")
+    @Option(help: "The archive: a directory, or s3://BUCKET/PREFIX (keys and endpoint from AWS_*).")
     var archive: String
 
     @OptionGroup var range: WindowOptions<FromTo>

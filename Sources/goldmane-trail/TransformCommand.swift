@@ -16,7 +16,7 @@ struct TransformCommand: AsyncParsableCommand {
             and in the batch header's skipped_inputs.
             """)
 
-    @Argument(help: "Segment files or archive directories.")
+    @Argument(help: "Segment files or archive directories; s3://BUCKET/PREFIX for an archive in a bucket, s3://BUCKET/KEY.seg for one object.")
     var inputs: [String]
 
     @Option(name: .shortAndLong, help: "Where to write the edge batch (JSON lines).")

@@ -16,7 +16,7 @@ struct VerifyCommand: ParsableCommand {
 
     static let maxWarningsPerSegment = 20
 
-    @Argument(help: "Segment files or archive directories.")
+    @Argument(help: "Segment files or archive directories; s3://BUCKET/PREFIX for an archive in a bucket, s3://BUCKET/KEY.seg for one object.")
     var paths: [String]
 
     func run() throws {

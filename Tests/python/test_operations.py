@@ -17,7 +17,7 @@ import yaml
 import prometheus_text
 from conftest import BIN, ROOT, SAMPLES
 
-DEPLOY = os.path.join(ROOT, "deploy")
+DEPLOY = os.path.join(ROOT, "deploy", "base")
 KUBERNETES = "1.32.0"
 # The end of the samples' data.
 SAMPLES_END = "2026-11-27T04:30:00Z"
@@ -101,6 +101,48 @@ def test_cronjobs_are_scheduled_and_bounded_as_the_runbook_needs():
     assert env["SLACK_WEBHOOK_URL"]["valueFrom"]["secretKeyRef"]["name"] == "goldmane-trail-slack"
 
 
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kustomize overlays need kubectl")
+def test_the_s3_overlay_runs_every_job_against_the_bucket_with_no_archive_volume(tmp_path):
+    import kubernetes_validate
+
+    text = subprocess.run(["kubectl", "kustomize", os.path.join(ROOT, "deploy", "overlays", "s3")], capture_output=True, text=True,
+                          check=True).stdout
+    documents = [doc for doc in yaml.safe_load_all(text) if doc]
+    for doc in documents:
+        kubernetes_validate.validate(doc, KUBERNETES, strict=True)
+    claims = [doc["metadata"]["name"] for doc in documents if doc["kind"] == "PersistentVolumeClaim"]
+    assert claims == ["goldmane-trail-staging"]
+    config = next(doc for doc in documents if doc["kind"] == "ConfigMap")["data"]
+    assert config["ARCHIVE_URL"].startswith("s3://") and "AWS_SECRET_ACCESS_KEY" not in config and "AWS_ACCESS_KEY_ID" not in config
+    jobs = {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == "CronJob"}
+    env = dict(os.environ, DATABASE_URL=f"postgresql:///none?host={tmp_path}", TLS_CERT_PATH=str(tmp_path / "missing.crt"),
+               GOLDMANE_HOST="127.0.0.1:1")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"):
+        env.pop(key, None)
+    seen = set()
+    for name, cronjob in jobs.items():
+        pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        assert not any(v.get("persistentVolumeClaim", {}).get("claimName") == "goldmane-trail-archive" for v in pod["volumes"]), name
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            arguments = [re.sub(r"\$\((\w+)\)", lambda m: config[m.group(1)], a) for a in container["args"]]
+            if "--archive" not in arguments:
+                continue
+            seen.add(arguments[0])
+            assert arguments[arguments.index("--archive") + 1] == config["ARCHIVE_URL"]
+            # The bucket's keys come from the Secret, beside the ConfigMap.
+            assert {"secretRef": {"name": "goldmane-trail-s3"}} in container["envFrom"], (name, container["name"])
+            arguments = [str(tmp_path / "scratch") if a.startswith("/var/lib/goldmane-trail") else a for a in arguments]
+            result = subprocess.run([BIN, *arguments], env=env, capture_output=True, text=True, timeout=60)
+            # Parsed, then stopped at the missing keys (78) or the missing database (69), never a
+            # usage error (64); prune while KEEP_DAYS is 0 (off) needs nothing.
+            if arguments[-2:] == ["--keep-days", "0"]:
+                assert result.returncode == 0, result.stderr
+                continue
+            assert result.returncode in (69, 78), f"{name}: {arguments} exited {result.returncode}: {result.stderr}"
+            assert result.returncode == 69 or "AWS_ACCESS_KEY_ID" in result.stderr
+    assert seen == {"capture", "etl", "compact", "prune"}
+
+
 def test_capture_mounts_the_certificates_where_capture_looks_for_them():
     pod = cronjobs()["goldmane-trail-capture"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
@@ -136,7 +178,7 @@ def test_every_container_command_line_parses(tmp_path):
 # --- alert rules and metrics ----------------------------------------------------------------
 
 def alert_rules():
-    with open(os.path.join(DEPLOY, "alerts/goldmane-trail.rules.yaml")) as handle:
+    with open(os.path.join(ROOT, "deploy", "alerts", "goldmane-trail.rules.yaml")) as handle:
         return yaml.safe_load(handle)["groups"][0]["rules"]
 
 
