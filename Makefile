@@ -94,7 +94,7 @@ health: release ## Is the trail fresh? Newest sealed segment of $(ARCHIVE) and n
 	$(BIN_RELEASE) health --archive $(ARCHIVE) --max-age $(or $(MAX_AGE),30m)
 
 check-deploy: venv build ## Validate deploy/ (kustomize base, alert rules) against the Kubernetes schemas and the binary's flags
-	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python/test_operations.py -k "manifest or cronjob or mounts or command_line or alert_rules_cover"
+	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/python/test_operations.py -k "manifest or cronjob or overlay or mounts or command_line or alert_rules_cover"
 
 migrate: release ## Create or update the schema (every database job also does this)
 	$(BIN_RELEASE) migrate
@@ -117,13 +117,14 @@ proto: packages ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
 		--swift_opt=Visibility=Package --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
-bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; policy-check vs transform; capture
+bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; policy-check vs transform; capture; etl and transform from an S3 bucket vs a directory
 	$(WITH_VENV) $(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/etl_io.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/policy_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/history_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) $(PYTHON) bench/capture_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
+	$(WITH_VENV) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) bench/s3_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 
 clean: ## Remove build products and demo output (not .venv/: `rm -rf .venv` for that)
 	rm -rf .build .build-plugins .build-asan .build-fuzz $(OUT)
