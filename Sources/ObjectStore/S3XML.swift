@@ -66,6 +66,11 @@ struct ErrorBody: Equatable {
     var code: String
     var message: String
 
+    init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
     init?(xml: [UInt8]) {
         guard !xml.isEmpty, let elements = S3XMLReader.read(xml) else { return nil }
         guard let code = elements.first(where: { $0.path == "Error/Code" })?.text else { return nil }
