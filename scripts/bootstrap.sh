@@ -33,7 +33,10 @@ fi
 # postgresql: the throwaway server of the demo and the tests (scripts/with-postgres.sh);
 # zstd: the benchmark floor; pkg-config: finds the two libraries; graphviz: the map's SVG;
 # protobuf-compiler: the independent Python reader's descriptors.
-packages=(libzstd-dev libpq-dev postgresql zstd pkg-config graphviz protobuf-compiler)
+# ceph-mon, ceph-osd, radosgw, ceph-common: the S3 tests' throwaway RADOS Gateway
+# (scripts/with-rgw.sh).
+packages=(libzstd-dev libpq-dev postgresql zstd pkg-config graphviz protobuf-compiler
+  ceph-mon ceph-osd radosgw ceph-common)
 
 debian_missing() {
   local package
