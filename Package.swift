@@ -176,6 +176,7 @@ let package = Package(
         .testTarget(
             name: "PolicyTests",
             dependencies: ["Policy", "TrailSupport", "TrailTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -103,15 +103,26 @@ package final class PolicyEvaluator {
     private let byNamespace: [String: [NetworkPolicy]]
     private let namespaces: NamespaceLabels
     private let families: IPFamilies
+    private let ports: NamedPorts
+    /// The first rule (of its policy's rules for the direction) that admitted the last flow decided.
+    private var admittingRule: Int?
     /// Rules that admitted at least one evaluated flow.
     package private(set) var usedRules: Set<RuleID> = []
     /// Rules that might have admitted a flow, had flow data said enough (a named port, say).
     package private(set) var possiblyUsedRules: Set<RuleID> = []
 
-    package init(policies: [NetworkPolicy], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4) {
+    package init(policies: [NetworkPolicy], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4,
+                 ports: NamedPorts = NamedPorts()) {
         byNamespace = Dictionary(grouping: policies, by: \.namespace)
         self.namespaces = namespaces
         self.families = families
+        self.ports = ports
+    }
+
+    /// One direction of the flow, and the index of the first rule that admitted it.
+    package func decision(_ direction: PolicyDirection, flow: PolicyFlow) -> (outcome: DirectionOutcome, rule: Int?) {
+        guard let (_, outcome) = outcomes(flow).first(where: { $0.0 == direction }) else { return (.notIsolated, nil) }
+        return (outcome, admittingRule)
     }
 
     /// Every rule of every policy that admitted none of the flows evaluated so far, and could
@@ -182,6 +193,7 @@ package final class PolicyEvaluator {
     }
 
     private func decide(_ direction: PolicyDirection, namespace: String, labels: [String: String], peer: FlowEndpoint, flow: PolicyFlow) -> DirectionOutcome {
+        admittingRule = nil
         var selecting: [NetworkPolicy] = []
         var reasons: [String] = []
         for policy in byNamespace[namespace] ?? [] where direction == .ingress ? policy.isolatesIngress : policy.isolatesEgress {
@@ -219,6 +231,7 @@ package final class PolicyEvaluator {
                 switch (peers, ports) {
                 case (.no, _): continue
                 case (.yes, .yes):
+                    if !admitted { admittingRule = index }
                     admitted = true
                     usedRules.insert(id)
                 case (.unknown(let reason), _), (_, .unknown(let reason)):
@@ -233,6 +246,7 @@ package final class PolicyEvaluator {
             switch NetworkSpace.coverage(of: network.space, by: blocks.flatMap(\.1)) {
             case .all?:
                 admitted = true
+                admittingRule = blocks.map(\.0.index).min()
                 usedRules.formUnion(blocks.map(\.0))
             case .nothing?: break
             case .part?, nil:
@@ -260,7 +274,11 @@ package final class PolicyEvaluator {
             case .number(let number):
                 if let end = port.endPort { if (number...max(number, end)).contains(flow.port) { return .yes } } else if number == flow.port { return .yes }
             case .name(let name):
-                unknown = "named port \"\(name)\": flow data carries port numbers, not the pods' port names"
+                switch self.ports.resolve(name, at: flow) {
+                case .yes: return .yes
+                case .no: break
+                case .unknown(let reason): unknown = reason
+                }
             }
         }
         return unknown.map { .unknown($0) } ?? .no

@@ -53,7 +53,7 @@ package enum PolicyFiles {
         var policies: [NetworkPolicy] = []
         for file in try expand(paths) {
             for document in try documents(file) {
-                for object in objects(in: document) {
+                for object in typedObjects(in: document) {
                     guard object["kind"]?.string == "NetworkPolicy" else { continue }
                     let policy = try PolicyDecoder(file: file).policy(object)
                     // Applying both would keep only one: which one is the change's to say.
@@ -72,7 +72,7 @@ package enum PolicyFiles {
     package static func namespaces(_ file: String) throws(PolicyFileError) -> NamespaceLabels {
         var labels: [String: [String: String]] = [:]
         for document in try documents(file) {
-            for object in objects(in: document) where object["kind"]?.string == "Namespace" {
+            for object in typedObjects(in: document) where object["kind"]?.string == "Namespace" {
                 let decoder = PolicyDecoder(file: file)
                 guard let name = object["metadata"]?["name"]?.string else {
                     throw decoder.error(object, "a Namespace without metadata.name")
@@ -130,11 +130,4 @@ package enum PolicyFiles {
         }
     }
 
-    /// The objects of a document: the document itself, or the items of a List.
-    static func objects(in document: Node) -> [Node] {
-        if document["kind"]?.string?.hasSuffix("List") == true {
-            return document["items"]?.sequence.map { Array($0) } ?? []
-        }
-        return [document]
-    }
 }
