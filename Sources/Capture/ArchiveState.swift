@@ -20,10 +20,12 @@ package struct ArchiveState: Sendable {
     /// been listed already). With `since`, only segments whose names say their window ends
     /// after it are opened (a remote archive: Goldmane's ring reaches back an hour, so nothing
     /// older can be refilled or taken again), and the latest window end is read off the names.
-    package static func read(archive: String, cluster: String, since: Int64? = nil) -> ArchiveState {
+    /// A directory that cannot be listed holds nothing yet; a remote archive whose store fails
+    /// throws (a capture must not take a failed listing for an empty archive).
+    package static func read(archive: String, cluster: String, since: Int64? = nil) throws(SegmentError) -> ArchiveState {
         var state = ArchiveState()
         let directory = ArchivePath.join(archive, cluster)
-        guard let listing = try? ArchiveListing.of(directory) else { return state }
+        guard let listing = try ArchiveListing.of(directory) else { return state }
         state.paths = Set(listing.sealed + listing.unsealed)
         var gaps: [TimeRange] = []
         var opened = listing.sealed
@@ -33,7 +35,12 @@ package struct ArchiveState: Sendable {
             opened = listing.sealed.filter { (SegmentNaming.windowEnd(ofPath: $0) ?? .max) > since }
         }
         for path in opened {
-            guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster else { continue }
+            let reader: SegmentReader
+            do throws(SegmentError) { reader = try SegmentReader(path: path) } catch {
+                if error.isStoreFailure { throw error }
+                continue
+            }
+            guard reader.header.cluster == cluster else { continue }
             let header = reader.header
             guard header.windowStart >= 0, header.windowEnd <= UTCTime.maxSupported, header.windowStart < header.windowEnd,
                   header.windowStart % BucketClock.bucketSeconds == 0,

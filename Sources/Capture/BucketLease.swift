@@ -51,7 +51,7 @@ package final class BucketLease: Sendable {
         let bytes = Array((try? JSONEncoder().encode(body)) ?? Data())
         let url = location.url(key: key)
         let outcome: TakeOutcome
-        do throws(ObjectStoreError) { outcome = try take(client: client, bucket: location.bucket, key: key, bytes: bytes, now: now) } catch {
+        do throws(ObjectStoreError) { outcome = try take(client: client, bucket: location.bucket, key: key, bytes: bytes, holder: holder, now: now) } catch {
             throw CaptureError(.upload(error.exitStatus), "cannot take the capture lock \(url): \(error.message)", cause: error)
         }
         switch outcome {
@@ -70,14 +70,19 @@ package final class BucketLease: Sendable {
         case lostRace
     }
 
-    private static func take(client: S3Client, bucket: String, key: String, bytes: [UInt8], now: Int64) throws(ObjectStoreError) -> TakeOutcome {
+    private static func take(client: S3Client, bucket: String, key: String, bytes: [UInt8], holder: String, now: Int64) throws(ObjectStoreError) -> TakeOutcome {
         let condition: S3Client.PutCondition
         do throws(ObjectStoreError) {
             return .taken(etag: try client.put(bucket: bucket, key: key, body: bytes, condition: .absent, contentType: "application/json"))
         } catch where error.code == .preconditionFailed {
             // Released between the put and the read: a plain conditional put again.
-            guard let (existing, etag) = try client.read(bucket: bucket, key: key) else { return try take(client: client, bucket: bucket, key: key, bytes: bytes, now: now) }
-            if let other = try? JSONDecoder().decode(Body.self, from: Data(existing)), other.expires > now { return .held(other) }
+            guard let (existing, etag) = try client.read(bucket: bucket, key: key) else {
+                return try take(client: client, bucket: bucket, key: key, bytes: bytes, holder: holder, now: now)
+            }
+            let other = try? JSONDecoder().decode(Body.self, from: Data(existing))
+            // Our own put, whose answer was lost and whose retry found it.
+            if other?.holder == holder { return .taken(etag: etag) }
+            if let other, other.expires > now { return .held(other) }
             // Expired (or unreadable): take it over, unless another run does first.
             condition = .etag(etag)
         }
@@ -109,6 +114,13 @@ package final class BucketLease: Sendable {
         let current = etag.withLock { $0 }
         if let next = try? client.put(bucket: location.bucket, key: key, body: Array(bytes), condition: .etag(current), contentType: "application/json") {
             etag.withLock { $0 = next }
+            return
+        }
+        // The put failed, or took effect with its answer lost (the retry then fails its
+        // condition): a lock that still names this run is this run's, at its current ETag.
+        if let (existing, latest) = try? client.read(bucket: location.bucket, key: key),
+           (try? JSONDecoder().decode(Body.self, from: Data(existing)))?.holder == holder {
+            etag.withLock { $0 = latest }
         }
     }
 

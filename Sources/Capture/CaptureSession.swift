@@ -75,15 +75,19 @@ package struct CaptureSession: Sendable {
         let client = try GoldmaneStreamClient(endpoint: options.endpoint)
         let state: ArchiveState
         let taken: Set<String>
+        do throws(SegmentError) {
         if let remote = options.remoteArchive {
             // Goldmane's ring is an hour: segments whose windows ended two rings ago are not opened.
-            state = ArchiveState.read(archive: remote, cluster: options.cluster, since: now - 2 * BucketClock.ringSeconds)
-            let staged = ArchiveState.read(archive: options.archive, cluster: options.cluster).paths
+            state = try ArchiveState.read(archive: remote, cluster: options.cluster, since: now - 2 * BucketClock.ringSeconds)
+            let staged = try ArchiveState.read(archive: options.archive, cluster: options.cluster).paths
             // Names taken in the bucket, as the staging paths that would upload to them.
             taken = staged.union(state.paths.map { ArchivePath.join(options.archive, String($0.dropFirst(remote.count + 1))) })
         } else {
-            state = ArchiveState.read(archive: options.archive, cluster: options.cluster)
+            state = try ArchiveState.read(archive: options.archive, cluster: options.cluster)
             taken = state.paths
+        }
+        } catch {
+            throw CaptureError(.upload(error.exitStatus), "cannot read what \(options.remoteArchive ?? options.archive) holds already: \(error.description); nothing captured", cause: error)
         }
         let windows = CapturePlan.windows(for: options.window, state: state, now: now)
         var report = Report(sealed: [], recovered: recovered, stoppedBy: nil, alreadyCaptured: windows.isEmpty)
@@ -113,8 +117,13 @@ package struct CaptureSession: Sendable {
         var sealed: [Sealed] = []
         // The ids of the archive's last hour: a key that comes back with another id proves a
         // restart between this run and the last.
-        var knownIds = RecentFlowIds.load(archive: options.remoteArchive ?? options.archive, cluster: options.cluster,
-                                          now: Int64(Date().timeIntervalSince1970))
+        var knownIds: [[UInt8]: KnownId]
+        do throws(SegmentError) {
+            knownIds = try RecentFlowIds.load(archive: options.remoteArchive ?? options.archive, cluster: options.cluster,
+                                              now: Int64(Date().timeIntervalSince1970))
+        } catch {
+            throw CaptureError(.upload(error.exitStatus), "cannot read the last hour of \(options.remoteArchive ?? options.archive): \(error.description); nothing captured", cause: error)
+        }
         for window in windows where stop.requested == nil {
             sealed.append(try await capture(window, connection: connection, taken: &taken, knownIds: &knownIds))
         }

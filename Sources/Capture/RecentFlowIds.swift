@@ -11,17 +11,22 @@ import TrailFormat
 enum RecentFlowIds {
     static let span: Int64 = 900
 
-    static func load(archive: String, cluster: String, now: Int64) -> [[UInt8]: KnownId] {
+    static func load(archive: String, cluster: String, now: Int64) throws(SegmentError) -> [[UInt8]: KnownId] {
         let directory = ArchivePath.join(archive, cluster)
-        guard let listing = try? ArchiveListing.of(directory) else { return [:] }
+        guard let listing = try ArchiveListing.of(directory) else { return [:] }
         let since = now - BucketClock.ringSeconds
         // Names that say their window ended before the ring are not opened (a remote archive
         // would fetch every segment of the cluster otherwise).
         let recent = listing.sealed.filter { (SegmentNaming.windowEnd(ofPath: $0) ?? .max) > since }
-        let readers = recent.compactMap { path -> SegmentReader? in
-            guard let reader = try? SegmentReader(path: path), reader.header.cluster == cluster,
-                  reader.header.windowEnd > since, reader.header.windowStart <= now else { return nil }
-            return reader
+        var readers: [SegmentReader] = []
+        for path in recent {
+            let reader: SegmentReader
+            do throws(SegmentError) { reader = try SegmentReader(path: path) } catch {
+                if error.isStoreFailure { throw error }
+                continue
+            }
+            guard reader.header.cluster == cluster, reader.header.windowEnd > since, reader.header.windowStart <= now else { continue }
+            readers.append(reader)
         }
         guard let latest = readers.map(\.header.windowEnd).max() else { return [:] }
         var ids: [[UInt8]: KnownId] = [:]

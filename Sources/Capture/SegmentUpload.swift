@@ -25,18 +25,41 @@ package struct SegmentUpload: Sendable {
         /// The object was in the bucket already with these very bytes (an upload whose local
         /// removal a crash cut short).
         case alreadyThere
+        /// The name held another capture's segment of the window (a run whose lease expired
+        /// while another captured the window too): uploaded under the next free name `NAME.N.seg`.
+        case uploadedBeside(taken: String)
     }
 
-    /// Uploads every sealed segment in staging, oldest name first, each removed locally once
-    /// it is safe in the bucket. Stops at the first that cannot be uploaded (kept locally).
+    /// How many `.N` names an upload tries beside a taken one.
+    static let maxAlternateNames = 20
+
+    /// Uploads every sealed segment of `cluster` in staging (`CLUSTER/DAY/*.seg`), oldest
+    /// name first, each removed locally once it is safe in the bucket. A file there that is
+    /// not a sound sealed segment of the cluster is left, with a warning; the upload stops at
+    /// the first segment that cannot be uploaded (kept locally).
     @discardableResult
-    package func uploadStaged(log: (String) -> Void) throws(CaptureError) -> [String] {
-        guard let listing = ArchiveListing(directory: staging) else { return [] }
+    package func uploadStaged(cluster: String, log: (String) -> Void) throws(CaptureError) -> [String] {
+        guard let listing = ArchiveListing(directory: ArchivePath.join(staging, cluster)) else { return [] }
         var done: [String] = []
         for path in listing.sealed {
-            let outcome = try upload(path)
-            let url = location.url(key: key(of: path))
-            log(outcome == .uploaded ? "uploaded \(url)" : "\(url) was uploaded already (same bytes): removed the local copy")
+            do throws(SegmentError) {
+                let reader = try SegmentReader(path: path)
+                guard reader.header.cluster == cluster else {
+                    log("warning: \(path) is a segment of cluster \(reader.header.cluster), not \(cluster): left in staging, not uploaded")
+                    continue
+                }
+            } catch {
+                log("warning: \(path) is not a sound sealed segment (\(error.message)): left in staging, not uploaded")
+                continue
+            }
+            let (outcome, key) = try upload(path)
+            let url = location.url(key: key)
+            switch outcome {
+            case .uploaded: log("uploaded \(url)")
+            case .alreadyThere: log("\(url) was uploaded already (same bytes): removed the local copy")
+            case .uploadedBeside(let taken):
+                log("uploaded \(url): \(location.url(key: taken)) holds another capture of the window (two objects of one window fold as one)")
+            }
             done.append(url)
         }
         return done
@@ -48,24 +71,33 @@ package struct SegmentUpload: Sendable {
         return location.key(String(path.dropFirst(root.count)))
     }
 
-    package func upload(_ path: String) throws(CaptureError) -> Outcome {
+    package func upload(_ path: String) throws(CaptureError) -> (Outcome, key: String) {
         let bytes: [UInt8]
         do { bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw CaptureError(.archive, "cannot read the staged segment \(path): \(error.localizedDescription)", cause: error)
         }
         let key = key(of: path)
         let md5 = SigV4Signer.hex(Insecure.MD5.hash(data: bytes))
-        let outcome: Outcome?
-        do throws(ObjectStoreError) { outcome = try put(bytes, key: key, md5: md5) } catch {
+        var outcome: Outcome?
+        var finalKey = key
+        do throws(ObjectStoreError) {
+            outcome = try put(bytes, key: key, md5: md5)
+            var index = 1
+            while outcome == nil && index <= Self.maxAlternateNames {
+                finalKey = String(key.dropLast(SegmentLayout.sealedSuffix.count)) + ".\(index)" + SegmentLayout.sealedSuffix
+                outcome = try put(bytes, key: finalKey, md5: md5).map { $0 == .uploaded ? .uploadedBeside(taken: key) : $0 }
+                index += 1
+            }
+        } catch {
             throw CaptureError(.upload(error.exitStatus), "cannot upload \(path): \(error.message); it stays in \(staging) and the next run uploads it first", cause: error)
         }
         guard let outcome else {
-            throw CaptureError(.archive, "\(location.url(key: key)) exists with other content than the staged \(path): kept the local file. Another capture wrote that window; check that only one capture runs per cluster and bucket, then move the file aside")
+            throw CaptureError(.archive, "\(location.url(key: key)) and \(Self.maxAlternateNames) alternate names exist with other content than the staged \(path): kept the local file; check that only one capture runs per cluster and bucket")
         }
         do { try FileManager.default.removeItem(atPath: path) } catch {
-            throw CaptureError(.archive, "uploaded \(location.url(key: key)) but cannot remove the staged \(path): \(error.localizedDescription)", cause: error)
+            throw CaptureError(.archive, "uploaded \(location.url(key: finalKey)) but cannot remove the staged \(path): \(error.localizedDescription)", cause: error)
         }
-        return outcome
+        return (outcome, finalKey)
     }
 
     /// Puts the bytes if the name is free; nil when another object has the name.

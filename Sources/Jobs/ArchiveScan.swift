@@ -23,6 +23,13 @@ package struct ArchiveScan {
         self.listing = listing
     }
 
+    /// A bucket prefix without a sealed segment is the bucket's "no such directory" (a wrong
+    /// --archive): exit 66 rather than a job that silently did nothing.
+    package func requireSegmentsInBucket() throws(JobFailure) {
+        guard RemoteArchives.isRemote(directory), listing.sealed.isEmpty else { return }
+        throw JobFailure(.noInput, "\(directory): no sealed segment under this prefix (a wrong --archive, or no capture has uploaded yet); nothing done")
+    }
+
     package var sealedNames: Set<String> { Set(listing.sealed.map(Self.name)) }
 
     package static func name(_ path: String) -> String { (path as NSString).lastPathComponent }

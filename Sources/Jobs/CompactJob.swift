@@ -18,6 +18,11 @@ package struct CompactJob {
     /// `.staging/`, or for a bucket this local directory (TMPDIR's by default).
     package var staging: String?
 
+    /// `s3://bucket/prefix` as one file name (`s3_bucket_prefix`): each archive its own staging.
+    static func fileName(_ url: String) -> String {
+        String(url.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+    }
+
     /// How long after its end a day may still receive a capture's refill.
     package static let settleSeconds: Int64 = 2 * 3600
 
@@ -47,7 +52,7 @@ package struct CompactJob {
         let scan = try ArchiveScan(directory: archive)
         let remote = RemoteArchives.isRemote(archive)
         let stagingDirectory = staging
-            ?? (remote ? (NSTemporaryDirectory() as NSString).appendingPathComponent("goldmane-trail-compact")
+            ?? (remote ? (NSTemporaryDirectory() as NSString).appendingPathComponent("goldmane-trail-compact-" + Self.fileName(archive))
                        : (archive as NSString).appendingPathComponent(SegmentLayout.stagingDirectory))
         let lock = try StagingLock(staging: stagingDirectory, archive: archive)
         defer { lock.release() }
@@ -153,8 +158,11 @@ struct StagingLock {
         }
     }
 
+    /// Removes the day segments a killed compaction left (nothing else: the directory may be
+    /// one an operator named, holding other files).
     func clearLeftovers() {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+        where name.hasSuffix(SegmentLayout.sealedSuffix) || name.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) {
             unlink((staging as NSString).appendingPathComponent(name))
         }
     }

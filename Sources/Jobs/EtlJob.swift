@@ -72,6 +72,7 @@ package struct EtlJob {
             events(event)
         }
         let archive = try ArchiveScan(directory: archive)
+        try archive.requireSegmentsInBucket()
         for path in archive.listing.unsealed { emit(.unsealed(path: path)) }
         let requested = RecordedSettings(settings: settings.record, transformVersion: TransformVersion.current)
         let ledger = Ledger(connection)

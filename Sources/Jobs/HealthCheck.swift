@@ -68,8 +68,7 @@ package struct HealthCheck {
     /// download), per cluster directory the ones whose names say their window ended within two
     /// hours of the cluster's newest (and any whose name does not say).
     static func candidates(_ sealed: [String], in directory: String) -> [String] {
-        guard RemoteArchives.isRemote(directory) else { return sealed }
-        let root = directory.hasSuffix("/") ? directory : directory + "/"
+        guard RemoteArchives.isRemote(directory), let root = try? RemoteArchives.open(directory).rootURL else { return sealed }
         let cluster = { (path: String) in String(path.dropFirst(root.count).prefix { $0 != "/" }) }
         var newestEnd: [String: Int64] = [:]
         for path in sealed {

@@ -37,6 +37,7 @@ package struct PruneJob {
     /// Runs against `connection`'s ledger (read only: the tables keep the pruned history).
     package func run(_ connection: PostgresConnection, events: (Event) -> Void = { _ in }) throws -> Summary {
         let scan = try ArchiveScan(directory: archive)
+        try scan.requireSegmentsInBucket()
         let (_, loaded) = try Ledger(connection).loadedIdentities()
         // Segments loaded before the tables kept days: a replay must still be able to read
         // them once (to split their history), so they stay until it has.

@@ -22,6 +22,8 @@ package enum ObjectStoreErrorCode: ErrorCode {
     case badResponse
     /// An upload did not arrive as sent (size or checksum differ).
     case uploadMismatch
+    /// The local directory objects are fetched into (TMPDIR) cannot take one.
+    case spool
 
     package var exitStatus: ExitStatus {
         switch self {
@@ -30,7 +32,7 @@ package enum ObjectStoreErrorCode: ErrorCode {
         case .forbidden: .noPermission
         case .noSuchKey: .noInput
         case .preconditionFailed: .tempFail
-        case .uploadMismatch: .ioError
+        case .uploadMismatch, .spool: .ioError
         }
     }
 }
@@ -42,6 +44,7 @@ extension StageError where Code == ObjectStoreErrorCode {
         case .forbidden: .storeForbidden
         case .noSuchBucket, .configuration: .storeNoBucket
         case .noSuchKey: .storeNoObject
+        case .spool: .spoolUnavailable
         default: .storeUnavailable
         }
         return SegmentError(code, path: path, offset: nil, message)

@@ -32,6 +32,8 @@ package struct S3Archive: RemoteArchive {
         }
     }
 
+    package var rootURL: String { location.url(key: location.listPrefix) }
+
     package func objectURLs() throws(SegmentError) -> [String] {
         do throws(ObjectStoreError) {
             return try client.list(bucket: location.bucket, prefix: location.listPrefix).map { location.url(key: $0.key) }
@@ -99,7 +101,7 @@ package struct S3Archive: RemoteArchive {
         var template = Array((directory + "/goldmane-trail-object.XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
-            throw SegmentError(.io, path: url, offset: nil, "cannot make a local file in \(directory) to read the object into: \(String(cString: strerror(errno))) (set TMPDIR to a writable directory)")
+            throw SegmentError(.spoolUnavailable, path: url, offset: nil, "cannot make a local file in \(directory) to read the object into: \(String(cString: strerror(errno))) (set TMPDIR to a writable directory)")
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         return descriptor

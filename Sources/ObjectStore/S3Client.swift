@@ -50,9 +50,10 @@ package final class S3Client: Sendable {
         var objects: [Object] = []
         var token: String? = nil
         repeat {
-            var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", "1000")]
+            // Keys come back percent-encoded: a key with a control character is not XML otherwise.
+            var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", "1000"), ("encoding-type", "url")]
             if let token { query.append(("continuation-token", token)) }
-            let response = try perform(Request(method: .GET, bucket: bucket, key: nil, query: query))
+            let response = try perform(Request(method: .GET, bucket: bucket, key: nil, query: query, describe: "list s3://\(bucket)/\(prefix)"))
             try response.expect(200, request: "list s3://\(bucket)/\(prefix)", settings: settings, bucket: bucket)
             let page = try ListPage(xml: response.body, describing: "s3://\(bucket)/\(prefix)")
             objects += page.objects
@@ -142,8 +143,10 @@ package final class S3Client: Sendable {
         var query: [(String, String)] = []
         var headers: [(String, String)] = []
         var body: [UInt8]? = nil
+        /// How errors name the request (default: method and URL).
+        var describe: String? = nil
 
-        var describe: String { "\(method.rawValue) s3://\(bucket)/\(key ?? "")" }
+        var name: String { describe ?? "\(method.rawValue) s3://\(bucket)/\(key ?? "")" }
     }
 
     struct Response {
@@ -164,10 +167,12 @@ package final class S3Client: Sendable {
             switch status {
             case 403:
                 throw ObjectStoreError(.forbidden, "\(request): access denied by \(settings.endpoint) (403\(said)): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and that they may use bucket \(bucket)")
-            case 404 where error?.code == "NoSuchBucket" || (error == nil && request.hasPrefix("list")):
+            case 404 where error?.code == "NoSuchBucket":
                 throw ObjectStoreError(.noSuchBucket, "\(request): bucket \(bucket) does not exist at \(settings.endpoint): create it (aws s3 mb s3://\(bucket)) or fix --archive")
-            case 404:
+            case 404 where error != nil:
                 throw ObjectStoreError(.noSuchKey, "\(request): no such object (404\(said))")
+            case 404:
+                throw ObjectStoreError(.badResponse, "\(request): \(settings.endpoint) answered 404 without an S3 error: not an S3 answer (is AWS_ENDPOINT_URL the S3 endpoint?)")
             default:
                 throw ObjectStoreError(.badResponse, "\(request): \(settings.endpoint) answered \(status)\(said)")
             }
@@ -190,12 +195,12 @@ package final class S3Client: Sendable {
                 guard response.status >= 500 || response.status == 429 else { return response }
                 failure = "answered \(response.status)\(response.errorCode.map { " (\($0))" } ?? "")"
             } catch let error as LocalWriteFailure {
-                throw ObjectStoreError(.unavailable, "\(request.describe): cannot write the object to a local file: \(String(cString: strerror(error.code))) (is TMPDIR full?)", cause: error)
+                throw ObjectStoreError(.spool, "\(request.name): cannot write the object to a local file: \(String(cString: strerror(error.code))) (is TMPDIR full?)", cause: error)
             } catch {
                 failure = Self.describe(error)
             }
             guard attempt < settings.attempts else {
-                throw ObjectStoreError(.unavailable, "\(request.describe): \(settings.endpoint) \(failure), \(attempt) attempt\(attempt == 1 ? "" : "s"): is the store up and AWS_ENDPOINT_URL right? Run again when it is")
+                throw ObjectStoreError(.unavailable, "\(request.name): \(settings.endpoint) \(failure), \(attempt) attempt\(attempt == 1 ? "" : "s"): is the store up and AWS_ENDPOINT_URL right? Run again when it is")
             }
             Thread.sleep(forTimeInterval: delay)
             delay *= 2

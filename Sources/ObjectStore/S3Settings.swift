@@ -41,6 +41,10 @@ package struct S3Settings: Sendable, CustomStringConvertible {
         let given = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL")
         var endpoint = given ?? "https://s3.\(region).amazonaws.com"
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        if let url = URL(string: endpoint), url.user != nil || url.password != nil {
+            // Never echoed: the part before @ may be a key.
+            throw ObjectStoreError(.configuration, "AWS_ENDPOINT_URL holds credentials before the host (user:password@): give the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY and the endpoint as http(s)://HOST[:PORT]")
+        }
         guard let url = URL(string: endpoint), let scheme = url.scheme, scheme == "http" || scheme == "https", url.host != nil,
               url.path.isEmpty, url.query == nil else {
             throw ObjectStoreError(.configuration, "AWS_ENDPOINT_URL \"\(endpoint)\" is not an http(s)://HOST[:PORT] URL")

@@ -47,7 +47,9 @@ struct ListPage {
         var current: S3Client.Object? = nil
         for (path, text) in elements {
             switch path {
-            case "ListBucketResult/Contents/Key": current = S3Client.Object(key: text, size: current?.size ?? 0, etag: current?.etag ?? "")
+            case "ListBucketResult/Contents/Key":
+                // Asked with encoding-type=url: the key is percent-encoded.
+                current = S3Client.Object(key: Self.urlDecoded(text), size: current?.size ?? 0, etag: current?.etag ?? "")
             case "ListBucketResult/Contents/Size": current?.size = Int(text) ?? 0
             case "ListBucketResult/Contents/ETag": current?.etag = S3Client.unquoted(text)
             case "ListBucketResult/Contents":
@@ -58,6 +60,14 @@ struct ListPage {
             default: break
             }
         }
+    }
+}
+
+extension ListPage {
+    /// A key of a listing asked with encoding-type=url: form encoding, as AWS and Ceph write it
+    /// (a space is `+`, a `+` is `%2B`; botocore decodes with `unquote_plus`).
+    static func urlDecoded(_ text: String) -> String {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
     }
 }
 

@@ -35,14 +35,13 @@ package struct ArchiveListing: Sendable {
     package static func of(_ location: String) throws(SegmentError) -> ArchiveListing? {
         guard RemoteArchives.isRemote(location) else { return ArchiveListing(directory: location) }
         var listing = ArchiveListing()
-        let root = location.hasSuffix("/") ? location : location + "/"
-        for url in try RemoteArchives.open(location).objectURLs() {
+        let archive = try RemoteArchives.open(location)
+        let root = archive.rootURL
+        // Unsealed (`.partial`) objects are not listed: capture uploads sealed segments only
+        // and recovers partial files in its local staging, so one in a bucket is nobody's.
+        for url in try archive.objectURLs() where url.hasPrefix(root) && url.hasSuffix(SegmentLayout.sealedSuffix) {
             if url.dropFirst(root.count).hasPrefix(SegmentLayout.stagingDirectory + "/") { continue }
-            if url.hasSuffix(SegmentLayout.sealedSuffix) {
-                listing.sealed.append(url)
-            } else if url.hasSuffix(SegmentLayout.sealedSuffix + SegmentLayout.partialSuffix) {
-                listing.unsealed.append(url)
-            }
+            listing.sealed.append(url)
         }
         listing.sealed.sort()
         listing.unsealed.sort()

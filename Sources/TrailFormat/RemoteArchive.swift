@@ -9,6 +9,9 @@ import Glibc
 /// file without a name, which lives while the reader does (one segment at a time, never the
 /// whole archive), and `ArchiveListing` lists the objects.
 package protocol RemoteArchive: Sendable {
+    /// The URL every object's URL starts with (`s3://BUCKET/PREFIX/`, canonical: however
+    /// the archive was named).
+    var rootURL: String { get }
     /// The URLs of every object under the archive's prefix, each once, sorted.
     func objectURLs() throws(SegmentError) -> [String]
     /// Fetches the object at `url` into a file that has no name, and returns its descriptor

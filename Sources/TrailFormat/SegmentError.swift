@@ -26,6 +26,8 @@ package struct SegmentError: Error, CustomStringConvertible, Equatable {
         package static let storeNoBucket = Code(name: "store-no-bucket")
         /// The object named is not in the store: exit 66.
         package static let storeNoObject = Code(name: "store-no-object")
+        /// The local directory objects are fetched into (TMPDIR) cannot take them: exit 74.
+        package static let spoolUnavailable = Code(name: "spool-unavailable")
         package var description: String { name }
     }
 
@@ -58,13 +60,15 @@ extension SegmentError: TrailError {
         case .storeForbidden: .noPermission
         case .storeNoBucket: .config
         case .storeNoObject: .noInput
+        case .spoolUnavailable: .ioError
         default: .dataError
         }
     }
 
-    /// The object store failed, not the segment: a job stops instead of skipping or
-    /// recording the segment (the same run later, with the store back, reads it).
+    /// The object store failed, or the local directory its objects are fetched into, not the
+    /// segment: a job stops instead of skipping or recording the segment (the same run later,
+    /// with the store back, reads it).
     package var isStoreFailure: Bool {
-        code == .storeUnavailable || code == .storeForbidden || code == .storeNoBucket
+        code == .storeUnavailable || code == .storeForbidden || code == .storeNoBucket || code == .spoolUnavailable
     }
 }

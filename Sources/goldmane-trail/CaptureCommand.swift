@@ -159,7 +159,7 @@ struct CaptureCommand: AsyncParsableCommand {
             let lease = try BucketLease.acquire(client: client, location: location, cluster: clusterName, now: Int64(Date().timeIntervalSince1970))
             bucket = (upload, lease)
             do {
-                try upload.uploadStaged { Diagnostics.info($0) }
+                try upload.uploadStaged(cluster: clusterName) { Diagnostics.info($0) }
             } catch {
                 lease.release()
                 throw error
@@ -178,7 +178,7 @@ struct CaptureCommand: AsyncParsableCommand {
             // Tests stop here, between seal and upload, to kill the run.
             PausePointHook.reach("sealed")
             try bucket.lease.confirm()
-            try bucket.upload.uploadStaged { Diagnostics.info($0) }
+            try bucket.upload.uploadStaged(cluster: clusterName) { Diagnostics.info($0) }
         }
         var items: Int64 = 0
         var duplicates: Int64 = 0

@@ -124,7 +124,7 @@ import TrailFormat
                                 gaps: [Coverage.Gap(from: start + 300, to: .max, reason: "stream_down: hostile"),
                                        Coverage.Gap(from: .min, to: start, reason: "interrupted: hostile")])
         _ = try SegmentFiling.write([], to: path, window: window, cluster: "lab", endpoint: "e", seal: .complete, coverage: coverage, stats: [:])
-        let state = ArchiveState.read(archive: archive, cluster: "lab")
+        let state = try ArchiveState.read(archive: archive, cluster: "lab")
         #expect(state.refillable.isEmpty && state.settledGaps.isEmpty)
         #expect(state.captured == [TimeRange(from: start, to: start + 300)])
         let windows = CapturePlan.windows(for: .length(900), state: state, now: now)

@@ -158,15 +158,16 @@ def test_an_upload_whose_local_removal_was_cut_short_is_not_uploaded_twice(bucke
     assert again.returncode == 0, again.stderr
     assert "was uploaded already (same bytes)" in again.stderr
     assert not os.path.exists(restored)
-    # Other bytes under a taken name are never replaced: the staged file is kept and named.
+    # A damaged file in staging is never uploaded (nor anything replaced): it is kept and named.
     with open(restored, "wb") as handle:
         handle.write(open(bucket.download(key, str(tmp_path / "copy.seg")), "rb").read()[:-1] + b"\0")
     original = bucket.get(key)
-    clash = capture(bucket.url("arch"), standin.port, pki, "--staging", staging, "--from", str(start), "--to", str(end))
-    assert clash.returncode != 0
-    assert "exists with other content" in clash.stderr and restored in clash.stderr
+    damaged = capture(bucket.url("arch"), standin.port, pki, "--staging", staging, "--from", str(start), "--to", str(end))
+    assert damaged.returncode == 0, damaged.stderr
+    assert restored in damaged.stderr and "not a sound sealed segment" in damaged.stderr
     assert os.path.exists(restored)
     assert bucket.get(key) == original
+    assert [k for k in bucket.keys("arch/") if k.endswith(".seg")] == [key]
 
 
 def test_two_captures_on_one_bucket_never_write_two_objects_for_one_window(bucket, standin, pki, tmp_path, monkeypatch):
@@ -294,3 +295,67 @@ def test_inspect_health_replay_compact_and_prune_work_on_a_bucket(bucket, databa
     assert "removed" in pruned.stdout + pruned.stderr
     assert [k for k in bucket.keys("lab/") if k.endswith(".seg")] == []
     assert database.dump() == after
+
+
+def test_a_window_another_capture_uploaded_first_goes_up_beside_it(bucket, standin, pki, tmp_path, monkeypatch):
+    # A run whose segment name another capture took meanwhile (its lease ran out while it was
+    # stopped): both are kept, the second under NAME.1.seg, and capture goes on working.
+    staging = str(tmp_path / "staging")
+    pause = str(tmp_path / "pause")
+    start, end = past_window(30, 5)
+    monkeypatch.setenv("GOLDMANE_TRAIL_PAUSE_AT", "sealed")
+    monkeypatch.setenv("GOLDMANE_TRAIL_PAUSE_FILE", pause)
+    first = capture(bucket.url("arch"), standin.port, pki, "--staging", staging, "--from", str(start), "--to", str(end), wait=False)
+    wait_for(pause, first)
+    [staged] = [os.path.join(root, f) for root, _, files in os.walk(staging) for f in files if f.endswith(".seg")]
+    key = "arch/" + os.path.relpath(staged, staging)
+    bucket.s3.put_object(Bucket=bucket.name, Key=key, Body=open(staged, "rb").read()[:-1] + b"\0")
+    os.remove(pause)
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    alternate = key[:-len(".seg")] + ".1.seg"
+    assert f"uploaded s3://{bucket.name}/{alternate}" in err and "holds another capture of the window" in err
+    assert sorted(k for k in bucket.keys("arch/") if k.endswith(".seg")) == sorted([key, alternate])
+    assert not os.path.exists(staged)
+
+
+def test_staging_uploads_only_sound_segments_of_its_own_cluster(bucket, standin, pki, tmp_path):
+    staging = tmp_path / "staging"
+    junk = staging / "lab" / "2026-12-01" / "junk.seg"
+    junk.parent.mkdir(parents=True)
+    junk.write_bytes(b"not a segment at all")
+    other = staging / "other" / "2026-12-01" / "x.seg"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(open(sorted(os.path.join(r, f) for r, _, fs in os.walk(SAMPLES) for f in fs)[0], "rb").read())
+    start, end = past_window(30, 5)
+    result = capture(bucket.url("arch"), standin.port, pki, "--staging", str(staging), "--from", str(start), "--to", str(end))
+    assert result.returncode == 0, result.stderr
+    assert "junk.seg is not a sound sealed segment" in result.stderr
+    keys = [k for k in bucket.keys("arch/") if k.endswith(".seg")]
+    assert len(keys) == 1 and keys[0].startswith("arch/lab/") and "junk" not in keys[0]
+    assert junk.exists() and other.exists()
+
+
+def test_keys_with_spaces_plus_and_unicode_are_listed_and_read(bucket, tmp_path):
+    segment = sorted(os.path.join(r, f) for r, _, fs in os.walk(SAMPLES) for f in fs)[0]
+    names = ["odd/lab/2026-11-27/a b+c.seg", "odd/lab/2026-11-27/caf\u00e9 %41.seg", "odd/lab/2026-11-27/ctl\u0001.seg"]
+    for name in names:
+        bucket.s3.upload_file(segment, bucket.name, name)
+    verified = trail("verify", bucket.url("odd"))
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.count("OK ") == 3
+    for name in names[:2]:
+        assert f"s3://{bucket.name}/{name}" in verified.stdout
+
+
+def test_an_empty_prefix_or_a_bad_spool_stops_the_job_without_blaming_segments(bucket, database, tmp_path):
+    bucket.upload_tree(SAMPLES, "lab")
+    typo = database.trail("etl", "--archive", bucket.url("typo"), check=False)
+    assert typo.returncode == 66 and "no sealed segment under this prefix" in typo.stderr, typo.stderr
+    spool = database.trail("etl", "--archive", bucket.url("lab"), check=False, TMPDIR=str(tmp_path / "missing"))
+    assert spool.returncode == 74 and "TMPDIR" in spool.stderr, spool.stderr
+    assert database.psql("SELECT count(*) FROM load_failures") == [["0"]]
+    assert database.psql("SELECT count(*) FROM load_ledger") == [["0"]]
+    env = dict(os.environ, AWS_ENDPOINT_URL="http://AKIDX:s3cretpart@127.0.0.1:9")
+    credentials = trail("verify", bucket.url("lab"), env=env)
+    assert credentials.returncode == 78 and "s3cretpart" not in credentials.stdout + credentials.stderr

@@ -120,7 +120,7 @@ package final class TieredEvaluator {
                     case .pass:
                         passed = true
                         break tierLoop
-                    case .log: continue
+                    case .log: continue  // `evaluate` never returns a Log hit
                     }
                 }
             }
@@ -150,6 +150,8 @@ package final class TieredEvaluator {
         case .calico(let ingress, let egress):
             for (index, rule) in (direction == .ingress ? ingress : egress).enumerated() {
                 switch matches(rule, policy: policy, flow: flow) {
+                // A Log rule logs and goes on with the next rule.
+                case .yes where rule.action == .log: continue
                 case .yes: return .hit(index: index, action: rule.action)
                 case .no: continue
                 case .unknown(let reason):
