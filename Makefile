@@ -50,7 +50,7 @@ test: venv build ## Run every test: Swift tests, then the Python reader and the 
 	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not serial" Tests/python
 	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) -m pytest -q -m serial Tests/python
 
-sanitize: packages ## Swift tests, the fuzz corpus and a high-cardinality transform under AddressSanitizer
+sanitize: venv ## Swift tests, the fuzz corpus, a high-cardinality transform and the same archive through an S3 bucket under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests
 	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fixtures/lsan-suppressions.txt GOLDMANE_TRAIL_REQUIRE_DATABASE=1 \
 		scripts/with-postgres.sh $(SWIFT) test $(ASAN_BUILD) --skip-build
@@ -59,6 +59,8 @@ sanitize: packages ## Swift tests, the fuzz corpus and a high-cardinality transf
 	rm -rf $(OUT)/sanitize && mkdir -p $(OUT)/sanitize
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/goldmane-trail samples --out $(OUT)/sanitize/archive --windows 1 --scale 60 --seed 7
 	SWIFT_BACKTRACE=enable=no .build-asan/debug/goldmane-trail transform $(OUT)/sanitize/archive -o $(OUT)/sanitize/batch.jsonl
+	$(WITH_VENV) SWIFT_BACKTRACE=enable=no scripts/with-rgw.sh $(PYTHON) Tests/python/s3_roundtrip.py --bin .build-asan/debug/goldmane-trail \
+		--archive $(OUT)/sanitize/archive --batch $(OUT)/sanitize/batch.jsonl
 
 fuzz: packages ## libFuzzer on the segment reader and the fold, FUZZ_SECONDS each (600); crashes join Tests/Fixtures/fuzz
 	$(FUZZ_BUILD) --product FuzzSegmentReader
