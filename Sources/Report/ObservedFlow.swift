@@ -49,6 +49,14 @@ struct ObservedFlow {
                                 lastSeen: allowed.map(\.lastSeen).max() ?? 0)
     }
 
+    /// The flow as a line, counting every row (allowed or not).
+    var summaryOfAll: PolicyCheck.Flow {
+        let first = rows[0].identity
+        return PolicyCheck.Flow(source: first.source, destination: first.destination, port: first.dstPort, proto: first.proto,
+                                flows: rows.reduce(0) { EdgeTotals.add($0, $1.flows) }, days: Set(rows.flatMap(\.days)).count,
+                                lastSeen: rows.map(\.lastSeen).max() ?? 0)
+    }
+
     var policyFlow: PolicyFlow {
         let first = rows[0].identity
         return PolicyFlow(source: Self.endpoint(first.srcType, first.srcNs, first.srcWorkload, first.srcLabels),
@@ -68,6 +76,15 @@ struct ObservedFlow {
         let mine = allowedRows.filter { $0.identity.reporter == Reporter(reporting: direction) }
         guard !mine.isEmpty, mine.allSatisfy({ $0.identity.enforced.isDecidedAboveKubernetes(tiersAfterDefault: tiersAfterDefault) }) else { return [] }
         return Array(Set(mine.map { "\(direction.rawValue): \($0.identity.enforced.summary)" })).sorted()
+    }
+
+    /// For a pod's flow to itself (the same workload at both ends): what applies to it.
+    func selfNote(calico: Bool) -> [String] {
+        let first = rows[0].identity
+        guard first.srcType == .workload, first.dstType == .workload, first.source == first.destination else { return [] }
+        return [calico
+            ? "note: a pod's flow to itself: Calico applies policy to it when it goes through a Service (hairpin); directly, Kubernetes never blocks it"
+            : "note: a pod's flow to itself: Kubernetes never blocks a pod's traffic to itself, unless it goes through a Service (Calico then applies policy to the hairpin)"]
     }
 
     /// A pod with its labels (`k=v`; Goldmane gives none for some ends: then no labels), or

@@ -85,6 +85,9 @@ package struct PolicyCheck: Sendable, Encodable {
     }
 
     package var counts = Counts()
+    /// Evaluated in Calico's tier order (a set with Calico's kinds): `blocked` lines then hold
+    /// the hit that would decide, `decided_above` is not used.
+    package var calicoOrder = false
     /// The IP families `pub` and `pvt` are taken to span.
     package var ipFamilies: String
     /// The Calico tiers taken to come after `default`.
@@ -100,6 +103,7 @@ package struct PolicyCheck: Sendable, Encodable {
         case unusedRules = "unused_rules"
         case ipFamilies = "ip_families"
         case tiersAfterDefault = "tiers_after_default"
+        case calicoOrder = "calico_order"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -116,6 +120,7 @@ package struct PolicyCheck: Sendable, Encodable {
         try container.encode(counts, forKey: .counts)
         try container.encode(ipFamilies, forKey: .ipFamilies)
         try container.encode(tiersAfterDefault, forKey: .tiersAfterDefault)
+        try container.encode(calicoOrder, forKey: .calicoOrder)
         try container.encodeIfPresent(coverage, forKey: .coverage)
     }
 
@@ -143,14 +148,36 @@ package struct PolicyCheck: Sendable, Encodable {
     /// database whose policy projection was never filled (65: replay) or a window with no
     /// flow observed as allowed (66).
     package static func run(policies: [NetworkPolicy], namespaces: NamespaceLabels, store: ReportStore,
-                            from: Int64, to: Int64, assumptions: Assumptions = Assumptions()) throws(ReportError) -> PolicyCheck {
+                            from: Int64, to: Int64, assumptions: Assumptions = Assumptions(), ports: NamedPorts = NamedPorts()) throws(ReportError) -> PolicyCheck {
+        try run(store: store, from: from, to: to) { observations, start, end in
+            PolicyCheck(policies: policies, namespaces: namespaces, observations: observations, from: start, to: end, assumptions: assumptions, ports: ports)
+        }
+    }
+
+    /// The same for a set with Calico's kinds (`init(set:...)`).
+    package static func run(set: PolicySet, namespaces: NamespaceLabels, store: ReportStore, from: Int64, to: Int64,
+                            assumptions: Assumptions = Assumptions(), ports: NamedPorts = NamedPorts()) throws(ReportError) -> PolicyCheck {
+        try run(store: store, from: from, to: to) { observations, start, end in
+            PolicyCheck(set: set, namespaces: namespaces, observations: observations, from: start, to: end, assumptions: assumptions, ports: ports)
+        }
+    }
+
+    /// The window's observations, refused when the projection was never filled (65).
+    package static func observations(store: ReportStore, from: Int64, to: Int64, pending: Bool = false) throws(ReportError)
+        -> (observations: [PolicyObservation], start: Int64, end: Int64)
+    {
         let (start, end) = days(from: from, to: to)
         let count = try store.segmentsOlder(thanTransformVersion: TransformVersion.policyProjection, from: start, to: end)
         if count > 0 {
             throw ReportError(.needsReplay, "\(count) loaded segment\(count == 1 ? "" : "s") of the window were folded by transform version 1, before the policy projection: run `goldmane-trail replay --archive …` to fill policy_flow from the archive, then check again")
         }
-        var check = PolicyCheck(policies: policies, namespaces: namespaces, observations: try store.policyObservations(from: start, to: end),
-                                from: start, to: end, assumptions: assumptions)
+        return (try store.policyObservations(from: start, to: end, pending: pending), start, end)
+    }
+
+    private static func run(store: ReportStore, from: Int64, to: Int64,
+                            make: ([PolicyObservation], Int64, Int64) -> PolicyCheck) throws(ReportError) -> PolicyCheck {
+        let (observations, start, end) = try observations(store: store, from: from, to: to)
+        var check = make(observations, start, end)
         check.coverage = WindowCoverage(start: start, end: end, clusters: try store.clusters(), ranges: try store.coverage(from: start, to: end))
         guard check.evaluated > 0 else {
             throw ReportError(.noData, "no flow observed as allowed from \(UTCTime.rfc3339(start)) to \(UTCTime.rfc3339(end)) in policy_flow: a check over no data proves nothing (is the etl running? is the window right?)")
@@ -159,8 +186,8 @@ package struct PolicyCheck: Sendable, Encodable {
     }
 
     package init(policies: [NetworkPolicy], namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64,
-                 assumptions: Assumptions = Assumptions()) {
-        let evaluator = PolicyEvaluator(policies: policies, namespaces: namespaces, families: assumptions.families)
+                 assumptions: Assumptions = Assumptions(), ports: NamedPorts = NamedPorts()) {
+        let evaluator = PolicyEvaluator(policies: policies, namespaces: namespaces, families: assumptions.families, ports: ports)
         self.from = from
         self.to = to
         self.policies = policies.count
@@ -192,7 +219,8 @@ package struct PolicyCheck: Sendable, Encodable {
                 }
             }
             if !isolations.isEmpty {
-                blocked.append(ResultLine(observed, notes: isolations.map(Self.describe), extra: observed.enforcedDecisions))
+                blocked.append(ResultLine(observed, notes: isolations.map(Self.describe) + observed.selfNote(calico: false),
+                                          extra: observed.enforcedDecisions))
             } else if !reasons.isEmpty {
                 undecidable.append(ResultLine(observed, notes: reasons))
             } else if !aboveIsolations.isEmpty {
@@ -209,6 +237,51 @@ package struct PolicyCheck: Sendable, Encodable {
         self.undecidable = ResultLine.merge(undecidable).map { Undecidable(flow: $0.flow, reasons: $0.notes) }
         let origins = Dictionary(policies.map { ($0.id, $0.origin?.description ?? "") }, uniquingKeysWith: { first, _ in first })
         unusedRules = evaluator.unusedRules.map { UnusedRule(rule: $0.description, origin: origins[$0.policy] ?? "") }
+    }
+
+    /// A mixed set of Calico's and Kubernetes' policies, evaluated in Calico's tier order
+    /// (`TieredEvaluator`), staged policies in place of the enforced ones: per flow, the
+    /// direction whose deciding hit would deny it (`isolated_by`: that hit) beside what decides
+    /// it today (`decided_today`, from Goldmane's recorded trace).
+    package init(set: PolicySet, namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64,
+                 assumptions: Assumptions = Assumptions(), ports: NamedPorts = NamedPorts()) {
+        let evaluator = TieredEvaluator(policies: TieredEvaluator.enforcing(staged: set.tiered), tiers: set.tiers, namespaces: namespaces,
+                                        families: assumptions.families, ports: ports)
+        self.from = from
+        self.to = to
+        policies = set.kubernetes.count + set.calico.count
+        ipFamilies = assumptions.families.description
+        tiersAfterDefault = []
+        calicoOrder = true
+        var blocked: [ResultLine] = []
+        var undecidable: [ResultLine] = []
+        var allowed = 0
+        let flows = ObservedFlow.group(observations)
+        for observed in flows {
+            var denials: [String] = []
+            var reasons: [String] = []
+            for (direction, outcome) in evaluator.outcomes(observed.policyFlow) {
+                switch outcome {
+                case .decided(let hit) where hit.action == .deny: denials.append("\(direction.rawValue): \(hit.summary)")
+                case .decided: break
+                case .undecidable(let why): reasons += why
+                }
+            }
+            if !denials.isEmpty {
+                blocked.append(ResultLine(observed, notes: denials + observed.selfNote(calico: true), extra: observed.enforcedDecisions))
+            } else if !reasons.isEmpty {
+                undecidable.append(ResultLine(observed, notes: reasons))
+            } else {
+                allowed += 1
+            }
+        }
+        evaluated = flows.count
+        self.allowed = allowed
+        counts = Counts(blocked: blocked.count, decidedAbove: 0, undecidable: undecidable.count)
+        self.blocked = ResultLine.merge(blocked).map { Blocked(flow: $0.flow, isolatedBy: $0.notes, decidedToday: $0.extra) }
+        decidedAbove = []
+        self.undecidable = ResultLine.merge(undecidable).map { Undecidable(flow: $0.flow, reasons: $0.notes) }
+        unusedRules = []
     }
 
     static func describe(_ isolation: Isolation) -> String {

@@ -8,7 +8,7 @@ import TrailSupport
 struct PolicyCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy-check",
-        abstract: "What-if: the observed flows that Kubernetes NetworkPolicies would block, before you apply them.",
+        abstract: "What-if: the observed flows that Kubernetes or Calico policies would block, before you apply them; --reproduce checks the files against what Goldmane recorded.",
         discussion: """
             Evaluates networking.k8s.io/v1 NetworkPolicies (YAML files or directories of them; \
             multi-document files and `kind: List`, as `kubectl get netpol -A -o yaml` prints) \
@@ -17,6 +17,18 @@ struct PolicyCheckCommand: AsyncParsableCommand {
             selects it for that direction; rules are a union; a pod-to-pod flow needs egress at the \
             source and ingress at the destination. Namespace labels come from --namespaces \
             (`kubectl get ns -o yaml`); kubernetes.io/metadata.name is always set.
+
+            With Calico's kinds among the files (projectcalico.org/v3 NetworkPolicy, \
+            GlobalNetworkPolicy, Tier, the staged kinds; typed lists as `kubectl get -o yaml` \
+            prints them), every policy is evaluated as Felix does: tiers in order, policies by \
+            order then name, rules in order; Allow and Deny decide, Pass goes to the next tier, \
+            end of tier denies (or passes, as the tier says), no policy at all: the profile's \
+            allow. Kubernetes NetworkPolicies are in tier default at order 1000. Staged policies \
+            are evaluated in place of the enforced ones. Each line then shows the hit that would \
+            decide beside the one that decides today (from Goldmane's trace). \
+            --reproduce compares, for every observed flow and direction, the hit the files give \
+            with the one Goldmane recorded: give the cluster's current policies, to learn whether \
+            the model and the files can be trusted before a what-if.
 
             Prints the flows the policies would block, with the namespace policies that isolate \
             them; flows a Calico tier above the Kubernetes policies decided (not counted: the \
@@ -28,8 +40,10 @@ struct PolicyCheckCommand: AsyncParsableCommand {
             per day.
 
             Exit codes:
-              0    nothing observed would be blocked
-              3    some observed flows would be blocked (a CI gate)
+              0    nothing observed would be blocked; --reproduce: every hit agrees
+              3    some observed flows would be blocked (a CI gate), or with
+                   --fail-on-undecidable some cannot be decided; --reproduce: some
+                   hit disagrees with Goldmane's
               65   invalid YAML or policy, named with file and line; tables built
                    before the policy projection (run replay)
               66   a policy path does not exist; no flow observed in the window
@@ -42,6 +56,15 @@ struct PolicyCheckCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Namespace labels: `kubectl get ns -o yaml` output.", valueName: "file"))
     var namespaces: String?
+
+    @Option(help: ArgumentHelp("The pods (`kubectl get pods -A -o yaml`): named ports are resolved through the destination pods' container ports.", valueName: "file"))
+    var pods: String?
+
+    @Flag(help: "Exit 3 when some flows cannot be decided, too: a gate that what it cannot see must not pass (use it when the policies use named ports, ipBlocks or service accounts).")
+    var failOnUndecidable = false
+
+    @Flag(help: "Compare the hit the policies give each observed flow and direction with the one Goldmane recorded (give the cluster's current policies).")
+    var reproduce = false
 
     @Option(help: "The window: this long before now (default 14d).")
     var since: DurationArgument?
@@ -98,21 +121,57 @@ struct PolicyCheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await job.run("policy-check") { _ in
+            if reproduce {
+                let result = try reproduction()
+                if !result.allAgree {
+                    throw fail("\(result.disagreements.count) hit\(result.disagreements.count == 1 ? "" : "s") of the policies disagree with what Goldmane recorded", code: .policyWouldBlock)
+                }
+                return
+            }
             let result = try check()
             if result.wouldBlock {
                 throw fail("\(result.blocked.count) workload pair\(result.blocked.count == 1 ? "" : "s") observed as allowed would be blocked", code: .policyWouldBlock)
             }
+            if failOnUndecidable && !result.undecidable.isEmpty {
+                throw fail("\(result.undecidable.count) workload pair\(result.undecidable.count == 1 ? "" : "s") cannot be decided from flow data (--fail-on-undecidable)", code: .policyWouldBlock)
+            }
         }
     }
 
-    func check() throws -> PolicyCheck {
-        let loaded = try PolicyFiles.load(policies)
+    /// The files, with every object of another kind named.
+    func policySet() throws -> PolicySet {
+        let set = try PolicyFiles.loadSet(policies)
+        for skipped in set.skipped { Diagnostics.warning("skipped \(skipped): not a policy kind policy-check evaluates") }
+        return set
+    }
+
+    func reproduction() throws -> PolicyReproduction {
+        let set = try policySet()
         let labels = try namespaces.map { path throws(PolicyFileError) in try PolicyFiles.namespaces(path) } ?? NamespaceLabels()
+        let ports = try pods.map { path throws(PolicyFileError) in try PolicyFiles.pods(path) } ?? NamedPorts()
+        let store = try ReportSupport.store(clusters: clusterOptions)
+        let (start, end) = window
+        let observed = try ReportSupport.run { () throws(ReportError) in try PolicyCheck.observations(store: store, from: start, to: end, pending: true) }
+        let result = PolicyReproduction(set: set, namespaces: labels, observations: observed.observations, families: ipFamilies.families, ports: ports)
+        switch format {
+        case .md: try ReportSupport.emit(result.markdown(from: observed.start, to: observed.end, policies: set.kubernetes.count + set.calico.count), to: output)
+        case .json: try ReportSupport.emitJSON(result, to: output)
+        }
+        Diagnostics.info("policy-check --reproduce: \(result.agreed) of \(result.compared) hits agree, \(result.disagreements.count) disagree, \(result.undecidable.count) undecidable")
+        return result
+    }
+
+    func check() throws -> PolicyCheck {
+        let set = try policySet()
+        let labels = try namespaces.map { path throws(PolicyFileError) in try PolicyFiles.namespaces(path) } ?? NamespaceLabels()
+        let ports = try pods.map { path throws(PolicyFileError) in try PolicyFiles.pods(path) } ?? NamedPorts()
         let store = try ReportSupport.store(clusters: clusterOptions)
         let (start, end) = window
         let assumptions = PolicyCheck.Assumptions(families: ipFamilies.families, tiersAfterDefault: PolicyDecision.tiersAfterDefault.union(tiersAfterDefault))
         let result = try ReportSupport.run { () throws(ReportError) in
-            try PolicyCheck.run(policies: loaded, namespaces: labels, store: store, from: start, to: end, assumptions: assumptions)
+            set.hasCalico
+                ? try PolicyCheck.run(set: set, namespaces: labels, store: store, from: start, to: end, assumptions: assumptions, ports: ports)
+                : try PolicyCheck.run(policies: set.kubernetes, namespaces: labels, store: store, from: start, to: end, assumptions: assumptions, ports: ports)
         }
         switch format {
         case .md: try ReportSupport.emit(result.markdown(), to: output)
