@@ -4,8 +4,10 @@ import TrailFormat
 package enum FlowEndpoint: Sendable, Equatable, Hashable {
     /// A pod (a workload endpoint): its namespace and labels.
     case pod(namespace: String, labels: [String: String])
-    /// Anything else: Goldmane's `pub`/`pvt` networks, a host endpoint, a network set.
-    case other(kind: EndpointType, name: String)
+    /// Anything else: Goldmane's `pub`/`pvt` networks, a host endpoint, a network set; with
+    /// the namespace of a namespaced network set (nil: none) and the labels Goldmane gave
+    /// (hosts and network sets carry them; Calico selectors can select them).
+    case other(kind: EndpointType, name: String, namespace: String? = nil, labels: [String: String] = [:])
 }
 
 /// An observed flow: its ends, destination port and protocol (`tcp`, `udp`, `icmp`, ...).
@@ -209,7 +211,7 @@ package final class PolicyEvaluator {
         // A pub/pvt end's address space, once: ipBlocks against it count together, across
         // every rule whose ports match.
         var network: (name: String, space: [NetworkSpace.Family])? = nil
-        if case .other(.network, let name) = peer, let space = NetworkSpace.space(of: name, families: families) { network = (name, space) }
+        if case .other(.network, let name, _, _) = peer, let space = NetworkSpace.space(of: name, families: families) { network = (name, space) }
         var blocks: [(RuleID, [NetworkPolicy.IPBlock])] = []
         for policy in selecting {
             for (index, rule) in (direction == .ingress ? policy.ingress : policy.egress).enumerated() {
@@ -257,7 +259,7 @@ package final class PolicyEvaluator {
         }
         if admitted { return .admitted }
         if !reasons.isEmpty { return .unknown(reasons) }
-        if case .other(let kind, let name) = peer, Self.undecidableKinds.contains(kind) {
+        if case .other(let kind, let name, _, _) = peer, Self.undecidableKinds.contains(kind) {
             // A pod's own node is always allowed, and which node or network set an end is,
             // flow data does not say in a form the rules can match.
             return .unknown(["\(kind.rawValue) \(name): NetworkPolicy cannot be evaluated for host endpoints and network sets from flow data"])
@@ -294,7 +296,7 @@ package final class PolicyEvaluator {
                 switch endpoint {
                 case .pod:
                     unknown = unknown ?? "ipBlock \(block.cidr) against a pod: Goldmane gives no pod addresses"
-                case .other(let kind, let name):
+                case .other(let kind, let name, _, _):
                     if blocksCountedApart { continue }
                     unknown = unknown ?? "ipBlock \(block.cidr) against \(kind.rawValue) \(name): Goldmane gives no address for it"
                 }

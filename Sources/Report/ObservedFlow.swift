@@ -90,7 +90,14 @@ struct ObservedFlow {
     /// A pod with its labels (`k=v`; Goldmane gives none for some ends: then no labels), or
     /// another kind of end by name.
     static func endpoint(_ type: EndpointType, _ namespace: String, _ workload: String, _ labels: [String]) -> FlowEndpoint {
-        guard type == .workload else { return .other(kind: type, name: workload) }
+        guard type == .workload else {
+            return .other(kind: type, name: workload, namespace: namespace == "-" || namespace.isEmpty ? nil : namespace, labels: labelMap(labels))
+        }
+        return .pod(namespace: namespace, labels: labelMap(labels))
+    }
+
+    /// `k=v` texts as a map (a text without `=` is a key with an empty value).
+    static func labelMap(_ labels: [String]) -> [String: String] {
         var map: [String: String] = [:]
         for label in labels {
             if let equals = label.firstIndex(of: "=") {
@@ -99,6 +106,6 @@ struct ObservedFlow {
                 map[label] = ""
             }
         }
-        return .pod(namespace: namespace, labels: map)
+        return map
     }
 }

@@ -353,3 +353,55 @@ import TrailTestSupport
         }
     }
 }
+
+/// Host endpoints and network sets, selected by the labels Goldmane gives them (Calico's
+/// EntityRule: `namespaceSelector: global()` picks non-namespaced endpoints; without a
+/// namespaceSelector a namespaced policy picks only its own namespace's network sets, a global
+/// policy every endpoint).
+@Suite struct LabelledEndpointTests {
+    static let node = FlowEndpoint.other(kind: .host, name: "k8s-node1", labels: ["kubernetes.io/hostname": "k8s-node1"])
+    static let lan = FlowEndpoint.other(kind: .networkset, name: "lan-clients", namespace: "traefik", labels: ["role": "lan"])
+    static let traefik = FlowEndpoint.pod(namespace: "traefik", labels: ["app": "traefik"])
+
+    static func evaluator(_ yaml: String) throws -> TieredEvaluator { try TieredEvaluationTests.evaluator(yaml) }
+
+    @Test func aNamespacedPolicyPicksHostsOnlyThroughGlobal() throws {
+        let evaluator = try Self.evaluator("""
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: probes, namespace: traefik}
+            spec:
+              selector: app == 'traefik'
+              ingress:
+                - action: Allow
+                  source: {selector: has(kubernetes.io/hostname)}
+                - action: Allow
+                  source: {selector: has(kubernetes.io/hostname), namespaceSelector: global()}
+                - action: Allow
+                  source: {selector: role == 'lan'}
+            """)
+        // Rule 0 has no namespaceSelector: it picks endpoints of traefik only, not the host.
+        #expect(TieredEvaluationTests.hit(evaluator, Self.node, Self.traefik, .ingress, port: 8080) == "CalicoNetworkPolicy traefik/probes 1 allow [default]")
+        // The namespaced network set of traefik is picked by rule 2 (rules 0 and 1 do not match its labels).
+        #expect(TieredEvaluationTests.hit(evaluator, Self.lan, Self.traefik, .ingress, port: 443) == "CalicoNetworkPolicy traefik/probes 2 allow [default]")
+    }
+
+    @Test func aGlobalPolicyPicksEveryEndpointByLabels() throws {
+        let evaluator = try Self.evaluator("""
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: {name: from-nodes}
+            spec:
+              selector: app == 'traefik'
+              types: [Ingress]
+              ingress:
+                - action: Allow
+                  source: {selector: kubernetes.io/hostname == 'k8s-node1'}
+            """)
+        #expect(TieredEvaluationTests.hit(evaluator, Self.node, Self.traefik, .ingress, port: 8080) == "GlobalNetworkPolicy from-nodes 0 allow [default]")
+        let other = FlowEndpoint.other(kind: .host, name: "k8s-node2", labels: ["kubernetes.io/hostname": "k8s-node2"])
+        #expect(TieredEvaluationTests.hit(evaluator, other, Self.traefik, .ingress, port: 8080) == "EndOfTier default deny (GlobalNetworkPolicy from-nodes)")
+        let unlabelled = FlowEndpoint.other(kind: .host, name: "k8s-node3")
+        #expect(TieredEvaluationTests.hit(evaluator, unlabelled, Self.traefik, .ingress, port: 8080).hasPrefix("undecidable: "))
+    }
+}

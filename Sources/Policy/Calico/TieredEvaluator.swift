@@ -278,6 +278,8 @@ package final class TieredEvaluator {
             let hasSelector = entity.selector != nil || entity.notSelector != nil || entity.namespaceSelector != nil
             guard hasSelector else { break }
             if let namespaceSelector = entity.namespaceSelector {
+                // `global()` picks non-namespaced endpoints (hosts, global network sets) only.
+                if namespaceSelector.node == .global { return .no }
                 if !note(selects(namespaceSelector, namespace: namespace)) { return .no }
             } else if let own = policy.namespace, own != namespace {
                 // A namespaced policy's rule selector picks endpoints of its own namespace.
@@ -292,12 +294,15 @@ package final class TieredEvaluator {
                 case .no: break
                 }
             }
-        case .other(let kind, let name):
-            if entity.selector != nil || entity.namespaceSelector != nil {
-                // Selectors pick labelled endpoints: a pub/pvt address is none; a host endpoint
-                // or network set has labels flow data does not give.
+        case .other(let kind, let name, let otherNamespace, let labels):
+            if entity.selector != nil || entity.notSelector != nil || entity.namespaceSelector != nil {
+                // Selectors pick labelled endpoints: a pub/pvt address is none.
                 if kind == .network { return .no }
-                unknown = unknown ?? "a selector against \(kind.rawValue) \(name): its labels are not in flow data"
+                switch selectsLabelled(entity, kind: kind, name: name, namespace: otherNamespace, labels: labels, policy: policy) {
+                case .no: return .no
+                case .unknown(let reason): unknown = unknown ?? reason
+                case .yes: break
+                }
             }
             if !entity.nets.isEmpty || !entity.notNets.isEmpty {
                 guard kind == .network, let space = NetworkSpace.space(of: name, families: families) else {
@@ -321,6 +326,35 @@ package final class TieredEvaluator {
             }
         }
         return unknown.map { .unknown($0) } ?? .yes
+    }
+
+    /// Whether a rule end's selectors pick a host endpoint or a network set, by the labels
+    /// Goldmane gave for it. Which endpoints a selector may pick (Calico's EntityRule):
+    /// `namespaceSelector: global()` the non-namespaced ones (hosts, global network sets);
+    /// another namespaceSelector, network sets of the namespaces it selects; none, in a
+    /// namespaced policy the network sets of its own namespace, in a global policy every endpoint.
+    private func selectsLabelled(_ entity: EntityMatch, kind: EndpointType, name: String, namespace: String?, labels: [String: String],
+                                 policy: TieredPolicy) -> Match {
+        guard kind == .host || kind == .networkset else {
+            return .unknown("a selector against \(kind.rawValue) \(name): flow data does not say what it is")
+        }
+        if let namespaceSelector = entity.namespaceSelector {
+            if namespaceSelector.node == .global {
+                if namespace != nil { return .no }
+            } else {
+                guard let namespace else { return .no }
+                let match = selects(namespaceSelector, namespace: namespace)
+                guard case .yes = match else { return match }
+            }
+        } else if let own = policy.namespace, own != namespace {
+            return .no
+        }
+        if labels.isEmpty, !(entity.selector?.selectsEverything ?? true) {
+            return .unknown("Goldmane gave no labels for \(kind.rawValue) \(name): whether selector \(entity.selector!) selects it is unknown")
+        }
+        if let selector = entity.selector, !selector.matches(labels) { return .no }
+        if let selector = entity.notSelector, selector.matches(labels) { return .no }
+        return .yes
     }
 
     private func portMatch(_ list: [PortMatch], flow: PolicyFlow) -> Match {
