@@ -69,18 +69,19 @@ def test_samples_in_a_bucket_give_the_same_batches_and_tables_as_the_directory(b
 
 
 def test_listing_pages_through_thousands_of_objects(bucket, tmp_path):
-    # 1,050 objects (two pages of 1,000): the same segment under many names, and other objects beside.
-    source = sorted(os.path.join(root, name) for root, _, files in os.walk(SAMPLES) for name in files)[0]
-    bucket.s3.upload_file(source, bucket.name, "many/lab/2026-11-27/seed.seg")
-    for index in range(1_049):
-        bucket.s3.copy_object(Bucket=bucket.name, Key=f"many/lab/2026-11-27/copy-{index:04}.seg",
-                              CopySource={"Bucket": bucket.name, "Key": "many/lab/2026-11-27/seed.seg"})
-    bucket.s3.put_object(Bucket=bucket.name, Key="many/README.txt", Body=b"not a segment")
-    batch = str(tmp_path / "batch.jsonl")
-    result = trail("transform", bucket.url("many"), "-o", batch)
+    # 1,050 other objects sort before the two segments: the segments are on the second page of
+    # 1,000 keys, so finding them proves the listing follows its continuation token.
+    segments = sorted(os.path.join(root, name) for root, _, files in os.walk(SAMPLES) for name in files)[:2]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda index: bucket.s3.put_object(Bucket=bucket.name, Key=f"many/a-notes/{index:04}.json", Body=b"{}"), range(1_050)))
+    for path in segments:
+        bucket.s3.upload_file(path, bucket.name, "many/lab/2026-11-27/" + os.path.basename(path))
+    result = trail("verify", bucket.url("many"))
     assert result.returncode == 0, result.stderr
-    # Every copy was listed and scanned; identical content is folded once.
-    assert result.stderr.count("same content as") == 1_049
+    assert result.stdout.count("OK ") == 2
+    for path in segments:
+        assert os.path.basename(path) in result.stdout
 
 
 def test_a_capture_into_a_bucket_uploads_the_items_once_and_leaves_nothing_behind(bucket, standin, pki, tmp_path):
