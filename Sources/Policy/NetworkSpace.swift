@@ -40,6 +40,16 @@ package enum NetworkSpace {
         return result
     }
 
+    /// The space of a network set: its CIDRs per family (nil when one does not parse).
+    static func space(ofCIDRs cidrs: [String]) -> [Family]? {
+        var byBits: [Int: Ranges] = [:]
+        for cidr in cidrs {
+            guard let parsed = parse(cidr) else { return nil }
+            byBits[parsed.bits, default: []].append(parsed.range)
+        }
+        return byBits.keys.sorted().map { Family(bits: $0, ranges: normalized(byBits[$0]!)) }
+    }
+
     static func describe(_ name: String, families: IPFamilies = .ipv4) -> String {
         let v6 = families.bits.contains(128)
         if NetworkName(rawValue: name) == .pvt { return v6 ? "RFC 1918 and fc00::/7" : "RFC 1918" }

@@ -12,6 +12,9 @@ package struct PolicySet: Sendable {
     /// Calico's kinds and the staged kinds (Kubernetes NetworkPolicies are in `kubernetes`).
     package var calico: [TieredPolicy] = []
     package var tiers: [Tier] = []
+    /// GlobalNetworkSets (by name) and NetworkSets (by `namespace/name`): their nets, so that
+    /// rules' `nets` can be decided against a flow whose end is one of them.
+    package var networkSets: [String: [String]] = [:]
     /// Objects of kinds that hold no policy this evaluates: "file:line: Kind name".
     package var skipped: [String] = []
 
@@ -59,6 +62,10 @@ extension PolicyFiles {
                         let tier = try decoder.tier(object)
                         try once("Tier \(tier.name)", tier.origin, file: file)
                         set.tiers.append(tier)
+                    case (PolicyDecoder.calicoVersion, "GlobalNetworkSet"), (PolicyDecoder.calicoVersion, "NetworkSet"):
+                        let (key, nets) = try decoder.networkSet(object, namespaced: kind == "NetworkSet")
+                        try once("\(kind) \(key)", NetworkPolicy.Origin(file: file, line: object.mark?.line ?? 0), file: file)
+                        set.networkSets[key] = nets
                     case (PolicyDecoder.calicoVersion, "StagedKubernetesNetworkPolicy"):
                         let policy = try decoder.stagedKubernetesPolicy(object)
                         try once("\(kind) \(policy.qualifiedName)", policy.origin, file: file)

@@ -246,7 +246,7 @@ package struct PolicyCheck: Sendable, Encodable {
     package init(set: PolicySet, namespaces: NamespaceLabels, observations: [PolicyObservation], from: Int64, to: Int64,
                  assumptions: Assumptions = Assumptions(), ports: NamedPorts = NamedPorts()) {
         let evaluator = TieredEvaluator(policies: TieredEvaluator.enforcing(staged: set.tiered), tiers: set.tiers, namespaces: namespaces,
-                                        families: assumptions.families, ports: ports)
+                                        families: assumptions.families, ports: ports, networkSets: set.networkSets)
         self.from = from
         self.to = to
         policies = set.kubernetes.count + set.calico.count

@@ -52,10 +52,10 @@ package struct PolicyReproduction: Sendable, Encodable {
     package init(set: PolicySet, namespaces: NamespaceLabels, observations: [PolicyObservation], families: IPFamilies = .ipv4,
                  ports: NamedPorts = NamedPorts()) {
         let enforced = TieredEvaluator(policies: set.tiered.filter { !$0.isStaged }, tiers: set.tiers, namespaces: namespaces,
-                                       families: families, ports: ports)
+                                       families: families, ports: ports, networkSets: set.networkSets)
         let withStaged = set.staged.isEmpty ? nil
             : TieredEvaluator(policies: TieredEvaluator.enforcing(staged: set.tiered), tiers: set.tiers, namespaces: namespaces,
-                              families: families, ports: ports)
+                              families: families, ports: ports, networkSets: set.networkSets)
         for observation in observations.sorted(by: Self.order) {
             let identity = observation.identity
             let direction = identity.reporter.direction

@@ -25,7 +25,8 @@ import TrailTestSupport
 
     static func evaluator(_ yaml: String, ports: NamedPorts = NamedPorts()) throws -> TieredEvaluator {
         let set = try set(yaml)
-        return TieredEvaluator(policies: TieredEvaluator.enforcing(staged: set.tiered), tiers: set.tiers, namespaces: namespaces, ports: ports)
+        return TieredEvaluator(policies: TieredEvaluator.enforcing(staged: set.tiered), tiers: set.tiers, namespaces: namespaces, ports: ports,
+                               networkSets: set.networkSets)
     }
 
     /// The deciding hit of one direction, as "Kind policy rule action" (or "EndOfTier tier deny").
@@ -403,5 +404,36 @@ import TrailTestSupport
         #expect(TieredEvaluationTests.hit(evaluator, other, Self.traefik, .ingress, port: 8080) == "EndOfTier default deny (GlobalNetworkPolicy from-nodes)")
         let unlabelled = FlowEndpoint.other(kind: .host, name: "k8s-node3")
         #expect(TieredEvaluationTests.hit(evaluator, unlabelled, Self.traefik, .ingress, port: 8080).hasPrefix("undecidable: "))
+    }
+
+    @Test func netsAgainstANetworkSetAreDecidedByItsOwnNets() throws {
+        // The files define the network set's nets: a rule's nets that hold all of them match,
+        // none of them do not, part of them is undecidable (which address the flow went to,
+        // Goldmane does not say).
+        let mirrors = FlowEndpoint.other(kind: .networkset, name: "blocklist-mirrors", labels: ["role": "mirrors"])
+        let crowdsec = FlowEndpoint.pod(namespace: "crowdsec", labels: ["app": "crowdsec-lapi"])
+        let yaml = { (nets: String) in """
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkSet
+            metadata: {name: blocklist-mirrors, labels: {role: mirrors}}
+            spec: {nets: [203.0.113.0/25, 203.0.113.128/25]}
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: out, namespace: crowdsec}
+            spec:
+              selector: app == 'crowdsec-lapi'
+              types: [Egress]
+              egress: [{action: Allow, destination: {nets: [\(nets)]}}]
+            """ }
+        #expect(TieredEvaluationTests.hit(try Self.evaluator(yaml("203.0.113.0/24")), crowdsec, mirrors, .egress, port: 443)
+            == "CalicoNetworkPolicy crowdsec/out 0 allow [default]")
+        #expect(TieredEvaluationTests.hit(try Self.evaluator(yaml("198.51.100.0/24")), crowdsec, mirrors, .egress, port: 443)
+            == "EndOfTier default deny (CalicoNetworkPolicy crowdsec/out)")
+        #expect(TieredEvaluationTests.hit(try Self.evaluator(yaml("203.0.113.0/25")), crowdsec, mirrors, .egress, port: 443)
+            .hasPrefix("undecidable: "))
+        // Without the set's definition: undecidable, naming what to give.
+        let bare = try Self.evaluator(yaml("203.0.113.0/24").replacingOccurrences(of: "kind: GlobalNetworkSet", with: "kind: GlobalNetworkSetX"))
+        #expect(TieredEvaluationTests.hit(bare, crowdsec, mirrors, .egress, port: 443).contains("its nets are not in the files"))
     }
 }

@@ -24,6 +24,21 @@ extension PolicyDecoder {
         return Tier(name: name, order: order, defaultAction: action, origin: NetworkPolicy.Origin(file: file, line: object.mark?.line ?? 0))
     }
 
+    /// A GlobalNetworkSet (key: its name) or NetworkSet (key: `namespace/name`) and its nets.
+    func networkSet(_ object: Node, namespaced: Bool) throws(PolicyFileError) -> (key: String, nets: [String]) {
+        let kind = namespaced ? "NetworkSet" : "GlobalNetworkSet"
+        try expectCalico(object, kind: kind)
+        guard let name = object["metadata"]?["name"]?.string, !name.isEmpty else { throw error(object, "a \(kind) without metadata.name") }
+        var key = name
+        if namespaced {
+            guard let namespace = object["metadata"]?["namespace"]?.string, !namespace.isEmpty else {
+                throw error(object, "\(name): metadata.namespace is missing")
+            }
+            key = "\(namespace)/\(name)"
+        }
+        return (key, try cidrs(object["spec"]?["nets"], "\(key): spec.nets"))
+    }
+
     /// A Calico NetworkPolicy, GlobalNetworkPolicy or their staged kinds.
     func calicoPolicy(_ object: Node, kind: PolicyKind) throws(PolicyFileError) -> TieredPolicy {
         let kindName = object["kind"]?.string ?? kind.name

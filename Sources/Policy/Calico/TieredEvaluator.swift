@@ -34,11 +34,14 @@ package final class TieredEvaluator {
     private let namespaces: NamespaceLabels
     private let families: IPFamilies
     package let ports: NamedPorts
+    /// Network sets' nets, by name (global) or `namespace/name`.
+    private let networkSets: [String: [String]]
 
     /// `policies` as they would be enforced (staged ones included are evaluated in place of
     /// the enforced policy of the same name: see `enforcing(staged:)`).
     package init(policies: [TieredPolicy], tiers: [Tier], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4,
-                 ports: NamedPorts = NamedPorts()) {
+                 ports: NamedPorts = NamedPorts(), networkSets: [String: [String]] = [:]) {
+        self.networkSets = networkSets
         var known = Dictionary(tiers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         if known[Tier.defaultTier.name] == nil { known[Tier.defaultTier.name] = Tier.defaultTier }
         // A policy in a tier no file defines: the tier exists in the cluster; its order is not
@@ -305,8 +308,14 @@ package final class TieredEvaluator {
                 }
             }
             if !entity.nets.isEmpty || !entity.notNets.isEmpty {
-                guard kind == .network, let space = NetworkSpace.space(of: name, families: families) else {
-                    unknown = unknown ?? "nets against \(kind.rawValue) \(name): Goldmane gives no address for it"
+                // pub/pvt: their address space; a network set: its nets, when the files define it.
+                let setKey = otherNamespace.map { "\($0)/\(name)" } ?? name
+                let space = kind == .network ? NetworkSpace.space(of: name, families: families)
+                    : kind == .networkset ? networkSets[setKey].flatMap(NetworkSpace.space(ofCIDRs:)) : nil
+                guard let space else {
+                    unknown = unknown ?? (kind == .networkset
+                        ? "nets against network set \(setKey): its nets are not in the files (give its GlobalNetworkSet or NetworkSet)"
+                        : "nets against \(kind.rawValue) \(name): Goldmane gives no address for it")
                     return unknown.map { .unknown($0) } ?? .yes
                 }
                 if !entity.nets.isEmpty {
