@@ -123,7 +123,7 @@ let package = Package(
         // Realistic synthetic archives for samples/, tests and benchmarks.
         .target(
             name: "SampleGenerator",
-            dependencies: ["GoldmaneAPI", "TrailFormat"],
+            dependencies: ["GoldmaneAPI", "TrailFormat", "TrailSupport", "Policy"],
             swiftSettings: strict
         ),
 
@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Policy", "TrailSupport", "TrailTestSupport"],
+            dependencies: ["Policy", "TrailSupport", "TrailTestSupport", "SampleGenerator"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -23,7 +23,7 @@ struct Endpoint {
     }
 
     static func networkSet(_ name: String, namespace: String = "-") -> Endpoint {
-        Endpoint(name: name, namespace: namespace, type: .networkSet, labels: ["projectcalico.org/name=\(name)"])
+        Endpoint(name: name, namespace: namespace, type: .networkSet, labels: ["role=\(name)"])
     }
 
     private static func appName(_ name: String) -> String {
@@ -46,16 +46,11 @@ struct Conversation {
     var rate: Double
     /// The verdict per reporter; a reporter absent here does not report the flow.
     var verdicts: [(Goldmane_Reporter, Goldmane_Action)]
-    var policy: String
     /// When set, the conversation happens only in the bucket starting at this second of the UTC day.
     var dailyAt: Int64? = nil
     /// Every so often Goldmane re-exports a stale deny with zero counters (Calico #13608).
     var staleZeroCounters = false
-    /// The tier of the deciding policy: a tier other than `default` holds a GlobalNetworkPolicy
-    /// that decides before the Kubernetes policies are consulted.
-    var tier = "default"
-    /// No policy selects either end: the namespace profile's default allow decides.
-    var unselected = false
-    /// A staged policy of the reporter's namespace that would decide otherwise (pending trace).
-    var staged: [(reporter: Goldmane_Reporter, policy: String, action: Goldmane_Action)] = []
+    /// The reporters whose pending trace (with the staged policies in place) decides otherwise,
+    /// and how: a staged policy of `samples/policies` must give that verdict.
+    var staged: [(reporter: Goldmane_Reporter, action: Goldmane_Action)] = []
 }

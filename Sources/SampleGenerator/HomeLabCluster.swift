@@ -94,95 +94,94 @@ enum HomeLabCluster {
         var all: [Conversation] = []
         func talk(_ source: Endpoint, _ destination: Endpoint, _ port: Int64, _ proto: String = "tcp",
                   service: (String, String)? = nil, rate: Double, both: Bool = true,
-                  action: Goldmane_Action = .allow, policy: String = "allow-same-purpose", tier: String = "default",
-                  staged: [(reporter: Goldmane_Reporter, policy: String, action: Goldmane_Action)] = []) {
+                  action: Goldmane_Action = .allow, staged: [(reporter: Goldmane_Reporter, action: Goldmane_Action)] = []) {
             var verdicts: [(Goldmane_Reporter, Goldmane_Action)] = [(.src, action)]
             if both && destination.type == .workloadEndpoint { verdicts.append((.dst, action)) }
             all.append(Conversation(source: source, destination: destination, port: port, proto: proto,
                                     service: service.map { (namespace: $0.0, name: $0.1) }, rate: rate,
-                                    verdicts: verdicts, policy: policy, tier: tier, staged: staged))
+                                    verdicts: verdicts, staged: staged))
         }
 
         for app in appSet {
             let workload = app.workload
-            if app.web { talk(traefik, workload, app.port, service: (app.namespace, app.deployment), rate: 0.55, policy: "allow-traefik-ingress") }
-            talk(prometheus, workload, 9100 + app.port % 7, service: (app.namespace, "\(app.deployment)-metrics"), rate: 0.5, policy: "allow-prometheus-scrape")
-            talk(workload, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.7, policy: "allow-kube-dns")
-            talk(workload, coredns, 53, "tcp", service: ("kube-system", "kube-dns"), rate: 0.05, policy: "allow-kube-dns")
-            if app.postgres { talk(workload, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.6, policy: "allow-dbaas-clients") }
-            if app.mysql { talk(workload, mysql, 3306, service: ("dbaas", "mysql"), rate: 0.5, policy: "allow-dbaas-clients") }
-            if app.redis { talk(workload, redis, 6379, service: ("redis", "redis-master"), rate: 0.6, policy: "allow-redis-clients") }
-            if app.internet { talk(workload, .network(.pub), 443, rate: 0.3, both: false, policy: "allow-internet-egress") }
+            if app.web { talk(traefik, workload, app.port, service: (app.namespace, app.deployment), rate: 0.55) }
+            talk(prometheus, workload, 9100 + app.port % 7, service: (app.namespace, "\(app.deployment)-metrics"), rate: 0.5)
+            talk(workload, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.7)
+            talk(workload, coredns, 53, "tcp", service: ("kube-system", "kube-dns"), rate: 0.05)
+            if app.postgres { talk(workload, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.6) }
+            if app.mysql { talk(workload, mysql, 3306, service: ("dbaas", "mysql"), rate: 0.5) }
+            if app.redis { talk(workload, redis, 6379, service: ("redis", "redis-master"), rate: 0.6) }
+            if app.internet { talk(workload, .network(.pub), 443, rate: 0.3, both: false) }
         }
         for namespace in platformNamespaces {
             let workload = Endpoint.workload(namespace, "\(namespace)-controller-6d8c9b7f54-*", app: "\(namespace)-controller")
-            talk(workload, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.5, policy: "allow-kube-dns")
-            talk(prometheus, workload, 8080, service: (namespace, "\(namespace)-metrics"), rate: 0.5, policy: "allow-prometheus-scrape")
+            talk(workload, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.5)
+            talk(prometheus, workload, 8080, service: (namespace, "\(namespace)-metrics"), rate: 0.5)
         }
 
         // Monitoring inside its own namespace: distinct services, one namespace.
-        talk(grafana, prometheus, 9090, service: ("monitoring", "prometheus-server"), rate: 0.4, policy: "allow-monitoring")
-        talk(grafana, loki, 3100, service: ("monitoring", "loki"), rate: 0.3, policy: "allow-monitoring")
-        talk(prometheus, alertmanager, 9093, service: ("monitoring", "alertmanager"), rate: 0.5, policy: "allow-monitoring")
-        talk(promtail, loki, 3100, service: ("monitoring", "loki"), rate: 0.9, policy: "allow-monitoring")
-        talk(grafana, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.2, policy: "allow-dbaas-clients")
-        talk(grafana, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.3, policy: "allow-kube-dns")
+        talk(grafana, prometheus, 9090, service: ("monitoring", "prometheus-server"), rate: 0.4)
+        talk(grafana, loki, 3100, service: ("monitoring", "loki"), rate: 0.3)
+        talk(prometheus, alertmanager, 9093, service: ("monitoring", "alertmanager"), rate: 0.5)
+        talk(promtail, loki, 3100, service: ("monitoring", "loki"), rate: 0.9)
+        talk(grafana, postgres, 5432, service: ("dbaas", "pg-cluster-rw"), rate: 0.2)
+        talk(grafana, coredns, 53, "udp", service: ("kube-system", "kube-dns"), rate: 0.3)
         // Alerting egress is allowed by a platform-tier GlobalNetworkPolicy, above the Kubernetes policies.
-        talk(alertmanager, .network(.pub), 443, rate: 0.02, both: false, policy: "allow-alerting-egress", tier: "platform")
+        talk(alertmanager, .network(.pub), 443, rate: 0.02, both: false)
 
         // Same-namespace traffic in application namespaces.
         talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"),
              .workload("immich", "immich-machine-learning-6c9b8d7f54-*", app: "immich-machine-learning"),
-             3003, service: ("immich", "immich-machine-learning"), rate: 0.2, policy: "allow-same-namespace")
+             3003, service: ("immich", "immich-machine-learning"), rate: 0.2)
         talk(.workload("paperless", "paperless-ngx-84c6b9d7f5-*", app: "paperless-ngx"),
-             .workload("paperless", "gotenberg-9c7d6b8f54-*", app: "gotenberg"), 3000, service: ("paperless", "gotenberg"), rate: 0.1, policy: "allow-same-namespace")
-        talk(postgres, postgresReplica, 5432, service: ("dbaas", "pg-cluster-r"), rate: 0.95, policy: "allow-dbaas-replication")
+             .workload("paperless", "gotenberg-9c7d6b8f54-*", app: "gotenberg"), 3000, service: ("paperless", "gotenberg"), rate: 0.1)
+        talk(postgres, postgresReplica, 5432, service: ("dbaas", "pg-cluster-r"), rate: 0.95)
 
         // Platform plumbing.
-        talk(externalSecrets, vault, 8200, service: ("vault", "vault"), rate: 0.3, policy: "allow-vault-clients")
-        talk(certManager, .network(.pub), 443, rate: 0.05, both: false, policy: "allow-internet-egress")
+        talk(externalSecrets, vault, 8200, service: ("vault", "vault"), rate: 0.3)
+        talk(certManager, .network(.pub), 443, rate: 0.05, both: false)
         // Staged (not yet enforced) default-deny egress policies would deny these two.
-        talk(.workload("technitium", "technitium-7f9b8d6c45-*", app: "technitium"), .network(.pub), 53, "udp", rate: 0.8, both: false, policy: "allow-dns-upstream",
-             staged: [(.src, "default-deny-egress", .deny)])
-        talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"), .network(.pvt), 2049, rate: 0.4, both: false, policy: "allow-nas")
-        talk(.workload("jellyfin", "jellyfin-5f7d8c9b62-*", app: "jellyfin"), .network(.pvt), 2049, rate: 0.3, both: false, policy: "allow-nas")
+        talk(.workload("technitium", "technitium-7f9b8d6c45-*", app: "technitium"), .network(.pub), 53, "udp", rate: 0.8, both: false,
+             staged: [(.src, .deny)])
+        talk(.workload("immich", "immich-server-7b5c9d6f48-*", app: "immich-server"), .network(.pvt), 2049, rate: 0.4, both: false)
+        talk(.workload("jellyfin", "jellyfin-5f7d8c9b62-*", app: "jellyfin"), .network(.pvt), 2049, rate: 0.3, both: false)
         talk(.workload("home-assistant", "home-assistant-6c8d5b7f49-*", app: "home-assistant"),
-             .workload("mosquitto", "mosquitto-9d8c7f6b54-*", app: "mosquitto"), 1883, service: ("mosquitto", "mosquitto"), rate: 0.7, policy: "allow-mqtt")
+             .workload("mosquitto", "mosquitto-9d8c7f6b54-*", app: "mosquitto"), 1883, service: ("mosquitto", "mosquitto"), rate: 0.7)
         talk(.workload("zigbee2mqtt", "zigbee2mqtt-5b6d8f9c74-*", app: "zigbee2mqtt"),
-             .workload("mosquitto", "mosquitto-9d8c7f6b54-*", app: "mosquitto"), 1883, service: ("mosquitto", "mosquitto"), rate: 0.7, policy: "allow-mqtt")
+             .workload("mosquitto", "mosquitto-9d8c7f6b54-*", app: "mosquitto"), 1883, service: ("mosquitto", "mosquitto"), rate: 0.7)
         talk(.workload("open-webui", "open-webui-8f7c9d6b54-*", app: "open-webui"),
-             .workload("ollama", "ollama-7d9b6c8f45-*", app: "ollama"), 11434, service: ("ollama", "ollama"), rate: 0.15, policy: "allow-llm")
+             .workload("ollama", "ollama-7d9b6c8f45-*", app: "ollama"), 11434, service: ("ollama", "ollama"), rate: 0.15)
 
         // Host endpoints: kubelet probes arrive from the nodes; prometheus scrapes node-exporter on the hosts.
         for node in nodes {
-            talk(.host(node), traefik, 8080, rate: 0.6, policy: "allow-kubelet-probes")
-            talk(prometheus, .host(node), 9100, rate: 0.5, both: false, policy: "allow-prometheus-scrape")
+            talk(.host(node), traefik, 8080, rate: 0.6)
+            talk(prometheus, .host(node), 9100, rate: 0.5, both: false)
         }
-        talk(.networkSet("lan-clients", namespace: "traefik"), traefik, 443, service: ("traefik", "traefik"), rate: 0.8, policy: "allow-lan-ingress")
-        talk(.workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), .networkSet("blocklist-mirrors"), 443, rate: 0.1, both: false, policy: "allow-blocklists",
-             staged: [(.src, "default-deny-egress", .deny)])
+        talk(.networkSet("lan-clients", namespace: "traefik"), traefik, 443, service: ("traefik", "traefik"), rate: 0.8)
+        talk(.workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), .networkSet("blocklist-mirrors"), 443, rate: 0.1, both: false,
+             staged: [(.src, .deny)])
 
         // Denies: egress to SMTP (an explicit deny of the security tier, above the Kubernetes
         // policies), and a client the database's ingress policy refuses.
         all.append(Conversation(
             source: .workload("recruiter-responder", "recruiter-responder-6c9f7d8b54-*", app: "recruiter-responder"),
             destination: .network(.pub), port: 25, proto: "tcp", service: nil, rate: 0.08,
-            verdicts: [(.src, .deny)], policy: "block-smtp", staleZeroCounters: true, tier: "security"))
+            verdicts: [(.src, .deny)], staleZeroCounters: true))
         all.append(Conversation(
             source: .workload("crowdsec", "crowdsec-lapi-6f8d9c7b52-*", app: "crowdsec-lapi"), destination: postgres,
             port: 5432, proto: "tcp", service: ("dbaas", "pg-cluster-rw"), rate: 0.1,
-            verdicts: [(.src, .allow), (.dst, .deny)], policy: "dbaas-clients-only"))
+            verdicts: [(.src, .allow), (.dst, .deny)]))
         all.append(Conversation(
             source: .workload("uptime-kuma", "uptime-kuma-9f8c6d7b52-*", app: "uptime-kuma"), destination: vault,
             port: 8200, proto: "tcp", service: ("vault", "vault"), rate: 0.05,
-            verdicts: [(.src, .deny)], policy: "default-deny-egress",
-            staged: [(.src, "allow-status-probes", .allow)]))
+            verdicts: [(.src, .deny)],
+            staged: [(.src, .allow)]))
 
         // A CronJob that runs once a day: seen in one bucket a day.
         all.append(Conversation(
             source: .workload("paperless", "fixer-tick-29804008-*", app: "fixer-tick"), destination: .workload("minio", "minio-5f9d8c7b46-*", app: "minio"),
             port: 9000, proto: "tcp", service: ("minio", "minio"), rate: 1.0,
-            verdicts: [(.src, .allow), (.dst, .allow)], policy: "allow-backups", dailyAt: 3 * 3600, unselected: true))
+            verdicts: [(.src, .allow), (.dst, .allow)], dailyAt: 3 * 3600))
         return all
     }
 }

@@ -19,9 +19,12 @@ package struct SampleArchive {
         package var bucketsPerFrame: Int
         /// Multiplies every conversation's chance of traffic in a bucket (1 = as modelled).
         package var activity: Double
+        /// The cluster's policies (files or a directory), whose evaluation gives every flow's trace.
+        package var policies: String
 
         package init(cluster: String = "homelab", start: Int64, windows: Int, windowSeconds: Int64 = 900,
-                     scale: Int = 1, seed: UInt64 = 2026, bucketsPerFrame: Int = 20, activity: Double = 1) {
+                     scale: Int = 1, seed: UInt64 = 2026, bucketsPerFrame: Int = 20, activity: Double = 1,
+                    policies: String = SamplePolicies.defaultDirectory) {
             self.cluster = cluster
             self.start = start
             self.windows = windows
@@ -30,6 +33,7 @@ package struct SampleArchive {
             self.seed = seed
             self.bucketsPerFrame = bucketsPerFrame
             self.activity = activity
+            self.policies = policies
         }
     }
 
@@ -45,7 +49,8 @@ package struct SampleArchive {
     /// Writes the segments under `directory` (created if needed).
     package func write(to directory: String) throws -> Summary {
         var summary = Summary()
-        let flows = FlowFactory(conversations: HomeLabCluster.conversations(scale: spec.scale), seed: spec.seed, activity: spec.activity)
+        let policies = try SamplePolicies(directory: spec.policies, scale: spec.scale, applicationNamespaces: HomeLabCluster.apps.map(\.namespace))
+        let flows = try FlowFactory(conversations: HomeLabCluster.conversations(scale: spec.scale), policies: policies, seed: spec.seed, activity: spec.activity)
         for window in 0..<spec.windows {
             let windowStart = spec.start + Int64(window) * spec.windowSeconds
             let windowEnd = windowStart + spec.windowSeconds
@@ -85,16 +90,27 @@ final class FlowFactory {
     private var random: SplitMix64
     private var ids: [String: Int64] = [:]
     private let activity: Double
+    /// Per conversation, each reporter's trace (the policies' evaluation, made once).
+    private let traces: [[Goldmane_PolicyTrace]]
 
-    init(conversations: [Conversation], seed: UInt64, activity: Double) {
+    init(conversations: [Conversation], policies: SamplePolicies, seed: UInt64, activity: Double) throws(SamplePolicyError) {
         self.conversations = conversations
         self.activity = activity
         random = SplitMix64(seed: seed)
+        var traces: [[Goldmane_PolicyTrace]] = []
+        for conversation in conversations {
+            var mine: [Goldmane_PolicyTrace] = []
+            for (reporter, action) in conversation.verdicts {
+                mine.append(try policies.trace(conversation, reporter: reporter, action: action))
+            }
+            traces.append(mine)
+        }
+        self.traces = traces
     }
 
     func bucket(start: Int64) -> [[UInt8]] {
         var records: [[UInt8]] = []
-        for conversation in conversations {
+        for (index, conversation) in conversations.enumerated() {
             let active: Bool
             if let dailyAt = conversation.dailyAt {
                 active = start % 86_400 == dailyAt
@@ -103,15 +119,16 @@ final class FlowFactory {
             }
             let stale = !active && conversation.staleZeroCounters && random.chance(0.03)
             guard active || stale else { continue }
-            for (reporter, action) in conversation.verdicts {
-                records.append(flowResult(conversation, reporter: reporter, action: action, start: start, zero: stale))
+            for (verdict, (reporter, action)) in conversation.verdicts.enumerated() {
+                records.append(flowResult(conversation, reporter: reporter, action: action, trace: traces[index][verdict], start: start, zero: stale))
             }
         }
         records.shuffle(using: &random)
         return records
     }
 
-    private func flowResult(_ conversation: Conversation, reporter: Goldmane_Reporter, action: Goldmane_Action, start: Int64, zero: Bool) -> [UInt8] {
+    private func flowResult(_ conversation: Conversation, reporter: Goldmane_Reporter, action: Goldmane_Action, trace: Goldmane_PolicyTrace,
+                            start: Int64, zero: Bool) -> [UInt8] {
         var key = Goldmane_FlowKey()
         key.sourceName = conversation.source.name
         key.sourceNamespace = conversation.source.namespace
@@ -127,7 +144,7 @@ final class FlowFactory {
         key.proto = conversation.proto
         key.reporter = reporter
         key.action = action
-        key.policies = policyTrace(conversation, reporter: reporter, action: action)
+        key.policies = trace
 
         var flow = Goldmane_Flow()
         flow.key = key
@@ -154,63 +171,5 @@ final class FlowFactory {
         result.id = ids[identity]!
         result.flow = flow
         return (try? result.serializedBytes()) ?? []
-    }
-
-    /// The trace as Felix reports it: the deciding hit (an allow, an explicit deny in a tier
-    /// above `default`, or the end of the `default` tier), a profile hit when no policy selects
-    /// the endpoint; the pending trace is the enforced one unless a staged policy decides.
-    private func policyTrace(_ conversation: Conversation, reporter: Goldmane_Reporter, action: Goldmane_Action) -> Goldmane_PolicyTrace {
-        let namespace = reporter == .src ? conversation.source.namespace : conversation.destination.namespace
-        var hit = Goldmane_PolicyHit()
-        if conversation.unselected {
-            hit.kind = .profile
-            hit.name = "kns.\(namespace)"
-            hit.action = .allow
-            hit.ruleIndex = 0
-        } else if conversation.tier != "default" {
-            hit.kind = .globalNetworkPolicy
-            hit.name = conversation.policy
-            hit.tier = conversation.tier
-            hit.action = action
-            hit.ruleIndex = 0
-        } else {
-            hit.kind = namespace == "-" ? .globalNetworkPolicy : .calicoNetworkPolicy
-            hit.namespace = namespace == "-" ? "" : namespace
-            hit.name = conversation.policy
-            hit.tier = "default"
-            hit.action = action
-            hit.ruleIndex = action == .deny ? -1 : 0
-        }
-        var trace = Goldmane_PolicyTrace()
-        if action == .deny && conversation.tier == "default" && !conversation.unselected {
-            trace.enforcedPolicies = [Self.endOfTier(trigger: hit)]
-        } else {
-            trace.enforcedPolicies = [hit]
-        }
-        trace.pendingPolicies = trace.enforcedPolicies
-        if let staged = conversation.staged.first(where: { $0.reporter == reporter }) {
-            var stagedHit = Goldmane_PolicyHit()
-            stagedHit.kind = .stagedNetworkPolicy
-            stagedHit.namespace = namespace
-            stagedHit.name = staged.policy
-            stagedHit.tier = "default"
-            stagedHit.action = staged.action
-            stagedHit.ruleIndex = 0
-            trace.pendingPolicies = [staged.action == .deny ? Self.endOfTier(trigger: stagedHit) : stagedHit]
-        }
-        return trace
-    }
-
-    private static func endOfTier(trigger: Goldmane_PolicyHit) -> Goldmane_PolicyHit {
-        var trigger = trigger
-        trigger.action = .unspecified
-        var endOfTier = Goldmane_PolicyHit()
-        endOfTier.kind = .endOfTier
-        endOfTier.tier = "default"
-        endOfTier.action = .deny
-        endOfTier.policyIndex = 1
-        endOfTier.ruleIndex = -1
-        endOfTier.trigger = trigger
-        return endOfTier
     }
 }

@@ -112,6 +112,22 @@ package enum PolicyKind: Hashable, Sendable {
         }
     }
 
+    /// Goldmane's `PolicyKind` number (`init(wire:)`'s inverse).
+    package var wire: Int {
+        switch self {
+        case .calicoNetworkPolicy: 1
+        case .globalNetworkPolicy: 2
+        case .stagedNetworkPolicy: 3
+        case .stagedGlobalNetworkPolicy: 4
+        case .stagedKubernetesNetworkPolicy: 5
+        case .networkPolicy: 6
+        case .profile: 9
+        case .endOfTier: 10
+        case .clusterNetworkPolicy: 11
+        case .other(let number): number
+        }
+    }
+
     /// The name the batch format and `policy_flow` carry.
     package var name: String {
         switch self {

@@ -33,6 +33,10 @@ struct SamplesCommand: ParsableCommand {
     @Option(help: "The cluster name the segments carry (the same seed gives the same flows under another name).")
     var cluster = "homelab"
 
+    @Option(help: ArgumentHelp("The cluster's policies (files or a directory): every flow's policy trace is their evaluation.",
+                               valueName: "dir"))
+    var policies: String?
+
     @Option(help: "Benchmarks: a busy cluster instead of the home lab, with this many distinct FlowKeys (with --items).")
     var distinctKeys: Int?
 
@@ -54,7 +58,8 @@ struct SamplesCommand: ParsableCommand {
             print("wrote \(summary.segments.count) segments, \(summary.items) items over \(distinctKeys) distinct keys, \(summary.bytes) bytes under \(out)")
             return
         }
-        let spec = SampleArchive.Spec(cluster: cluster, start: start.seconds, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
+        var spec = SampleArchive.Spec(cluster: cluster, start: start.seconds, windows: windows, windowSeconds: Int64(windowMinutes) * 60, scale: scale, seed: seed, activity: activity)
+        if let policies { spec.policies = policies }
         let summary = try SampleArchive(spec: spec).write(to: out)
         print("wrote \(summary.segments.count) segments, \(summary.items) items, \(summary.bytes) bytes (\(String(format: "%.1f", Double(summary.bytes) / Double(max(summary.items, 1)))) bytes per item) under \(out)")
     }

@@ -221,7 +221,10 @@ import TrailTestSupport
         #expect(Self.hit(evaluator, other, Self.postgres, .ingress) == "CalicoNetworkPolicy db/allow-late 0 allow [default]")
     }
 
-    @Test func stagedPoliciesAreEvaluatedInPlaceOfTheEnforcedOnes() throws {
+    @Test func stagedPoliciesAreEvaluatedBesideTheEnforcedOnesAtTheirOwnOrder() throws {
+        // Felix keeps staged policies in the tier's order beside the enforced ones (felix/calc/
+        // endpoint_lookup_cache.go: "P1 P2 SP1 SP2 P3 ..."); for the pending verdict each is
+        // evaluated as if enforced, and the first that decides, staged or not, decides.
         let yaml = """
             apiVersion: projectcalico.org/v3
             kind: NetworkPolicy
@@ -230,6 +233,9 @@ import TrailTestSupport
               selector: app == 'postgres'
               ingress: [{action: Allow}]
             ---
+            # The same name, staged: it does not replace the enforced db-in. With equal orders
+            # policies sort by name, namespace, then kind: NetworkPolicy before
+            # StagedNetworkPolicy, so the enforced one is evaluated first and allows.
             apiVersion: projectcalico.org/v3
             kind: StagedNetworkPolicy
             metadata: {name: db-in, namespace: db}
@@ -237,6 +243,15 @@ import TrailTestSupport
               stagedAction: Set
               selector: app == 'postgres'
               ingress: [{action: Allow, source: {selector: app == 'web', namespaceSelector: team == 'shop'}}]
+            ---
+            # Staged at order 10: before both, it denies api.
+            apiVersion: projectcalico.org/v3
+            kind: StagedNetworkPolicy
+            metadata: {name: deny-api, namespace: db}
+            spec:
+              order: 10
+              selector: app == 'postgres'
+              ingress: [{action: Deny, source: {selector: app == 'api', namespaceSelector: team == 'shop'}}]
             ---
             apiVersion: projectcalico.org/v3
             kind: StagedKubernetesNetworkPolicy
@@ -247,17 +262,43 @@ import TrailTestSupport
               egress: [{ports: [{port: 443}]}]
             """
         let staged = try Self.evaluator(yaml)
-        // The staged db-in replaces the enforced one: api is no longer allowed in.
-        #expect(Self.hit(staged, Self.api, Self.postgres, .ingress) == "EndOfTier default deny (StagedNetworkPolicy db/db-in)")
-        #expect(Self.hit(staged, Self.web, Self.postgres, .ingress) == "StagedNetworkPolicy db/db-in 0 allow [default]")
+        #expect(Self.hit(staged, Self.api, Self.postgres, .ingress) == "StagedNetworkPolicy db/deny-api 0 deny [default]")
+        // web: deny-api does not match; the enforced db-in, first of the two of that name, allows.
+        #expect(Self.hit(staged, Self.web, Self.postgres, .ingress) == "CalicoNetworkPolicy db/db-in 0 allow [default]")
+        // Only a staged policy selects web's egress: its end of tier names it (no enforced one did).
         #expect(Self.hit(staged, Self.web, Self.postgres, .egress) == "EndOfTier default deny (StagedKubernetesNetworkPolicy shop/web-out)")
         // Without the staged ones (what is enforced today): the enforced db-in allows all.
         let set = try Self.set(yaml)
         let enforced = TieredEvaluator(policies: set.tiered.filter { !$0.isStaged }, tiers: set.tiers, namespaces: Self.namespaces)
         #expect(Self.hit(enforced, Self.api, Self.postgres, .ingress) == "CalicoNetworkPolicy db/db-in 0 allow [default]")
-        // stagedAction Delete removes the enforced policy: nothing selects postgres any more.
-        let deleted = try Self.evaluator(yaml.replacingOccurrences(of: "stagedAction: Set", with: "stagedAction: Delete"))
-        #expect(Self.hit(deleted, Self.api, Self.postgres, .ingress) == "Profile kns.db allow")
+        // stagedAction Delete is never sent to Felix: it changes nothing.
+        let deleted = try Self.evaluator(yaml.replacingOccurrences(of: "stagedAction: Set", with: "stagedAction: Delete")
+            .replacingOccurrences(of: "spec:\n  order: 10", with: "spec:\n  stagedAction: Delete\n  order: 10"))
+        #expect(Self.hit(deleted, Self.api, Self.postgres, .ingress) == "CalicoNetworkPolicy db/db-in 0 allow [default]")
+    }
+
+    @Test func theEndOfTierNamesTheLastEnforcedPolicyThatSelectedTheEndpoint() throws {
+        // felix/calc/endpoint_lookup_cache.go sets the tier's TierDefaultActionRuleID for every
+        // enforced policy that selects the endpoint, in order: the last one is the trigger.
+        // Ordering is by order, then name, namespace and kind: a-first (order 5) before
+        // z-last (order 5), before m-middle (no order: after every order).
+        let evaluator = try Self.evaluator("""
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: z-last, namespace: db}
+            spec: {order: 5, selector: app == 'postgres', ingress: [{action: Allow, source: {selector: app == 'nobody'}}]}
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: m-middle, namespace: db}
+            spec: {selector: app == 'postgres', ingress: [{action: Allow, source: {selector: app == 'nobody'}}]}
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: a-first, namespace: db}
+            spec: {order: 5, selector: app == 'postgres', ingress: [{action: Allow, source: {selector: app == 'nobody'}}]}
+            """)
+        #expect(Self.hit(evaluator, Self.api, Self.postgres, .ingress) == "EndOfTier default deny (CalicoNetworkPolicy db/m-middle)")
     }
 
     @Test func everyListFormIsRead() throws {

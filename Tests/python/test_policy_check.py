@@ -193,5 +193,7 @@ def test_replay_fills_the_policy_projection_as_etl_does(samples, database):
     with open(os.path.join(ROOT, "samples/golden-batch.jsonl")) as handle:
         header = json.loads(handle.readline())
     assert len(replayed["policy_flow"]) == header["policy_rows"] > 300
-    staged = database.psql("SELECT DISTINCT pending_trigger FROM policy_flow WHERE pending_kind = 'EndOfTier' AND pending_trigger LIKE 'Staged%' ORDER BY 1")
-    assert staged == [["StagedNetworkPolicy crowdsec/default-deny-egress"], ["StagedNetworkPolicy technitium/default-deny-egress"]]
+    # The staged changes that deny what is allowed today, each by an explicit Deny rule.
+    denied = database.psql("SELECT DISTINCT pending_policy, pending_rule FROM policy_flow WHERE pending_kind = 'StagedNetworkPolicy' "
+                           "AND pending_action = 'deny' ORDER BY 1")
+    assert denied == [["crowdsec/deny-blocklist-mirrors", "0"], ["technitium/dns-over-https-only", "1"]]

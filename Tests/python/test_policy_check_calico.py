@@ -6,6 +6,7 @@ prints is read, not skipped; unknown kinds are named; `--fail-on-undecidable` fa
 cannot see."""
 import json
 import os
+import shutil
 import subprocess
 import uuid
 
@@ -115,6 +116,77 @@ def test_reproduce_agrees_where_the_files_say_what_was_recorded_and_names_each_d
     assert edited["agreed"] == result["agreed"] - 1
     markdown = samples.trail("policy-check", "--reproduce", "--policies", str(tmp_path / "redis-edited.yaml"), *WINDOW, check=False)
     assert markdown.returncode == 3 and "## Disagreements" in markdown.stdout and "immich/immich-server" in markdown.stdout
+
+
+SAMPLE_POLICIES = os.path.join(os.path.dirname(SAMPLES), "policies")
+GOLDEN_BATCH = os.path.join(os.path.dirname(SAMPLES), "golden-batch.jsonl")
+
+
+def pod_reported_policy_rows():
+    """The policy rows of the samples' batch whose reporting end is a pod: read from the
+    golden batch, not from the program under test."""
+    rows = []
+    with open(GOLDEN_BATCH) as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row.get("kind") != "policy":
+                continue
+            end = "src_type" if row["reporter"] == "src" else "dst_type"
+            if row[end] == "workload":
+                rows.append(row)
+    return rows
+
+
+def test_reproduce_on_the_samples_with_their_committed_policies_agrees_on_every_flow(samples):
+    code, result = reproduce(samples, SAMPLE_POLICIES)
+    rows = pod_reported_policy_rows()
+    assert code == 0, result["disagreements"][:3] or result["undecidable"][:3]
+    # Every pod-reported row is compared twice: against the enforced trace and, with the
+    # staged policies in place, against the pending one.
+    assert result["compared"] == 2 * len(rows) and len(rows) > 300
+    assert result["agreed"] == result["compared"] and result["disagreements"] == [] and result["undecidable"] == []
+    assert result["agreed_flows"] == result["compared_flows"] == 2 * sum(row["flow_count"] for row in rows)
+    # The samples exercise what the files hold: a security-tier deny, a platform-tier allow,
+    # a Kubernetes NetworkPolicy's end of tier, the namespace profile, staged changes.
+    kinds = {(row["enforced_kind"], row["enforced_tier"], row["enforced_action"]) for row in rows}
+    assert {("GlobalNetworkPolicy", "security", "deny"), ("GlobalNetworkPolicy", "platform", "allow"), ("EndOfTier", "default", "deny"),
+            ("Profile", "", "allow"), ("NetworkPolicy", "default", "allow"), ("CalicoNetworkPolicy", "default", "allow")} <= kinds
+    assert {row["pending_kind"] for row in rows} >= {"StagedNetworkPolicy", "EndOfTier"}
+
+
+def edited_policies(tmp_path, name, old, new):
+    directory = tmp_path / "policies"
+    shutil.copytree(SAMPLE_POLICIES, directory)
+    path = directory / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    return str(directory)
+
+
+def test_an_edited_sample_policy_gives_exactly_the_disagreements_it_should(samples, tmp_path):
+    rows = pod_reported_policy_rows()
+    # immich is no longer a redis client: its redis ingress disagrees in both traces.
+    code, result = reproduce(samples, edited_policies(tmp_path / "a", "namespaces/redis.yaml", "'immich-server', ", ""))
+    assert code == 3
+    expected = [row for row in rows if row["src_workload"] == "immich-server" and row["dst_ns"] == "redis" and row["reporter"] == "dst"]
+    assert len(expected) == 1
+    assert sorted((d["flow"]["source"], d["direction"], d["trace"]) for d in result["disagreements"]) == [
+        ("immich/immich-server", "ingress", "enforced"), ("immich/immich-server", "ingress", "pending")]
+    assert {d["model"] for d in result["disagreements"]} == {
+        "end of tier default: deny (CalicoNetworkPolicy redis/allow-redis-clients selects the endpoint, no rule matched)"}
+    assert result["agreed"] == result["compared"] - 2
+    # The staged change to technitium dropped: exactly the pending hits it decided disagree (the
+    # cluster recorded the staged policy; the files now give the enforced one), nothing else.
+    code, result = reproduce(samples, edited_policies(tmp_path / "b", "namespaces/technitium.yaml", "kind: StagedNetworkPolicy", "kind: ConfigMap"))
+    assert code == 3
+    decided = [row for row in rows if row["pending_policy"] == "technitium/dns-over-https-only"]
+    assert {(row["dst_workload"], row["dst_port"], row["proto"], row["pending_action"]) for row in decided} >= {("pub", 53, "udp", "deny")}
+    assert sorted((d["flow"]["destination"], d["flow"]["port"], d["trace"]) for d in result["disagreements"]) == sorted(
+        ("network pub" if row["dst_type"] == "network" else f"{row['dst_ns']}/{row['dst_workload']}", row["dst_port"], "pending") for row in decided)
+    [upstream] = [d for d in result["disagreements"] if d["flow"]["destination"] == "network pub"]
+    assert upstream["recorded"] == "StagedNetworkPolicy technitium/dns-over-https-only rule 1 (tier default): deny"
+    assert upstream["model"] == "CalicoNetworkPolicy technitium/default-deny-egress rule 2 (tier default): allow"
 
 
 def test_typed_lists_are_read_unknown_kinds_named_and_the_gate_can_refuse_the_undecidable(samples, tmp_path):

@@ -94,8 +94,8 @@ def test_digest_dry_run_matches_the_golden_message_and_is_the_same_every_run(sam
     staged = [text for text in sections if text.startswith("*Staged policies* (3, flows of UTC days 2026-11-26 to 2026-11-27)")]
     assert len(staged) == 1
     assert staged[0].split("\n")[1:] == [
-        "• staged policy crowdsec/default-deny-egress would deny 23 flows now allowed (1 distinct)",
-        "• staged policy technitium/default-deny-egress would deny 298 flows now allowed (1 distinct)",
+        "• staged policy crowdsec/deny-blocklist-mirrors would deny 23 flows now allowed (1 distinct)",
+        "• staged policy technitium/dns-over-https-only would deny 298 flows now allowed (1 distinct)",
         "• staged policy uptime-kuma/allow-status-probes would allow 16 flows now denied (1 distinct)",
     ]
     assert payload["blocks"][-1]["elements"][0]["text"].startswith(f"…and {total - 50} more.")

@@ -6,11 +6,14 @@ import TrailFormat
 /// 1. Tiers in order (`Tier.order` ascending, a tier without an order after those with one,
 ///    equal orders by name; Felix's `TierLess`). A tier where no policy selects the endpoint
 ///    for the direction is skipped.
-/// 2. Within a tier, policies by order (none: after every order), then name; within a policy,
-///    rules in order. `Allow` and `Deny` end evaluation; `Pass` ends the tier; `Log` goes on.
+/// 2. Within a tier, policies by order (none: after every order), then by name, namespace and
+///    kind (Felix's `PolKVLess`); within a policy, rules in order. `Allow` and `Deny` end
+///    evaluation; `Pass` ends the tier; `Log` goes on.
 /// 3. When policies of the tier selected the endpoint and no rule decided: the tier's default
 ///    action (`Deny` unless the tier says `Pass`), recorded as an end-of-tier hit whose trigger
-///    is the first policy that selected the endpoint.
+///    is the last enforced policy of the tier that selected the endpoint (the last staged one
+///    when only staged policies did: felix/calc/endpoint_lookup_cache.go,
+///    `TierDefaultActionRuleID`).
 /// 4. After the last tier: the namespace's profile, `kns.NAMESPACE`, which allows.
 ///
 /// Kubernetes NetworkPolicies are in tier `default` at order 1000 with Allow rules (Calico's
@@ -18,8 +21,10 @@ import TrailFormat
 /// flow data cannot decide stops evaluation of that direction as undecidable, with the reason:
 /// nothing after it is guessed. Sources: Calico's policy and tier reference
 /// (docs.tigera.io/calico/latest/reference/resources), felix/calc/policy_sorter.go (order),
-/// felix/rules/endpoints.go (tiers, Pass, end of tier, profiles), libcalico-go's selector
-/// package (selectors) and conversion.go (Kubernetes NetworkPolicies).
+/// felix/rules/endpoints.go (tiers, Pass, end of tier, profiles), felix/calc/
+/// endpoint_lookup_cache.go (staged policies beside the enforced ones, the end-of-tier
+/// trigger), libcalico-go's selector package (selectors) and conversion.go (Kubernetes
+/// NetworkPolicies).
 package final class TieredEvaluator {
     /// A direction's result: the hit that decides it, or why it cannot be decided.
     package enum Outcome: Sendable, Equatable {
@@ -37,8 +42,8 @@ package final class TieredEvaluator {
     /// Network sets' nets, by name (global) or `namespace/name`.
     private let networkSets: [String: [String]]
 
-    /// `policies` as they would be enforced (staged ones included are evaluated in place of
-    /// the enforced policy of the same name: see `enforcing(staged:)`).
+    /// `policies` as they would be enforced (staged ones included are evaluated as enforced,
+    /// beside the others: see `enforcing(staged:)`).
     package init(policies: [TieredPolicy], tiers: [Tier], namespaces: NamespaceLabels = NamespaceLabels(), families: IPFamilies = .ipv4,
                  ports: NamedPorts = NamedPorts(), networkSets: [String: [String]] = [:]) {
         self.networkSets = networkSets
@@ -61,16 +66,13 @@ package final class TieredEvaluator {
         self.ports = ports
     }
 
-    /// The policies as they would be enforced with the staged ones in place: a staged policy
-    /// (`Set`) replaces the enforced policy of the same name and namespace (or joins, when
-    /// none), evaluated as the enforced kind would be; `Delete` removes it.
+    /// The policies as Felix evaluates them for the pending trace: the staged ones (`Set`) as if
+    /// enforced, each at its own place in its tier's order, beside the enforced ones (a staged
+    /// policy does not replace an enforced one of the same name: with the same order, the
+    /// enforced one sorts first, by kind). `stagedAction: Delete` is never sent to Felix
+    /// (libcalico-go's staged policy update processors): it changes nothing.
     package static func enforcing(staged policies: [TieredPolicy]) -> [TieredPolicy] {
-        let staged = policies.filter(\.isStaged)
-        var result = policies.filter { policy in
-            !policy.isStaged && !staged.contains { $0.enforcedKind == policy.kind && $0.qualifiedName == policy.qualifiedName }
-        }
-        result += staged.filter { $0.stagedAction != "Delete" }
-        return result
+        policies.filter { !$0.isStaged || $0.stagedAction != "Delete" }
     }
 
     static func tierPrecedes(_ a: Tier, _ b: Tier) -> Bool {
@@ -84,7 +86,8 @@ package final class TieredEvaluator {
 
     static func policyPrecedes(_ a: TieredPolicy, _ b: TieredPolicy) -> Bool {
         let (x, y) = (a.order ?? .infinity, b.order ?? .infinity)
-        return x != y ? x < y : a.qualifiedName < b.qualifiedName
+        if x != y { return x < y }
+        return "\(a.name)/\(a.namespace ?? "")/\(a.kind.name)" < "\(b.name)/\(b.namespace ?? "")/\(b.kind.name)"
     }
 
     /// Each direction that applies to the flow (egress when the source is a pod, ingress when
@@ -103,7 +106,10 @@ package final class TieredEvaluator {
     package func decide(_ direction: PolicyDirection, namespace: String, labels: [String: String], flow: PolicyFlow) -> Outcome {
         let endpointLabels = Self.calicoLabels(labels, namespace: namespace)
         for tier in tiers {
+            // The end-of-tier trigger: the last enforced policy that selected the endpoint, else
+            // the last staged one.
             var trigger: TieredPolicy?
+            var stagedTrigger: TieredPolicy?
             var passed = false
             tierLoop: for policy in policies[tier.name] ?? [] where policy.applies(to: direction) {
                 switch selects(policy, namespace: namespace, labels: labels, calicoLabels: endpointLabels) {
@@ -111,7 +117,7 @@ package final class TieredEvaluator {
                 case .unknown(let reason): return .undecidable(["\(describe(policy)): \(reason)"])
                 case .yes: break
                 }
-                trigger = trigger ?? policy
+                if policy.isStaged { stagedTrigger = policy } else { trigger = policy }
                 switch evaluate(policy, direction: direction, flow: flow) {
                 case .undecidable(let reasons): return .undecidable(reasons)
                 case .noMatch: continue
@@ -127,7 +133,7 @@ package final class TieredEvaluator {
                     }
                 }
             }
-            guard let trigger, !passed, tier.defaultAction != .pass else { continue }
+            guard let trigger = trigger ?? stagedTrigger, !passed, tier.defaultAction != .pass else { continue }
             return .decided(PolicyDecision(kind: PolicyKind.endOfTier.name, tier: tier.name, policy: "", rule: -1, action: .deny,
                                            trigger: "\(trigger.kind.name) \(trigger.qualifiedName)"))
         }
