@@ -28,7 +28,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_BUILD    = $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 ASAN_BUILD    = --scratch-path .build-asan -Xswiftc -sanitize=address
 
-.PHONY: help packages venv build release test demo sanitize fuzz capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench clean
+.PHONY: help packages venv build release test demo sanitize fuzz capture etl replay digest egress-report graph health check-deploy migrate samples golden-batch golden-reports proto bench instructions instructions-baseline clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,13 @@ test: venv build ## Run every test: Swift tests, then the Python reader and the 
 	GOLDMANE_TRAIL_REQUIRE_DATABASE=1 scripts/with-postgres.sh $(SWIFT) test $(BUILD_FLAGS)
 	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) -m pytest -q -n $(TEST_WORKERS) -m "not serial" Tests/python
 	$(WITH_VENV) GOLDMANE_TRAIL_BIN=$(BIN_DEBUG) scripts/with-postgres.sh scripts/with-rgw.sh $(PYTHON) -m pytest -q -m serial Tests/python
+	$(MAKE) instructions
+
+instructions: build ## The fold's instructions per item (callgrind) against bench/instructions-baseline.json: fails above +10%
+	$(PYTHON) scripts/instruction-guard.py --probe .build/debug/TransformProbe --bin $(BIN_DEBUG) --work $(OUT)/instructions
+
+instructions-baseline: build ## Re-record bench/instructions-baseline.json: on purpose only (say why in the commit)
+	$(PYTHON) scripts/instruction-guard.py --probe .build/debug/TransformProbe --bin $(BIN_DEBUG) --work $(OUT)/instructions --record
 
 sanitize: venv ## Swift tests, the fuzz corpus, a high-cardinality transform and the same archive through an S3 bucket under AddressSanitizer
 	$(SWIFT) build $(ASAN_BUILD) --build-tests

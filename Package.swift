@@ -120,6 +120,10 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The fold without the command line around it, for the instruction-count guard
+        // (scripts/instruction-guard.py runs it under callgrind).
+        .executableTarget(name: "TransformProbe", dependencies: ["Transform"], swiftSettings: strict),
+
         // Realistic synthetic archives for samples/, tests and benchmarks.
         .target(
             name: "SampleGenerator",

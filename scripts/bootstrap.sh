@@ -34,9 +34,10 @@ fi
 # zstd: the benchmark floor; pkg-config: finds the two libraries; graphviz: the map's SVG;
 # protobuf-compiler: the independent Python reader's descriptors.
 # ceph-mon, ceph-osd, radosgw, ceph-common: the S3 tests' throwaway RADOS Gateway
-# (scripts/with-rgw.sh).
+# (scripts/with-rgw.sh). valgrind, binutils: the fold's instruction-count guard
+# (scripts/instruction-guard.py: callgrind, objcopy).
 packages=(libzstd-dev libpq-dev postgresql zstd pkg-config graphviz protobuf-compiler
-  ceph-mon ceph-osd radosgw ceph-common)
+  ceph-mon ceph-osd radosgw ceph-common valgrind binutils)
 
 debian_missing() {
   local package

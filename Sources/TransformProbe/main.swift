@@ -1,0 +1,21 @@
+import Foundation
+import Transform
+
+// transform-probe ARCHIVE... -o BATCH: `goldmane-trail transform` without the command line's
+// async runtime, metrics and progress, for counting the fold's instructions under callgrind
+// (`scripts/instruction-guard.py`): the same `TransformJob`, synchronous, on one thread.
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let flag = arguments.firstIndex(of: "-o"), flag + 1 < arguments.count else {
+    FileHandle.standardError.write(Data("usage: transform-probe ARCHIVE... -o BATCH\n".utf8))
+    exit(64)
+}
+let output = arguments[flag + 1]
+arguments.removeSubrange(flag...(flag + 1))
+do {
+    let result = try TransformJob(inputs: arguments).run()
+    try result.batch.write(to: output)
+    print("items \(result.batch.header.items.read)")
+} catch {
+    FileHandle.standardError.write(Data("transform-probe: \(error)\n".utf8))
+    exit(1)
+}
