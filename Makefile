@@ -126,7 +126,8 @@ proto: packages ## Regenerate Sources/GoldmaneAPI/Generated from proto/goldmane.
 	protoc --plugin=protoc-gen-swift=.build-plugins/release/protoc-gen-swift \
 		--swift_opt=Visibility=Package --swift_out=Sources/GoldmaneAPI/Generated -I proto proto/goldmane.proto
 
-bench: venv release ## Benchmarks (release build): transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; policy-check vs transform; capture; etl and transform from an S3 bucket vs a directory
+bench: venv release ## Benchmarks (release build): the performance goals' table (transform, etl, replay); transform vs `zstd -dc`; load, etl vs row-by-row upserts; replay; reports and peak RSS; policy-check vs transform; capture; etl and transform from an S3 bucket vs a directory
+	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/goals.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) $(PYTHON) bench/run.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/load_bench.py --bin $(BIN_RELEASE) --work $(OUT)/bench
 	$(WITH_VENV) scripts/with-postgres.sh $(PYTHON) bench/etl_io.py --bin $(BIN_RELEASE) --work $(OUT)/bench

@@ -93,32 +93,27 @@ package struct ReplayJob {
         var segments = scanned.segments
         var plan = try ReplayPlan(job: self, segments: segments, ledger: entries, requested: requested)
         let rebuild = HistoryRebuild(connection: connection)
-        // Each group of segments is folded on its own for its ledger rows, which carry that
-        // batch's row counts exactly as etl's do; all segments are folded together once for
-        // the rows (the fold keeps clusters and days apart). Readers never look at the
-        // tables aside; the swap is one transaction of its own. A segment found corrupt while
-        // folding (with --skip-corrupt) is then as good as missing: the plan is made again
-        // without it, so that the days it holds are kept as loaded.
+        // One fold of every selected segment, once: the rows, and for each group of segments
+        // (overlapping segments of a cluster fold together, as etl would) the row counts its
+        // ledger rows carry, as etl's do. Readers never look at the tables aside; the swap is
+        // one transaction of its own. A segment found corrupt while folding (with --skip-corrupt)
+        // is then as good as missing: the plan is made again without it, so that the days it
+        // holds are kept as loaded.
         do {
-            var outputs: [TransformJob.Output] = []
+            var groups: [[ScannedSegment]] = []
+            var folded: TransformJob.Output
             while true {
-                outputs = []
-                var corrupt: Set<String> = []
-                let groups = Self.overlapping(plan.selected)
-                for (index, group) in groups.enumerated() {
-                    events(.progress(done: index, total: groups.count + 1))
-                    let output = try TransformJob(segments: group, settings: settings, skipCorrupt: skipCorrupt).run()
-                    for skipped in output.batch.header.skippedInputs {
-                        corrupt.insert(skipped.segment)
-                        events(.warning("skipped \(skipped.error)"))
-                    }
-                    outputs.append(output)
-                }
+                groups = Self.overlapping(plan.selected)
+                events(.progress(done: 0, total: 2))
+                folded = try TransformJob(groups: groups, settings: settings, skipCorrupt: skipCorrupt).run()
+                let corrupt = Set(folded.batch.header.skippedInputs.map(\.segment))
+                for skipped in folded.batch.header.skippedInputs { events(.warning("skipped \(skipped.error)")) }
                 guard !corrupt.isEmpty else { break }
                 summary.skippedCorrupt += corrupt.count
                 segments.removeAll { corrupt.contains($0.name) }
                 plan = try ReplayPlan(job: self, segments: segments, ledger: entries, requested: requested)
             }
+            for warning in folded.warnings where !warning.hasPrefix("skipped ") { events(.warning(warning)) }
             for warning in plan.warnings { events(.warning(warning)) }
             summary.rebuilt = plan.rebuilt
             summary.kept = plan.kept
@@ -127,18 +122,18 @@ package struct ReplayJob {
 
             try rebuild.prepare()
             try connection.execute("BEGIN")
-            for output in outputs {
-                try rebuild.addLedgerRows(output.batch, of: plan.recorded)
-                summary.segments += output.batch.header.inputs.count
-                summary.items += output.batch.header.items.read
+            let inputs = Dictionary(folded.batch.header.inputs.map { ($0.sha256, $0) }, uniquingKeysWith: { first, _ in first })
+            for (group, rows) in zip(groups, folded.groupRows) {
+                try rebuild.addLedgerRows(group.compactMap { inputs[$0.sha256] }, edgeRows: rows.edges, wideRows: rows.wide,
+                                          of: folded.batch.header, recorded: plan.recorded)
             }
-            events(.progress(done: outputs.count, total: outputs.count + 1))
-            let all = try TransformJob(segments: plan.selected, settings: settings).run()
-            for warning in all.warnings { events(.warning(warning)) }
-            try rebuild.addRows(all.batch)
+            summary.segments += folded.batch.header.inputs.count
+            summary.items += folded.batch.header.items.read
+            events(.progress(done: 1, total: 2))
+            try rebuild.addRows(folded.batch)
             try rebuild.setTargets(plan.targets, dropLedger: plan.dropLedger)
             try connection.execute("COMMIT")
-            events(.progress(done: outputs.count + 1, total: outputs.count + 1))
+            events(.progress(done: 2, total: 2))
             PausePoint.replayBuilt.reach()
             try connection.execute("BEGIN")
             try rebuild.swap()

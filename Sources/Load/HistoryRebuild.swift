@@ -67,12 +67,13 @@ package struct HistoryRebuild {
         try connection.execute("DROP TABLE stage_edge, stage_wide, stage_policy")
     }
 
-    /// The ledger and coverage rows of those of `batch`'s inputs whose hash is in `recorded`
-    /// (the segments the replay rebuilds whole), which replace theirs at the swap.
-    package func addLedgerRows(_ batch: EdgeBatch, of recorded: Set<String>) throws(DatabaseError) {
-        var batch = batch
-        batch.header.inputs.removeAll { !recorded.contains($0.sha256) }
-        try Ledger(connection, ledgerTable: "replay_ledger", coverageTable: "replay_coverage").record(batch)
+    /// The ledger and coverage rows of those of `inputs` whose hash is in `recorded` (the
+    /// segments the replay rebuilds whole), which replace theirs at the swap. `inputs` are one
+    /// group, whose fold alone gives `edgeRows` and `wideRows` rows (as etl's ledger rows say).
+    package func addLedgerRows(_ inputs: [BatchInput], edgeRows: Int, wideRows: Int, of header: BatchHeader,
+                               recorded: Set<String>) throws(DatabaseError) {
+        try Ledger(connection, ledgerTable: "replay_ledger", coverageTable: "replay_coverage")
+            .record(inputs.filter { recorded.contains($0.sha256) }, batchEdgeRows: edgeRows, batchWideRows: wideRows, of: header)
     }
 
     /// What the swap replaces: `targets`' pieces, and the ledger rows of `dropLedger` (the

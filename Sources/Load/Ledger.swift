@@ -86,8 +86,14 @@ package struct Ledger {
     /// The ledger and coverage rows of `batch`'s inputs, with its row counts and settings,
     /// inside the caller's transaction.
     package func record(_ batch: EdgeBatch) throws(DatabaseError) {
-        let settings = RecordedSettings(batch.header)
-        for input in batch.header.inputs {
+        try record(batch.header.inputs, batchEdgeRows: batch.edges.count, batchWideRows: batch.wide.count, of: batch.header)
+    }
+
+    /// The ledger and coverage rows of `inputs`, folded together into a batch of these row
+    /// counts, with the transform version and settings of `header`.
+    package func record(_ inputs: [BatchInput], batchEdgeRows: Int, batchWideRows: Int, of header: BatchHeader) throws(DatabaseError) {
+        let settings = RecordedSettings(header)
+        for input in inputs {
             try connection.execute("""
                 INSERT INTO \(ledgerTable) (sha256, segment, cluster, capture_id, window_start, window_end, data_start, data_end,
                     items, batch_edge_rows, batch_wide_rows, transform_version, settings, settings_fingerprint, by_day, replaces)
@@ -95,7 +101,7 @@ package struct Ledger {
                         true, $15::text[])
                 """, [input.sha256, input.segment, input.cluster, input.captureId, String(input.windowStart), String(input.windowEnd),
                       input.minStart.map(String.init), input.maxEnd.map(String.init), String(input.records),
-                      String(batch.edges.count), String(batch.wide.count), String(batch.header.transformVersion),
+                      String(batchEdgeRows), String(batchWideRows), String(header.transformVersion),
                       settings.json, settings.fingerprint,
                       input.replaces.map(PostgresArray.text)])
             let ranges = input.coverage.captured.map { ($0.from, $0.to, "captured", "") }

@@ -8,13 +8,15 @@ enum BucketMerge {
     struct Input {
         var path: String
         var minStart: Int64
+        /// The input group whose rows the fold counts (`EdgeFold.beginGroup`); 0 when it counts none.
+        var group: Int32 = 0
     }
 
     static func run(_ inputs: [Input], into fold: EdgeFold, progress: (Int64) -> Void = { _ in }) throws(SegmentError) {
         var pending = inputs.sorted { ($0.minStart, $0.path) < ($1.minStart, $1.path) }[...]
         // Open cursors, kept in cluster order so that within a bucket each cluster's items
         // reach the fold together (its duplicate check is per cluster).
-        var active: [(cluster: Int32, cursor: SegmentCursor)] = []
+        var active: [(cluster: Int32, group: Int32, cursor: SegmentCursor)] = []
         while true {
             let next = active.lazy.map(\.cursor.start).min()
             if let waiting = pending.first, waiting.minStart <= (next ?? .max) {
@@ -23,14 +25,15 @@ enum BucketMerge {
                 if !cursor.isExhausted {
                     let index = fold.clusterIndex(cursor.reader.header.cluster)
                     let position = active.firstIndex { $0.cluster > index } ?? active.endIndex
-                    active.insert((index, cursor), at: position)
+                    active.insert((index, waiting.group, cursor), at: position)
                 }
                 continue
             }
             guard let bucket = next else { return }
             fold.beginBucket(bucket)
-            for (cluster, cursor) in active {
+            for (cluster, group, cursor) in active {
                 fold.beginCluster(cluster)
+                fold.beginGroup(group)
                 while !cursor.isExhausted && cursor.start == bucket {
                     fold.add(record: cursor.record, view: cursor.view)
                     if fold.lastDropped == .malformed { fold.locateMalformed(at: cursor.walker.location) }

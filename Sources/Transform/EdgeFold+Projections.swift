@@ -64,6 +64,35 @@ extension EdgeFold {
     }
 }
 
+extension EdgeFold {
+    /// Per input group, the edge and wide rows a fold of that group alone would give: its wide
+    /// pieces, and the distinct (namespace edge, day) of those the edge projection keeps.
+    func groupRowCounts() -> [(edges: Int, wide: Int)] {
+        var edgeOf: [Int32: EdgeNamespaceKey?] = [:]
+        return groupPieces.map { touched in
+            var edges = Set<EdgeDayKey>()
+            for (wide, day) in touched {
+                let edge: EdgeNamespaceKey?
+                if let known = edgeOf[wide] {
+                    edge = known
+                } else {
+                    let key = wideKeys[wide]
+                    edge = key.edgeExclusion == nil ? EdgeNamespaceKey(srcNs: key.srcNs, dstNs: key.dstNs, action: key.action) : nil
+                    edgeOf[wide] = edge
+                }
+                if let edge { edges.insert(EdgeDayKey(edge: edge, day: day)) }
+            }
+            return (edges.count, touched.count)
+        }
+    }
+}
+
+/// A namespace edge's piece of one day (a group's pieces are of one cluster).
+struct EdgeDayKey: Hashable {
+    var edge: EdgeNamespaceKey
+    var day: Int32
+}
+
 /// A piece of a wide row, located: its cluster's rank among the fold's clusters (byte-wise
 /// order of names), its day (days since 1970-01-01), its wide row's rank in key order, and
 /// where it is (`pieces[index][slot]`).

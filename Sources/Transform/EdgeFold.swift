@@ -11,6 +11,8 @@ final class EdgeFold {
         var wide: Int32
         var policy: Int32
         var cluster: Int32
+        /// The input group of the item (`beginGroup`); 0 when groups are not counted.
+        var group: Int32
         var start: Int64
         var end: Int64
         var counters: Counters
@@ -137,12 +139,29 @@ final class EdgeFold {
     @exclusivity(unchecked) private var bucket: Int64 = .min
     @exclusivity(unchecked) private var staged: [Staged] = []
 
+    // Per input group (replay: segments whose data overlap, each group's ledger rows carrying
+    // the row counts a fold of that group alone would give): the pieces each group touched.
+    // A group's items of one cluster are contiguous in time, so each piece meets a group in
+    // one run: marking the piece with the last group that touched it counts each once.
+    private let countsGroups: Bool
+    @exclusivity(unchecked) private var group: Int32 = 0
+    @exclusivity(unchecked) private var pieceGroups: [[Int32]] = []
+    @exclusivity(unchecked) private(set) var groupPieces: [[(wide: Int32, day: Int32)]] = []
+
     @exclusivity(unchecked) private(set) var items = ItemCounts()
     private(set) var dropped: [DropReason: Int64] = [:]
 
-    init(settings: TransformSettings) {
+    /// `groups`: how many input groups to count rows for (`beginGroup`, `groupRowCounts`); 0: none.
+    init(settings: TransformSettings, groups: Int = 0) {
         self.settings = settings
         labelName = Array(settings.serviceIdentityLabel.utf8)
+        countsGroups = groups > 0
+        groupPieces = Array(repeating: [], count: groups)
+    }
+
+    /// The items that follow are of input group `index` (only when the fold counts groups).
+    func beginGroup(_ index: Int32) {
+        group = index
     }
 
     func beginBucket(_ start: Int64) {
@@ -189,7 +208,8 @@ final class EdgeFold {
             return
         }
         keyStates[Int(id)].staged = StagedMark(bucket: bucket, cluster: cluster, slot: Int32(staged.count))
-        staged.append(Staged(wide: wide, policy: policyIdentity, cluster: cluster, start: view.startTime, end: view.endTime, counters: counters))
+        staged.append(Staged(wide: wide, policy: policyIdentity, cluster: cluster, group: group, start: view.startTime, end: view.endTime,
+                             counters: counters))
     }
 
     /// Folds the current bucket's distinct items into their pieces (the bucket's cluster and day).
@@ -204,6 +224,10 @@ final class EdgeFold {
             let index = Int(item.wide)
             let slot = pieceSlot(index, cluster: item.cluster, day: day)
             pieces[index][slot].totals.count(start: item.start, end: item.end, counters: item.counters)
+            if countsGroups && pieceGroups[index][slot] != item.group {
+                pieceGroups[index][slot] = item.group
+                groupPieces[Int(item.group)].append((item.wide, day))
+            }
             policy.add(item.policy, cluster: item.cluster, day: day, start: item.start, end: item.end, connections: item.counters.started)
             items.folded += 1
         }
@@ -221,6 +245,7 @@ final class EdgeFold {
             slot -= 1
         }
         pieces[index].append(Piece(cluster: cluster, day: day))
+        if countsGroups { pieceGroups[index].append(-1) }
         return pieces[index].count - 1
     }
 
@@ -327,7 +352,10 @@ final class EdgeFold {
 
     private func intern(_ key: WideEdgeKey) -> Int32 {
         let (index, isNew) = wideKeys.id(of: key)
-        if isNew { pieces.append([]) }
+        if isNew {
+            pieces.append([])
+            if countsGroups { pieceGroups.append([]) }
+        }
         return index
     }
 }

@@ -15,6 +15,9 @@ package struct TransformJob {
     package var inputs: Inputs
     package var settings: TransformSettings
     package var skipCorrupt: Bool
+    /// Per segment path, its input group, when the fold counts each group's rows (replay).
+    private var groupOf: [String: Int32] = [:]
+    private var groupCount = 0
 
     package init(inputs: [String], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
         self.inputs = .paths(inputs)
@@ -30,10 +33,23 @@ package struct TransformJob {
         self.skipCorrupt = skipCorrupt
     }
 
+    /// Folds groups of segments together once (replay), counting for each group the edge and
+    /// wide rows a fold of that group alone would give (`Output.groupRows`): the groups must be
+    /// of one cluster each, and a cluster's groups must not overlap in time.
+    package init(groups: [[ScannedSegment]], settings: TransformSettings = TransformSettings(), skipCorrupt: Bool = false) {
+        self.init(segments: groups.flatMap { $0 }, settings: settings, skipCorrupt: skipCorrupt)
+        for (index, group) in groups.enumerated() {
+            for segment in group { groupOf[segment.path] = Int32(index) }
+        }
+        groupCount = groups.count
+    }
+
     package struct Output {
         package var batch: EdgeBatch
         /// Things an operator should know (skipped inputs, unsealed files ignored).
         package var warnings: [String]
+        /// With `init(groups:)`: per group, the rows a fold of it alone would give.
+        package var groupRows: [(edges: Int, wide: Int)] = []
 
         package init(batch: EdgeBatch, warnings: [String]) {
             self.batch = batch
@@ -65,9 +81,9 @@ package struct TransformJob {
             opened[segment.sha256] = (Self.describe(segment), segment.path)
         }
         while true {
-            let fold = EdgeFold(settings: settings)
+            let fold = EdgeFold(settings: settings, groups: groupCount)
             let merged = opened.values.compactMap { entry in
-                entry.info.minStart.map { BucketMerge.Input(path: entry.path, minStart: $0) }
+                entry.info.minStart.map { BucketMerge.Input(path: entry.path, minStart: $0, group: groupOf[entry.path] ?? 0) }
             }
             let first = merged.map(\.minStart).min() ?? 0
             let last = opened.values.compactMap(\.info.maxEnd).max() ?? first
@@ -102,7 +118,9 @@ package struct TransformJob {
                 }.sorted { $0.sha256 < $1.sha256 },
                 skippedInputs: skipped.sorted { ($0.segment, $0.error) < ($1.segment, $1.error) },
                 items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: "")
-            return Output(batch: EdgeBatch(header: header, edges: edges, wide: wide, policy: policy), warnings: warnings)
+            var output = Output(batch: EdgeBatch(header: header, edges: edges, wide: wide, policy: policy), warnings: warnings)
+            if groupCount > 0 { output.groupRows = fold.groupRowCounts() }
+            return output
         }
     }
 
