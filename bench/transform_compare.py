@@ -6,7 +6,8 @@ the fold costs. Not part of `make bench` (it needs the other build):
     python3 bench/transform_compare.py --baseline-bin /tmp/base/.build/release/goldmane-trail \\
         --bin .build/release/goldmane-trail --work out/bench out/bench/archive-120w out/bench/archive-cardinality
 
-Prints, per archive, items, rows, both times and peak RSS, and their ratios.
+Prints, per archive, items, rows, both times and peak RSS, their ratios, and whether the two
+builds' batches are byte-identical.
 """
 import argparse
 import json
@@ -45,9 +46,13 @@ def main():
         with open(os.path.join(arguments.work, f"compare-after-{name}.jsonl")) as handle:
             header = json.loads(handle.readline())
         b, a = min(t for t, _ in before), min(t for t, _ in after)
+        with open(os.path.join(arguments.work, f"compare-before-{name}.jsonl"), "rb") as one, \
+                open(os.path.join(arguments.work, f"compare-after-{name}.jsonl"), "rb") as other:
+            identical = one.read() == other.read()
         br, ar = max(r for _, r in before), max(r for _, r in after)
         print(f"{name}: {header['items']['read']:,} items, {header['wide_rows']:,} wide rows, {header.get('policy_rows', 0):,} policy rows; "
-              f"transform before {b:.2f} s, after {a:.2f} s ({a / b:.2f}x); peak RSS before {br:.0f} MiB, after {ar:.0f} MiB ({ar / br:.2f}x)", flush=True)
+              f"transform before {b:.2f} s, after {a:.2f} s ({a / b:.2f}x); peak RSS before {br:.0f} MiB, after {ar:.0f} MiB ({ar / br:.2f}x); "
+              f"batches {'byte-identical' if identical else 'DIFFER'}", flush=True)
 
 
 if __name__ == "__main__":

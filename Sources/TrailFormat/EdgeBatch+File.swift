@@ -14,23 +14,14 @@ extension EdgeBatch {
         return bytes
     }
 
-    /// The row lines alone; their SHA-256 is `rowsSha256`.
+    /// The row lines alone; their SHA-256 is `rowsSha256`. The canonical JSON each row's
+    /// Codable form gives (`CanonicalJSON`), written directly (`CanonicalRowWriter`).
     package static func rowLines(edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow]) throws -> [UInt8] {
-        let encoder = CanonicalJSON.encoder()
-        var bytes: [UInt8] = []
-        for row in edges {
-            bytes += try encoder.encode(row)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-        for row in wide {
-            bytes += try encoder.encode(row)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-        for row in policy {
-            bytes += try encoder.encode(row)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-        return bytes
+        var writer = CanonicalRowWriter(capacity: (edges.count + wide.count) * 320 + policy.count * 640)
+        for row in edges { row.write(to: &writer) }
+        for row in wide { row.write(to: &writer) }
+        for row in policy { row.write(to: &writer) }
+        return writer.bytes
     }
 
     package static func sha256Hex(_ bytes: [UInt8]) -> String {

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TrailFormat
+import TrailTestSupport
+
+/// The batch's row writer against the encoder it replaces (`CanonicalJSON`, Foundation's
+/// JSONEncoder with sorted keys): the same bytes for every row of the committed samples'
+/// batch, for hostile names, for every control character and byte-order edge, and for the
+/// extreme numbers.
+@Suite struct CanonicalRowWriterTests {
+    static func throughEncoder(_ batch: EdgeBatch) throws -> [UInt8] {
+        let encoder = CanonicalJSON.encoder()
+        var bytes: [UInt8] = []
+        for row in batch.edges { bytes += try encoder.encode(row) + [UInt8(ascii: "\n")] }
+        for row in batch.wide { bytes += try encoder.encode(row) + [UInt8(ascii: "\n")] }
+        for row in batch.policy { bytes += try encoder.encode(row) + [UInt8(ascii: "\n")] }
+        return bytes
+    }
+
+    static func written(_ batch: EdgeBatch) throws -> [UInt8] {
+        try EdgeBatch.rowLines(edges: batch.edges, wide: batch.wide, policy: batch.policy)
+    }
+
+    @Test func everyRowOfTheSamplesBatchIsWhatTheEncoderWrites() throws {
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("samples/golden-batch.jsonl").path
+        let batch = try EdgeBatch.read(path: golden)
+        #expect(batch.edges.count > 100 && batch.wide.count > 300 && batch.policy.count > 300)
+        #expect(try Self.written(batch) == Self.throughEncoder(batch))
+    }
+
+    @Test func hostileStringsAndExtremeNumbersAreWrittenAsTheEncoderWritesThem() throws {
+        var names = EdgeBatchFileTests.hostile
+        names.append(String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self))
+        names += ["\u{7F}", "\u{2028}\u{2029}", "\u{FEFF}bom", "😀", "\"", "\\", "/", "a\"b\\c", ""]
+        var batch = EdgeBatchFileTests().batch(names: names)
+        batch.edges[0].bytesIn = .max
+        batch.edges[0].packetsIn = .min
+        batch.wide[0].dstPort = -1
+        batch.policy[0].identity.enforced.rule = .min
+        batch.edges[1].day = nil
+        #expect(try Self.written(batch) == Self.throughEncoder(batch))
+        // Random strings of every byte class, many times.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let scalars = (0..<Int.random(in: 0...24, using: &generator)).map { _ -> Character in
+                let pick = Int.random(in: 0..<4, using: &generator)
+                let value: UInt32 = pick == 0 ? UInt32.random(in: 0..<0x20, using: &generator)
+                    : pick == 1 ? UInt32.random(in: 0x20..<0x80, using: &generator)
+                    : pick == 2 ? UInt32.random(in: 0x80..<0xD800, using: &generator) : UInt32.random(in: 0x1F300..<0x1F600, using: &generator)
+                return Character(Unicode.Scalar(value)!)
+            }
+            let random = EdgeBatchFileTests().batch(names: [String(scalars)])
+            #expect(try Self.written(random) == Self.throughEncoder(random), "\(String(scalars).debugDescription)")
+        }
+    }
+}
