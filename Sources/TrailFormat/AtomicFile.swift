@@ -18,10 +18,16 @@ import TrailSupport
 /// (see `OutputPath`).
 package enum AtomicFile {
     package static func write(_ bytes: [UInt8], to path: String) throws(SegmentError) {
+        try write(to: path) { file throws(SegmentError) in try file.write(bytes) }
+    }
+
+    /// The same, with the content written by `body` in as many pieces as it likes (a file
+    /// larger than memory should hold at once).
+    package static func write(to path: String, _ body: (FileHandleIO) throws(SegmentError) -> Void) throws(SegmentError) {
         let target = OutputPath.resolve(path)
         guard target.replaceable else {
             let file = try FileHandleIO(path: target.path, flags: O_WRONLY)
-            try file.write(bytes)
+            try body(file)
             return
         }
         let permissions = regularFilePermissions(target.path)
@@ -29,7 +35,7 @@ package enum AtomicFile {
         do throws(SegmentError) {
             let file = try FileHandleIO(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW)
             if let permissions { try file.setPermissions(permissions) }
-            try file.write(bytes)
+            try body(file)
             try file.sync()
             try DurableRename.rename(from: temporary, to: target.path)
         } catch {

@@ -25,16 +25,54 @@ extension EdgeBatch {
     }
 
     package static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
+        hex(SHA256.hash(data: bytes))
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { byte in
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
     }
 
     /// Writes the batch durably and atomically (`AtomicFile`): a device or pipe (/dev/stdout,
-    /// a FIFO) is written to, never replaced.
+    /// a FIFO) is written to, never replaced. The rows are written twice over, a piece at a
+    /// time (once to hash them for the header, which comes first, once to the file), so that
+    /// the file's bytes are never all in memory at once.
     package func write(to path: String) throws {
-        try AtomicFile.write(try encoded(), to: path)
+        var hasher = SHA256()
+        forEachRowPiece { hasher.update(data: $0) }
+        var header = self.header
+        header.rowsSha256 = Self.hex(hasher.finalize())
+        var headerLine = try CanonicalJSON.encode(header)
+        headerLine.append(UInt8(ascii: "\n"))
+        try AtomicFile.write(to: path) { file throws(SegmentError) in
+            try file.write(headerLine)
+            var failure: SegmentError?
+            forEachRowPiece { piece in
+                guard failure == nil else { return }
+                do throws(SegmentError) { try file.write(piece) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// The row lines, in pieces of a few thousand rows (the writer's buffer reused).
+    func forEachRowPiece(_ body: ([UInt8]) -> Void) {
+        let rowsPerPiece = 4096
+        var writer = CanonicalRowWriter(capacity: rowsPerPiece * 640)
+        var rows = 0
+        func flushIfFull() {
+            rows += 1
+            guard rows == rowsPerPiece else { return }
+            body(writer.bytes)
+            writer.bytes.removeAll(keepingCapacity: true)
+            rows = 0
+        }
+        for row in edges { row.write(to: &writer); flushIfFull() }
+        for row in wide { row.write(to: &writer); flushIfFull() }
+        for row in policy { row.write(to: &writer); flushIfFull() }
+        if !writer.bytes.isEmpty { body(writer.bytes) }
     }
 
     /// Reads a batch file, naming the line of the first problem.

@@ -54,4 +54,17 @@ import TrailTestSupport
             #expect(try Self.written(random) == Self.throughEncoder(random), "\(String(scalars).debugDescription)")
         }
     }
+
+    @Test func theFileWrittenInPiecesIsTheWholeEncodingAtOnce() throws {
+        // More rows than one piece holds (4,096), so the hash and the file span several.
+        let names = (0..<3_000).map { "ns-\($0)-" + EdgeBatchFileTests.hostile[$0 % EdgeBatchFileTests.hostile.count] }
+        let batch = EdgeBatchFileTests().batch(names: names)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("batch.jsonl")
+        try batch.write(to: path)
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(written == (try batch.encoded()))
+        #expect(try EdgeBatch.read(path: path).policy.count == 3_000)
+    }
 }
