@@ -6,24 +6,29 @@ import Darwin
 
 /// Interns byte strings (FlowKey wire bytes, label values): maps each distinct one to a dense
 /// id, without allocating or reference counting on a hit. Open addressing with linear
-/// probing over one byte arena; memory grows with the number of distinct strings only.
+/// probing over a byte arena of fixed-size chunks (never copied as it grows, so a growing
+/// table never holds its bytes twice); memory grows with the number of distinct strings only.
 ///
 /// Every buffer is a Swift array, so every index is bounds-checked: a capacity mistake traps
 /// instead of corrupting the heap. The only unsafe step left is the `memcmp` of a probe
-/// hit, over ranges that were appended to the arena and are checked against its count.
+/// hit, over ranges that were appended to a chunk and are checked against its count.
 final class ByteStringTable {
     private struct Entry {
-        var offset: Int
-        var length: Int
+        var chunk: Int32
+        var offset: Int32
+        var length: Int32
         var hash: UInt64
     }
+
+    /// Bytes per arena chunk; a longer string gets a chunk of its own.
+    static let chunkSize = 1 << 20
 
     /// The most distinct strings one table holds: ids are `Int32`, and `-1` marks an empty slot.
     static let maxCount = Int(Int32.max) - 1
 
     // One fold uses a table from one thread: no dynamic exclusivity checks on the hot path
     // (bounds checks stay).
-    @exclusivity(unchecked) private var arena: [UInt8] = []
+    @exclusivity(unchecked) private var chunks: [[UInt8]] = []
     @exclusivity(unchecked) private var entries: [Entry] = []
     /// The slot table: an entry id, or -1. Its size is a power of two, at least twice `count`.
     @exclusivity(unchecked) private var slots: [Int32]
@@ -37,7 +42,8 @@ final class ByteStringTable {
         mask = size - 1
         slots = [Int32](repeating: -1, count: size)
         entries.reserveCapacity(size / 2)
-        arena.reserveCapacity(capacity * 64)
+        chunks.append([])
+        chunks[0].reserveCapacity(min(capacity * 64, Self.chunkSize))
     }
 
     /// The id of `bytes`, inserting it when new.
@@ -49,7 +55,7 @@ final class ByteStringTable {
             let id = Int(slots[slot])
             if id < 0 { break }
             let entry = entries[id]
-            if entry.hash == hash && entry.length == bytes.count && equal(entry, bytes) {
+            if entry.hash == hash && Int(entry.length) == bytes.count && equal(entry, bytes) {
                 return (Int32(id), false)
             }
             slot = (slot + 1) & mask
@@ -60,17 +66,25 @@ final class ByteStringTable {
     @inline(__always)
     private func equal(_ entry: Entry, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count > 0 else { return true }
-        return arena.withUnsafeBytes { stored in
-            precondition(entry.offset + entry.length <= stored.count)
-            return memcmp(stored.baseAddress! + entry.offset, bytes.baseAddress!, bytes.count) == 0
+        return chunks[Int(entry.chunk)].withUnsafeBytes { stored in
+            precondition(Int(entry.offset) + bytes.count <= stored.count)
+            return memcmp(stored.baseAddress! + Int(entry.offset), bytes.baseAddress!, bytes.count) == 0
         }
     }
 
     private func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> Int32 {
         precondition(entries.count < Self.maxCount, "more than \(Self.maxCount) distinct byte strings in one fold")
         let id = entries.count
-        entries.append(Entry(offset: arena.count, length: bytes.count, hash: hash))
-        arena.append(contentsOf: bytes)
+        precondition(bytes.count <= Int(Int32.max), "a byte string of \(bytes.count) bytes")
+        var last = chunks.count - 1
+        if chunks[last].count + bytes.count > max(chunks[last].capacity, Self.chunkSize) {
+            // A full chunk stays as it is; the next one is allocated at its full size at once.
+            chunks.append([])
+            last += 1
+            chunks[last].reserveCapacity(max(bytes.count, Self.chunkSize))
+        }
+        entries.append(Entry(chunk: Int32(last), offset: Int32(chunks[last].count), length: Int32(bytes.count), hash: hash))
+        chunks[last].append(contentsOf: bytes)
         slots[slot] = Int32(id)
         // Keep the load factor at most one half, so probes stay short and a free slot exists.
         if entries.count * 2 > slots.count { grow() }

@@ -110,7 +110,7 @@ final class EdgeFold {
     private let labelName: [UInt8]
 
     // Per distinct FlowKey (by id): its state.
-    private let keys = ByteStringTable()
+    private var keys = ByteStringTable()
     @exclusivity(unchecked) private var keyStates: [KeyState] = []
     /// The cluster the items now arriving belong to (an index into `clusterNames`).
     @exclusivity(unchecked) private var cluster: Int32 = 0
@@ -118,7 +118,7 @@ final class EdgeFold {
     private(set) var clusterNames: [String] = []
     // Keys in service-identity namespaces: their row depends on the item's labels.
     private var refinable: [Int32: FlowKeyView] = [:]
-    private let labelValues = ByteStringTable(capacity: 256)
+    private var labelValues = ByteStringTable(capacity: 256)
     @exclusivity(unchecked) private var refined: [RefinedKey: Int32] = [:]
 
     /// The third projection: which policy decided each flow identity.
@@ -162,6 +162,18 @@ final class EdgeFold {
     /// The items that follow are of input group `index` (only when the fold counts groups).
     func beginGroup(_ index: Int32) {
         group = index
+    }
+
+    /// Every item is in (`endBucket` done): the tables only adding items needs (per FlowKey
+    /// and per raw bytes) go before the projections are made.
+    func releaseItemTables() {
+        keys = ByteStringTable(capacity: 16)
+        keyStates = []
+        refinable = [:]
+        labelValues = ByteStringTable(capacity: 16)
+        refined = [:]
+        staged = []
+        policy.releaseItemTables()
     }
 
     func beginBucket(_ start: Int64) {

@@ -36,7 +36,7 @@ final class PolicyProjection {
     }
 
     // Traces: raw bytes (field 15 of the FlowKey) -> the decisions they come to.
-    private let traces = ByteStringTable(capacity: 1 << 10)
+    private var traces = ByteStringTable(capacity: 1 << 10)
     @exclusivity(unchecked) private var traceDecisions: [Int32] = []
     private var decisionPairs = Interner<DecisionPair>()
     /// Per FlowKey (by the fold's key id): its decisions.
@@ -50,7 +50,7 @@ final class PolicyProjection {
     @exclusivity(unchecked) private var lastLabels: [LastLabels?] = []
 
     // Labels: raw bytes (the label fields as sent) -> the sorted label sets they hold.
-    private let labelSets = ByteStringTable(capacity: 1 << 10)
+    private var labelSets = ByteStringTable(capacity: 1 << 10)
     /// Per raw label set (by its id in `labelSets` plus one; 0: an item without labels), its label set.
     @exclusivity(unchecked) private var rawLabels: [Int32] = [0]
     /// Label sets; id 0 is none.
@@ -69,6 +69,19 @@ final class PolicyProjection {
     @exclusivity(unchecked) private var rowTotals: [EdgeTotals] = []
     /// Per identity, the row it last counted into (rows of one day arrive together).
     @exclusivity(unchecked) private var identityLastRow: [Int32?] = []
+
+    /// The items are all in: what only folding needs (per key and per raw bytes) goes, before
+    /// the rows are made, so that memory peaks with the fold's tables or the rows, not both.
+    func releaseItemTables() {
+        traces = ByteStringTable(capacity: 16)
+        traceDecisions = []
+        keyDecisions = []
+        lastLabels = []
+        labelSets = ByteStringTable(capacity: 16)
+        rawLabels = [0]
+        scratch = []
+        identityLastRow = []
+    }
 
     /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...): its trace.
     func register(_ id: Int32, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {

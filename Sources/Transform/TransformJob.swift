@@ -99,6 +99,7 @@ package struct TransformJob {
                 opened = opened.filter { $0.value.path != error.path }
                 continue
             }
+            fold.releaseItemTables()
             let (edges, wide, policy, dropped) = fold.projections()
             warnings += fold.locatedDrops
             let located = Int64(fold.locatedDrops.count)

@@ -161,6 +161,13 @@ import TrailTestSupport
             }
         }
         #expect(table.count == reference.count)
+        // Strings longer than an arena chunk each get a chunk of their own, and are found again.
+        let big = (0..<3).map { index in [UInt8](repeating: UInt8(index), count: ByteStringTable.chunkSize + 1000 * index) }
+        let ids = big.map { bytes in bytes.withUnsafeBytes { table.id(of: $0) } }
+        #expect(ids.allSatisfy(\.isNew) && ids.map(\.id) == (0..<3).map { Int32(reference.count + $0) })
+        #expect(big.map { bytes in bytes.withUnsafeBytes { table.id(of: $0) } }.map(\.id) == ids.map(\.id))
+        let small = Array("after-the-big-ones".utf8)
+        #expect(small.withUnsafeBytes { table.id(of: $0) }.isNew && !small.withUnsafeBytes { table.id(of: $0) }.isNew)
     }
 }
 
