@@ -19,13 +19,27 @@ struct WideEdgeKey: Hashable, Sendable {
     /// A total order that does not depend on the locale: namespaces, action, identities,
     /// types, workloads, service (byte-wise UTF-8), then port, protocol and reporter.
     static func precedes(_ lhs: WideEdgeKey, _ rhs: WideEdgeKey) -> Bool {
-        let left = [lhs.srcNs, lhs.dstNs, lhs.action.rawValue, lhs.srcIdentity, lhs.dstIdentity, lhs.srcType.rawValue, lhs.dstType.rawValue,
-                    lhs.srcWorkload, lhs.dstWorkload, lhs.dstService]
-        let right = [rhs.srcNs, rhs.dstNs, rhs.action.rawValue, rhs.srcIdentity, rhs.dstIdentity, rhs.srcType.rawValue, rhs.dstType.rawValue,
-                     rhs.srcWorkload, rhs.dstWorkload, rhs.dstService]
-        if left != right { return UTF8Order.precedes(left, right) }
+        // Field by field, as `UTF8Order.precedes` of the two field lists, without building them
+        // (a sort of a million rows makes tens of millions of comparisons).
+        if let order = Self.order(lhs.srcNs, rhs.srcNs) { return order }
+        if let order = Self.order(lhs.dstNs, rhs.dstNs) { return order }
+        if let order = Self.order(lhs.action.rawValue, rhs.action.rawValue) { return order }
+        if let order = Self.order(lhs.srcIdentity, rhs.srcIdentity) { return order }
+        if let order = Self.order(lhs.dstIdentity, rhs.dstIdentity) { return order }
+        if let order = Self.order(lhs.srcType.rawValue, rhs.srcType.rawValue) { return order }
+        if let order = Self.order(lhs.dstType.rawValue, rhs.dstType.rawValue) { return order }
+        if let order = Self.order(lhs.srcWorkload, rhs.srcWorkload) { return order }
+        if let order = Self.order(lhs.dstWorkload, rhs.dstWorkload) { return order }
+        if let order = Self.order(lhs.dstService, rhs.dstService) { return order }
         if lhs.dstPort != rhs.dstPort { return lhs.dstPort < rhs.dstPort }
-        return UTF8Order.precedes([lhs.proto, lhs.reporter.rawValue], [rhs.proto, rhs.reporter.rawValue])
+        if let order = Self.order(lhs.proto, rhs.proto) { return order }
+        return Self.order(lhs.reporter.rawValue, rhs.reporter.rawValue) ?? false
+    }
+
+    /// Nil when equal; else whether `lhs` comes first byte-wise.
+    @inline(__always)
+    private static func order(_ lhs: String, _ rhs: String) -> Bool? {
+        lhs == rhs ? nil : lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
     /// Builds the key for a parsed FlowKey, with identities refined by `srcLabel`/`dstLabel`

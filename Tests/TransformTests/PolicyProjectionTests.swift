@@ -45,7 +45,7 @@ import TrailTestSupport
         #expect(kinds.isSuperset(of: ["CalicoNetworkPolicy", "GlobalNetworkPolicy", "Profile", "EndOfTier"]))
         #expect(batch.policy.contains { $0.identity.enforced.isDecidedAboveKubernetes() && $0.identity.enforced.tier == "security" })
         #expect(Set(batch.policy.compactMap(\.identity.pending.stagedPolicy)) ==
-                ["crowdsec/default-deny-egress", "technitium/default-deny-egress", "uptime-kuma/allow-status-probes"])
+                ["crowdsec/deny-blocklist-mirrors", "technitium/dns-over-https-only", "uptime-kuma/allow-status-probes"])
     }
 
     @Test func theFirstAllowOrDenyInPolicyIndexOrderDecides() {
