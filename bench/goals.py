@@ -19,24 +19,11 @@ import glob
 import json
 import os
 import subprocess
-import sys
-import time
 import uuid
 
+from benchlib import database, run
+
 START = "2026-11-27T00:00:00Z"
-
-
-def run(command, env=None, stdout=subprocess.DEVNULL):
-    """Wall seconds and peak RSS (MiB) of one process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    stderr = process.stderr.read().decode()
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench: {' '.join(command[:3])}... failed: {stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
 
 
 def archive(binary, work, name, flags):
@@ -56,14 +43,6 @@ def versus_zstd(binary, work, directory, files, repeat):
     with open(batch) as handle:
         header = json.loads(handle.readline())
     return min(floors), min(t[0] for t in transforms), max(t[1] for t in transforms), header
-
-
-def database(name):
-    subprocess.run(["createdb", name], check=True)
-    env = dict(os.environ)
-    env["PGDATABASE"] = name
-    env["DATABASE_URL"] = f"postgresql:///{name}?host={os.environ['PGHOST']}&port={os.environ['PGPORT']}&user={os.environ['PGUSER']}"
-    return env
 
 
 def main():

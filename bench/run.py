@@ -10,24 +10,12 @@ import json
 import os
 import subprocess
 import sys
-import time
+
+from benchlib import run
 
 START = "2026-11-27T00:00:00Z"
 # scale 4 is ~165 namespaces; one 15-minute window then holds about 40 thousand items.
 SCALE = 4
-
-
-def run(command, stdout=subprocess.DEVNULL):
-    """Runs a command; returns (seconds, peak RSS in MiB) of that process alone."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    stderr = process.stderr.read().decode()
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench: {' '.join(command[:3])}... failed: {stderr}")
-    return elapsed, usage.ru_maxrss / 1024
 
 
 def archive(binary, work, windows):
