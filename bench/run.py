@@ -9,7 +9,6 @@ import glob
 import json
 import os
 import subprocess
-import sys
 
 from benchlib import run
 
