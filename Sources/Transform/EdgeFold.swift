@@ -108,6 +108,14 @@ final class EdgeFold {
 
     let settings: TransformSettings
     private let labelName: [UInt8]
+    /// The service-identity namespaces' bytes when all are ASCII (then an ASCII namespace is
+    /// one of them exactly when its bytes are); nil sends every key the way of Strings.
+    private let asciiServiceIdentityNamespaces: [[UInt8]]?
+
+    // Wide rows by `WideRowBytes`: its id there -> the wide row.
+    private var wideRowBytes = ByteStringTable(capacity: 1 << 12)
+    @exclusivity(unchecked) private var wideRowOfBytes: [Int32] = []
+    @exclusivity(unchecked) private var wideRowScratch: [UInt8] = []
 
     // Per distinct FlowKey (by id): its state.
     private var keys = ByteStringTable()
@@ -155,6 +163,8 @@ final class EdgeFold {
     init(settings: TransformSettings, groups: Int = 0) {
         self.settings = settings
         labelName = Array(settings.serviceIdentityLabel.utf8)
+        let namespaces = settings.serviceIdentityNamespaces.sorted().map { Array($0.utf8) }
+        asciiServiceIdentityNamespaces = namespaces.allSatisfy { $0.allSatisfy { $0 < 0x80 } } ? namespaces : nil
         countsGroups = groups > 0
         groupPieces = Array(repeating: [], count: groups)
     }
@@ -169,6 +179,9 @@ final class EdgeFold {
     func releaseItemTables() {
         keys = ByteStringTable(capacity: 16)
         keyStates = []
+        wideRowBytes = ByteStringTable(capacity: 16)
+        wideRowOfBytes = []
+        wideRowScratch = []
         refinable = [:]
         labelValues = ByteStringTable(capacity: 16)
         refined = [:]
@@ -203,8 +216,7 @@ final class EdgeFold {
         guard Counters.areSane(view) else { return drop(.badCounters) }
         let (id, isNew) = keys.id(of: UnsafeRawBufferPointer(rebasing: record[view.keyRange]))
         if isNew {
-            let key = FlowKeyView(record, range: view.keyRange)
-            register(id, key: key)
+            register(id, record: record, keyRange: view.keyRange)
             policy.register(id, record: record, keyRange: view.keyRange)
         }
         let wide: Int32
@@ -317,6 +329,32 @@ final class EdgeFold {
         if locatedDrops.count < Self.maxLocatedDrops {
             locatedDrops.append("\(location): \(reason.rawValue): \(detail)")
         }
+    }
+
+    /// Registers new key `id`: an ASCII key no label refines finds its wide row by its bytes
+    /// (`WideRowBytes`), Strings being made only for a new wide row; any other goes the way of Strings.
+    private func register(_ id: Int32, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {
+        if let key = FlowKeyBytes(record, range: keyRange), key.isASCII, let identityNamespaces = asciiServiceIdentityNamespaces,
+           !isRefined(type: key.sourceType, namespace: key.sourceNamespace, record: record, among: identityNamespaces),
+           !isRefined(type: key.destType, namespace: key.destNamespace, record: record, among: identityNamespaces) {
+            WideRowBytes.encode(key, record: record, into: &wideRowScratch)
+            let (bytesID, isNew) = wideRowScratch.withUnsafeBytes { wideRowBytes.id(of: $0) }
+            if isNew {
+                // ASCII and well-formed: FlowKeyView takes it.
+                wideRowOfBytes.append(intern(WideEdgeKey(key: FlowKeyView(record, range: keyRange)!, srcLabel: nil, dstLabel: nil)))
+            }
+            keyStates.append(KeyState(row: .wide(wideRowOfBytes[Int(bytesID)])))
+            return
+        }
+        register(id, key: FlowKeyView(record, range: keyRange))
+    }
+
+    /// A workload end in one of `namespaces` (its row depends on its labels).
+    @inline(__always)
+    private func isRefined(type: Int, namespace: Range<Int>, record: UnsafeRawBufferPointer, among namespaces: [[UInt8]]) -> Bool {
+        guard EndpointType(wire: type) == .workload else { return false }
+        let bytes = UnsafeRawBufferPointer(rebasing: record[namespace])
+        return namespaces.contains { $0.elementsEqual(bytes) }
     }
 
     private func register(_ id: Int32, key: FlowKeyView?) {

@@ -27,7 +27,10 @@ package enum EndpointNormalizer {
     /// Kubernetes' pod-template hashes are 6 to 10 characters of the "safe" alphabet
     /// (no vowels, no 0, 1 or 3), with at least one digit.
     static func isPodTemplateHash(_ part: Substring) -> Bool {
-        let bytes = part.utf8
+        isPodTemplateHash(part.utf8)
+    }
+
+    static func isPodTemplateHash(_ bytes: some Collection<UInt8>) -> Bool {
         guard (6...10).contains(bytes.count) else { return false }
         return bytes.allSatisfy { safeAlphabet[Int($0)] } && bytes.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
@@ -41,6 +44,25 @@ package enum EndpointNormalizer {
 
     /// A CronJob's Job is named `<cronjob>-<minutes since the epoch>` (8 digits today).
     static func isCronJobSuffix(_ part: Substring) -> Bool {
-        part.utf8.count >= 8 && part.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        isCronJobSuffix(part.utf8)
+    }
+
+    static func isCronJobSuffix(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.count >= 8 && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+}
+
+extension EndpointNormalizer {
+    /// `workloadName` on the bytes of an ASCII name: the range of `record` the name keeps.
+    /// (For ASCII, every Character is one byte, so trimming bytes trims what `workloadName` trims.)
+    static func workloadNameRange(_ record: UnsafeRawBufferPointer, _ raw: Range<Int>) -> Range<Int> {
+        guard let last = raw.last, record[last] == UInt8(ascii: "*") else { return raw }
+        var end = last
+        if end > raw.lowerBound && record[end - 1] == UInt8(ascii: "-") { end -= 1 }
+        var dash = end - 1
+        while dash >= raw.lowerBound && record[dash] != UInt8(ascii: "-") { dash -= 1 }
+        guard dash >= raw.lowerBound else { return raw.lowerBound..<end }
+        let suffix = UnsafeRawBufferPointer(rebasing: record[(dash + 1)..<end])
+        return isPodTemplateHash(suffix) || isCronJobSuffix(suffix) ? raw.lowerBound..<dash : raw.lowerBound..<end
     }
 }
