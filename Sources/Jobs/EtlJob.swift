@@ -6,8 +6,11 @@ import TrailSupport
 import Transform
 
 /// `goldmane-trail etl`: every sealed segment of the archive that the ledger does not have
-/// yet, in time order, each transformed on its own and loaded in its own transaction, so a
-/// crash at any point loses nothing and a rerun finishes the job.
+/// yet, in time order, loaded so that a crash at any point loses nothing and a rerun finishes
+/// the job. Consecutive segments fold together and load in one transaction (`chunks`), each
+/// with its own ledger row carrying the counts its own fold gives: the tables and the ledger
+/// are those that loading each alone would make. A chunk with a segment that cannot be loaded
+/// is loaded one segment at a time, each in its own transaction, and the one at fault is named.
 ///
 /// Identity is decided here, once: a segment whose name is in the ledger is not opened; any
 /// other is scanned (one read, hashed) and skipped when its content is in the ledger or was
@@ -19,10 +22,52 @@ import Transform
 package struct EtlJob {
     package var archive: String
     package var settings: TransformSettings
+    /// At most this many items (by the segments' footers) fold and load together (`chunks`).
+    package var chunkItems: Int
 
-    package init(archive: String, settings: TransformSettings) {
+    /// Segments fold and load together up to this many items: a busy cluster's day in three
+    /// transactions, a home lab's in one; memory follows the distinct flows of a chunk.
+    package static let defaultChunkItems = 2_000_000
+
+    package init(archive: String, settings: TransformSettings, chunkItems: Int = defaultChunkItems) {
         self.archive = archive
         self.settings = settings
+        self.chunkItems = chunkItems
+    }
+
+    /// `pending` (in time order) cut into chunks that load together: consecutive segments up
+    /// to `maxItems` items, no two of one cluster overlapping in data time (etl refuses to
+    /// double count those, as it would loading them one by one). A compacted day segment is a
+    /// chunk of its own (its parts may be loaded already).
+    static func chunks(_ pending: [ScannedSegment], maxItems: Int) -> [[ScannedSegment]] {
+        var chunks: [[ScannedSegment]] = []
+        var chunk: [ScannedSegment] = []
+        var items = 0
+        func overlapsChunk(_ segment: ScannedSegment) -> Bool {
+            guard let start = segment.footer.minStart, let end = segment.footer.maxEnd else { return false }
+            return chunk.contains { other in
+                guard other.header.cluster == segment.header.cluster, let otherStart = other.footer.minStart,
+                      let otherEnd = other.footer.maxEnd else { return false }
+                return start < otherEnd && otherStart < end
+            }
+        }
+        for segment in pending {
+            let alone = !segment.replaces.isEmpty
+            if !chunk.isEmpty && (alone || items + segment.footer.recordCount > maxItems || overlapsChunk(segment)) {
+                chunks.append(chunk)
+                chunk = []
+                items = 0
+            }
+            chunk.append(segment)
+            items += segment.footer.recordCount
+            if alone {
+                chunks.append(chunk)
+                chunk = []
+                items = 0
+            }
+        }
+        if !chunk.isEmpty { chunks.append(chunk) }
+        return chunks
     }
 
     /// What happened, as it happens (for logs, output and progress).
@@ -111,20 +156,20 @@ package struct EtlJob {
         pending.sort { ($0.header.windowStart, $0.path) < ($1.header.windowStart, $1.path) }
         let loader = BatchLoader(connection: connection, verifiedSettings: requested)
 
-        for (index, segment) in pending.enumerated() {
-            events(.progress(done: index, total: pending.count))
+        /// Loads `segment` alone: its own fold, its own transaction.
+        func loadAlone(_ segment: ScannedSegment) throws {
             if !segment.replaces.isEmpty {
                 // A compacted day segment: loaded already when its parts are.
                 let loadedParts = segment.replaces.filter(loadedHashes.contains)
                 if loadedParts.count == segment.replaces.count {
                     try ledger.recordCompacted(segment, settings: requested)
                     emit(.skipped(path: segment.path, reason: "a compaction of \(loadedParts.count) loaded segments: recorded in the ledger, nothing to merge"))
-                    continue
+                    return
                 }
                 if !loadedParts.isEmpty {
                     let day = DayRange.day(segment.header.windowStart)
                     fail(segment.path, "a compaction of \(segment.replaces.count) segments, \(loadedParts.count) of them loaded and \(segment.replaces.count - loadedParts.count) not: its rows cannot be split. Run `goldmane-trail replay --archive \(self.archive) --from \(DayRange.date(day))T00:00:00Z --to \(DayRange.date(day + 1))T00:00:00Z` to rebuild that day from it")
-                    continue
+                    return
                 }
             }
             let output: TransformJob.Output
@@ -134,7 +179,7 @@ package struct EtlJob {
                 // A corrupt input's message begins with the description of its SegmentError,
                 // the cause, which names the segment's path.
                 fail(segment.path, error.description, namesPath: (error.cause as? SegmentError)?.path == segment.path)
-                continue
+                return
             }
             for warning in output.warnings { emit(.warning(warning)) }
             do {
@@ -151,6 +196,45 @@ package struct EtlJob {
                 guard error.code == .refused || error.isDataError else { throw error }
                 fail(segment.path, "not loaded: \(error.description)")
             }
+        }
+
+        /// Loads `chunk` (segments no other of the chunk overlaps) in one fold and one
+        /// transaction: the tables and the ledger come out as loading each alone would make
+        /// them. False, with nothing changed, when a segment of it cannot be loaded (corrupt,
+        /// refused): then each is loaded alone, so that the one at fault is named.
+        func loadTogether(_ chunk: [ScannedSegment]) throws -> Bool {
+            let output: TransformJob.Output
+            do { output = try TransformJob(groups: chunk.map { [$0] }, settings: settings).run() } catch {
+                if case .store = error.code { throw error }
+                return false
+            }
+            let rows = Dictionary(uniqueKeysWithValues: zip(chunk.map(\.sha256), output.groupRows))
+            do {
+                guard case .loaded = try loader.load(output.batch, name: "\(chunk.count) segments", ledgerRows: { rows[$0.sha256]! }) else { return false }
+            } catch {
+                guard error.code == .refused || error.isDataError else { throw error }
+                return false
+            }
+            for warning in output.warnings { emit(.warning(warning)) }
+            for segment in chunk {
+                failures.clear(segment.path)
+                let counts = rows[segment.sha256]!
+                emit(.loaded(path: segment.path, items: Int64(segment.footer.recordCount), edgeRows: counts.edges, wideRows: counts.wide))
+            }
+            return true
+        }
+
+        var done = 0
+        for chunk in Self.chunks(pending, maxItems: chunkItems) {
+            events(.progress(done: done, total: pending.count))
+            let together = try chunk.count > 1 && loadTogether(chunk)
+            if !together {
+                for (index, segment) in chunk.enumerated() {
+                    if index > 0 { events(.progress(done: done + index, total: pending.count)) }
+                    try loadAlone(segment)
+                }
+            }
+            done += chunk.count
         }
         events(.progress(done: pending.count, total: pending.count))
         return summary

@@ -26,7 +26,10 @@ package struct BatchLoader {
         self.verifiedSettings = verifiedSettings
     }
 
-    package func load(_ batch: EdgeBatch, name: String) throws(DatabaseError) -> Outcome {
+    /// Loads `batch`. Its inputs' ledger rows carry the batch's row counts, or, with
+    /// `ledgerRows`, each input's own (a batch of segments folded together whose rows each
+    /// segment's own fold would give: etl's chunks).
+    package func load(_ batch: EdgeBatch, name: String, ledgerRows: ((BatchInput) -> (edges: Int, wide: Int))? = nil) throws(DatabaseError) -> Outcome {
         try connection.execute("BEGIN")
         do throws(DatabaseError) {
             if let skip = try checkInputs(batch, name: name) {
@@ -41,7 +44,14 @@ package struct BatchLoader {
             try connection.execute(oneDay ? ProjectionTables.mergeWideOneDay : ProjectionTables.mergeWide)
             try connection.execute(ProjectionTables.mergePolicy)
             PausePoint.merged.reach()
-            try ledger.record(batch)
+            if let ledgerRows {
+                for input in batch.header.inputs {
+                    let rows = ledgerRows(input)
+                    try ledger.record([input], batchEdgeRows: rows.edges, batchWideRows: rows.wide, of: batch.header)
+                }
+            } else {
+                try ledger.record(batch)
+            }
             PausePoint.beforeCommit.reach()
             try connection.execute("COMMIT")
             return .loaded(edgeRows: batch.edges.count, wideRows: batch.wide.count)

@@ -32,6 +32,8 @@ package struct RecordLocation: Sendable, Equatable, CustomStringConvertible {
 /// its location, for the caller to count; it takes no part in the order and time checks.
 package final class SegmentWalker {
     package let reader: SegmentReader
+    /// The next frame, decompressed on another thread while this one is walked.
+    private let frames: FramePrefetch
     private var frame: DecodedFrame?
     private var frameIndex = -1
     private var recordIndex = 0
@@ -51,10 +53,12 @@ package final class SegmentWalker {
 
     package init(path: String) throws(SegmentError) {
         reader = try SegmentReader(path: path)
+        frames = FramePrefetch(reader: reader)
     }
 
     package init(reader: SegmentReader) {
         self.reader = reader
+        frames = FramePrefetch(reader: reader)
     }
 
     package var path: String { reader.path }
@@ -96,7 +100,8 @@ package final class SegmentWalker {
                 try checkFooterTotals()
                 return false
             }
-            frame = try reader.readFrame(frameIndex, reusing: frame)
+            // The walker is done with the current frame's records: its buffer takes the one after.
+            frame = try frames.frame(frameIndex, spare: frame)
             recordIndex = 0
             frameFirst = nil
             frameMaxEnd = .min

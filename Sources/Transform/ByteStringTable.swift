@@ -13,11 +13,13 @@ import Darwin
 /// instead of corrupting the heap. The only unsafe step left is the `memcmp` of a probe
 /// hit, over ranges that were appended to a chunk and are checked against its count.
 final class ByteStringTable {
+    /// 16 bytes per string. The slot index and the probe's first comparison both use the
+    /// hash's low 32 bits: a table never has more than 2^32 slots.
     private struct Entry {
-        var chunk: Int32
-        var offset: Int32
-        var length: Int32
-        var hash: UInt64
+        var chunk: UInt32
+        var offset: UInt32
+        var length: UInt32
+        var hash: UInt32
     }
 
     /// Bytes per arena chunk; a longer string gets a chunk of its own.
@@ -49,8 +51,8 @@ final class ByteStringTable {
     /// The id of `bytes`, inserting it when new.
     @inline(__always)
     func id(of bytes: UnsafeRawBufferPointer) -> (id: Int32, isNew: Bool) {
-        let hash = Self.hash(bytes)
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        let hash = UInt32(truncatingIfNeeded: Self.hash(bytes))
+        var slot = Int(hash) & mask
         while true {
             let id = Int(slots[slot])
             if id < 0 { break }
@@ -72,7 +74,7 @@ final class ByteStringTable {
         }
     }
 
-    private func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> Int32 {
+    private func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt32, slot: Int) -> Int32 {
         precondition(entries.count < Self.maxCount, "more than \(Self.maxCount) distinct byte strings in one fold")
         let id = entries.count
         precondition(bytes.count <= Int(Int32.max), "a byte string of \(bytes.count) bytes")
@@ -83,7 +85,7 @@ final class ByteStringTable {
             last += 1
             chunks[last].reserveCapacity(max(bytes.count, Self.chunkSize))
         }
-        entries.append(Entry(chunk: Int32(last), offset: Int32(chunks[last].count), length: Int32(bytes.count), hash: hash))
+        entries.append(Entry(chunk: UInt32(last), offset: UInt32(chunks[last].count), length: UInt32(bytes.count), hash: hash))
         chunks[last].append(contentsOf: bytes)
         slots[slot] = Int32(id)
         // Keep the load factor at most one half, so probes stay short and a free slot exists.
@@ -96,7 +98,7 @@ final class ByteStringTable {
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
         for id in entries.indices {
-            var slot = Int(truncatingIfNeeded: entries[id].hash) & mask
+            var slot = Int(entries[id].hash) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(id)
         }

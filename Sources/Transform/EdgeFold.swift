@@ -8,6 +8,8 @@ import TrailFormat
 /// distinct FlowKeys and with edges per cluster and day, never with items.
 final class EdgeFold {
     struct Staged {
+        /// The item's key id: a key's `stagedSlot` is its item of this bucket when this is the key.
+        var key: Int32
         var wide: Int32
         var policy: Int32
         var cluster: Int32
@@ -60,21 +62,11 @@ final class EdgeFold {
         }
     }
 
-    /// A key in a service-identity namespace, with the ids of its label values (0: none).
+    /// A key in a service-identity namespace (its index in `refinables`), with the ids of its label values (0: none).
     struct RefinedKey: Hashable {
         var key: Int32
         var sourceLabel: Int32
         var destinationLabel: Int32
-    }
-
-    /// What a FlowKey's items fold into.
-    enum KeyRow {
-        /// Every item of the key folds into this wide row.
-        case wide(Int32)
-        /// An end is in a service-identity namespace: the row depends on each item's labels.
-        case needsLabels
-        /// The key's bytes are not a well-formed FlowKey: its items are dropped.
-        case malformed
     }
 
     /// Which ends of a key its items' labels refine.
@@ -84,13 +76,6 @@ final class EdgeFold {
         static let destination = RefinedEnds(rawValue: 2)
     }
 
-    /// Where the key's last item was staged: a second item there is a duplicate.
-    struct StagedMark {
-        var bucket: Int64
-        var cluster: Int32
-        var slot: Int32
-    }
-
     /// The last refinement of a key (labels rarely change): its label ids and the row they gave.
     struct Refinement {
         var sourceLabel: Int32
@@ -98,12 +83,28 @@ final class EdgeFold {
         var wide: Int32
     }
 
-    /// Everything the fold keeps per distinct FlowKey, side by side (one cache line per item).
-    struct KeyState {
-        var row: KeyRow
-        var refines: RefinedEnds = []
-        var staged: StagedMark? = nil
+    /// A key in a service-identity namespace: its row depends on each item's labels.
+    struct Refinable {
+        var key: FlowKeyView
+        var refines: RefinedEnds
         var lastRefinement: Refinement? = nil
+    }
+
+    /// Everything the fold keeps per distinct FlowKey, in 16 bytes (a million keys: 16 MB).
+    struct KeyState {
+        /// What the key's items fold into: a wide row (>= 0); `malformed` (its bytes are not
+        /// a well-formed FlowKey: its items are dropped); or, at or below `refinableBase`, the
+        /// index `refinableBase - row` of its `Refinable` (the row depends on the labels).
+        var row: Int32
+        /// Where the key's item of the current bucket and cluster is staged, when `staged[slot].key`
+        /// is this key (`staged` holds the current bucket only); -1: never staged.
+        var stagedSlot: Int32 = -1
+        /// The raw label set of the key's last item (-1: none yet) and the policy identity it gave.
+        var lastRawLabels: Int32 = -1
+        var lastIdentity: Int32 = 0
+
+        static let malformed: Int32 = -1
+        static let refinableBase: Int32 = -2
     }
 
     let settings: TransformSettings
@@ -120,12 +121,12 @@ final class EdgeFold {
     // Per distinct FlowKey (by id): its state.
     private var keys = ByteStringTable()
     @exclusivity(unchecked) private var keyStates: [KeyState] = []
+    /// Keys in service-identity namespaces (`KeyState.row` <= `refinableBase`).
+    @exclusivity(unchecked) private var refinables: [Refinable] = []
     /// The cluster the items now arriving belong to (an index into `clusterNames`).
     @exclusivity(unchecked) private var cluster: Int32 = 0
     /// The clusters' names, by index, in the order the merge met them.
     private(set) var clusterNames: [String] = []
-    // Keys in service-identity namespaces: their row depends on the item's labels.
-    private var refinable: [Int32: FlowKeyView] = [:]
     private var labelValues = ByteStringTable(capacity: 256)
     @exclusivity(unchecked) private var refined: [RefinedKey: Int32] = [:]
 
@@ -182,7 +183,7 @@ final class EdgeFold {
         wideRowBytes = ByteStringTable(capacity: 16)
         wideRowOfBytes = []
         wideRowScratch = []
-        refinable = [:]
+        refinables = []
         labelValues = ByteStringTable(capacity: 16)
         refined = [:]
         staged = []
@@ -219,20 +220,32 @@ final class EdgeFold {
             register(id, record: record, keyRange: view.keyRange)
             policy.register(id, record: record, keyRange: view.keyRange)
         }
+        let state = keyStates[Int(id)]
         let wide: Int32
-        switch keyStates[Int(id)].row {
-        case .wide(let row): wide = row
-        case .needsLabels: wide = refine(id, record: record, view: view)
-        case .malformed: return drop(.malformed)
+        if state.row >= 0 {
+            wide = state.row
+        } else if state.row == KeyState.malformed {
+            return drop(.malformed)
+        } else {
+            wide = refine(Int(KeyState.refinableBase - state.row), record: record, view: view)
         }
-        let policyIdentity = policy.identity(id, wide: wide, wideKey: wideKeys[wide], record: record, view: view)
+        let rawLabels = policy.rawLabelSet(record, view: view)
+        let policyIdentity: Int32
+        if state.lastRawLabels == rawLabels {
+            policyIdentity = state.lastIdentity
+        } else {
+            policyIdentity = policy.identity(id, rawLabels: rawLabels, wide: wide, wideKey: wideKeys[wide])
+            keyStates[Int(id)].lastRawLabels = rawLabels
+            keyStates[Int(id)].lastIdentity = policyIdentity
+        }
         let counters = Counters(view)
-        if let mark = keyStates[Int(id)].staged, mark.bucket == bucket, mark.cluster == cluster {
-            mergeDuplicate(slot: Int(mark.slot), wide: wide, policy: policyIdentity, counters: counters)
+        let slot = Int(state.stagedSlot)
+        if slot >= 0 && slot < staged.count && staged[slot].key == id && staged[slot].cluster == cluster {
+            mergeDuplicate(slot: slot, wide: wide, policy: policyIdentity, counters: counters)
             return
         }
-        keyStates[Int(id)].staged = StagedMark(bucket: bucket, cluster: cluster, slot: Int32(staged.count))
-        staged.append(Staged(wide: wide, policy: policyIdentity, cluster: cluster, group: group, start: view.startTime, end: view.endTime,
+        keyStates[Int(id)].stagedSlot = Int32(staged.count)
+        staged.append(Staged(key: id, wide: wide, policy: policyIdentity, cluster: cluster, group: group, start: view.startTime, end: view.endTime,
                              counters: counters))
     }
 
@@ -343,7 +356,7 @@ final class EdgeFold {
                 // ASCII and well-formed: FlowKeyView takes it.
                 wideRowOfBytes.append(intern(WideEdgeKey(key: FlowKeyView(record, range: keyRange)!, srcLabel: nil, dstLabel: nil)))
             }
-            keyStates.append(KeyState(row: .wide(wideRowOfBytes[Int(bytesID)])))
+            keyStates.append(KeyState(row: wideRowOfBytes[Int(bytesID)]))
             return
         }
         register(id, key: FlowKeyView(record, range: keyRange))
@@ -359,7 +372,7 @@ final class EdgeFold {
 
     private func register(_ id: Int32, key: FlowKeyView?) {
         guard let key else {
-            keyStates.append(KeyState(row: .malformed))
+            keyStates.append(KeyState(row: KeyState.malformed))
             return
         }
         var refines: RefinedEnds = []
@@ -370,33 +383,33 @@ final class EdgeFold {
             refines.insert(.destination)
         }
         if refines.isEmpty {
-            keyStates.append(KeyState(row: .wide(intern(WideEdgeKey(key: key, srcLabel: nil, dstLabel: nil)))))
+            keyStates.append(KeyState(row: intern(WideEdgeKey(key: key, srcLabel: nil, dstLabel: nil))))
         } else {
-            refinable[id] = key
-            keyStates.append(KeyState(row: .needsLabels, refines: refines))
+            keyStates.append(KeyState(row: KeyState.refinableBase - Int32(refinables.count)))
+            refinables.append(Refinable(key: key, refines: refines))
         }
     }
 
-    /// The wide row for a key in a service-identity namespace: depends on the item's labels.
-    private func refine(_ id: Int32, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        let refines = keyStates[Int(id)].refines
+    /// The wide row for a key in a service-identity namespace (`refinables[index]`): depends on the item's labels.
+    private func refine(_ index: Int, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
+        let refines = refinables[index].refines
         let srcRange = refines.contains(.source) ? view.labelValueRange(record, destination: false, name: labelName) : nil
         let dstRange = refines.contains(.destination) ? view.labelValueRange(record, destination: true, name: labelName) : nil
         let srcLabel = srcRange.map { labelValues.id(of: UnsafeRawBufferPointer(rebasing: record[$0])).id + 1 } ?? 0
         let dstLabel = dstRange.map { labelValues.id(of: UnsafeRawBufferPointer(rebasing: record[$0])).id + 1 } ?? 0
-        if let last = keyStates[Int(id)].lastRefinement, last.sourceLabel == srcLabel, last.destinationLabel == dstLabel {
+        if let last = refinables[index].lastRefinement, last.sourceLabel == srcLabel, last.destinationLabel == dstLabel {
             return last.wide
         }
-        let refinedKey = RefinedKey(key: id, sourceLabel: srcLabel, destinationLabel: dstLabel)
+        let refinedKey = RefinedKey(key: Int32(index), sourceLabel: srcLabel, destinationLabel: dstLabel)
         let wide: Int32
         if let known = refined[refinedKey] {
             wide = known
         } else {
             let text = { (range: Range<Int>?) in range.map { String(decoding: UnsafeRawBufferPointer(rebasing: record[$0]), as: UTF8.self) } }
-            wide = intern(WideEdgeKey(key: refinable[id]!, srcLabel: text(srcRange), dstLabel: text(dstRange)))
+            wide = intern(WideEdgeKey(key: refinables[index].key, srcLabel: text(srcRange), dstLabel: text(dstRange)))
             refined[refinedKey] = wide
         }
-        keyStates[Int(id)].lastRefinement = Refinement(sourceLabel: srcLabel, destinationLabel: dstLabel, wide: wide)
+        refinables[index].lastRefinement = Refinement(sourceLabel: srcLabel, destinationLabel: dstLabel, wide: wide)
         return wide
     }
 

@@ -41,13 +41,6 @@ final class PolicyProjection {
     private var decisionPairs = Interner<DecisionPair>()
     /// Per FlowKey (by the fold's key id): its decisions.
     @exclusivity(unchecked) private var keyDecisions: [Int32] = []
-    /// A raw label set seen with a key and the identity it gave.
-    struct LastLabels {
-        var raw: Int32
-        var identity: Int32
-    }
-    /// Per key id, its last label set (labels rarely change).
-    @exclusivity(unchecked) private var lastLabels: [LastLabels?] = []
 
     // Labels: raw bytes (the label fields as sent) -> the sorted label sets they hold.
     private var labelSets = ByteStringTable(capacity: 1 << 10)
@@ -76,7 +69,6 @@ final class PolicyProjection {
         traces = ByteStringTable(capacity: 16)
         traceDecisions = []
         keyDecisions = []
-        lastLabels = []
         labelSets = ByteStringTable(capacity: 16)
         rawLabels = [0]
         scratch = []
@@ -85,7 +77,6 @@ final class PolicyProjection {
 
     /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...): its trace.
     func register(_ id: Int32, record: UnsafeRawBufferPointer, keyRange: Range<Int>) {
-        lastLabels.append(nil)
         guard let trace = PolicyTraceReader.traceRange(record, key: keyRange) else {
             keyDecisions.append(decisionPairs.id(of: DecisionPair(enforced: .malformed, pending: .malformed)).id)
             return
@@ -98,18 +89,16 @@ final class PolicyProjection {
         keyDecisions.append(traceDecisions[Int(raw)])
     }
 
-    /// The identity of one item of key id `id`, whose wide row is `wide`. Equal key ids and
-    /// raw label bytes give equal identities: the wide row depends on nothing else, and the
-    /// ends taken from it leave out what labels refine (identity, service).
+    /// The identity of one item of key id `id`, whose raw label set is `raw` (`rawLabelSet`)
+    /// and wide row `wide`. Equal key ids and raw label sets give equal identities (the fold
+    /// keeps each key's last one): the wide row depends on nothing else, and the ends taken
+    /// from it leave out what labels refine (identity, service).
     @inline(__always)
-    func identity(_ id: Int32, wide: Int32, wideKey: @autoclosure () -> WideEdgeKey, record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
-        let raw = rawLabelSet(record, view: view)
-        if let last = lastLabels[Int(id)], last.raw == raw { return last.identity }
+    func identity(_ id: Int32, rawLabels raw: Int32, wide: Int32, wideKey: @autoclosure () -> WideEdgeKey) -> Int32 {
         let key = IdentityKey(endpoints: endpointsID(wide: wide, key: wideKey()), decisions: keyDecisions[Int(id)],
                               labels: rawLabels[Int(raw)])
         let (index, isNew) = identities.id(of: key)
         if isNew { identityLastRow.append(nil) }
-        lastLabels[Int(id)] = LastLabels(raw: raw, identity: index)
         return index
     }
 
@@ -207,7 +196,7 @@ final class PolicyProjection {
     /// The raw id of the item's label fields (0: none, else their id in `labelSets` plus one), interned as sent: the reader found
     /// them in one run of bytes; split by other fields, they are gathered first.
     @inline(__always)
-    private func rawLabelSet(_ record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
+    func rawLabelSet(_ record: UnsafeRawBufferPointer, view: FlowRecordView) -> Int32 {
         if view.labelsRange.isEmpty { return 0 }
         let raw: Int32
         let isNew: Bool

@@ -9,9 +9,10 @@ struct EtlCommand: AsyncParsableCommand {
         commandName: "etl",
         abstract: "Transform and load every sealed segment of the archive that the ledger does not have yet.",
         discussion: """
-            Segments are taken in time order, each transformed on its own and loaded in its own \
-            transaction, so a crash or a kill at any point loses nothing and a rerun finishes the \
-            job. Loaded segments are recognised by name (without reading them) or by content \
+            Segments are taken in time order; consecutive ones (up to 2,000,000 items) are folded \
+            together and loaded in one transaction, each with its own ledger row, so the tables \
+            are those of loading each alone, and a crash or a kill at any point loses nothing and \
+            a rerun finishes the job. Loaded segments are recognised by name (without reading them) or by content \
             hash, and skipped; `verify` checks the archive's files. A corrupt segment, \
             or one overlapping loaded data, is reported and left out; the others are loaded and \
             the job exits 65. With other normalisation settings than the tables were built with \
@@ -22,9 +23,17 @@ struct EtlCommand: AsyncParsableCommand {
     @Option(help: "The archive: a directory, or s3://BUCKET/PREFIX (keys and endpoint from AWS_*).")
     var archive: String
 
+    @Option(help: ArgumentHelp("At most this many items (by the segments' footers) are folded and loaded in one transaction; 1: one segment per transaction.",
+                               valueName: "n"))
+    var chunkItems: Int = EtlJob.defaultChunkItems
+
     @OptionGroup var normalisation: NormalisationOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var job: JobOptions
+
+    func validate() throws {
+        guard chunkItems >= 1 else { throw ValidationError("--chunk-items must be at least 1, not \(chunkItems)") }
+    }
 
     func run() async throws {
         try await job.run("etl") { metrics in try etl(metrics) }
@@ -48,7 +57,7 @@ struct EtlCommand: AsyncParsableCommand {
         }
         var progress: ProgressBar?
         defer { progress?.finish() }
-        let summary = try EtlJob(archive: archive, settings: normalisation.settings).run(connection) { event in
+        let summary = try EtlJob(archive: archive, settings: normalisation.settings, chunkItems: chunkItems).run(connection) { event in
             tally.count(event)
             switch event {
             case .unsealed(let path): Diagnostics.warning("\(path): unsealed segment left for capture to recover")

@@ -139,4 +139,62 @@ import TrailDatabase
         #expect(failures == [[(victim as NSString).lastPathComponent]])
         #expect(SegmentsNotLoaded(count: summary.failed).exitStatus == .dataError)
     }
+
+    /// etl's chunks (several segments in one fold and one transaction) leave the tables, the
+    /// ledger and the events exactly as loading each segment alone does: across midnight, with
+    /// a second cluster in the same buckets, and whatever the chunks' size.
+    @Test(.enabled(if: TestDatabase.available))
+    func etlInChunksEqualsEtlOneSegmentAtATime() throws {
+        let archive = try TemporaryDirectory("jobs-chunks")
+        defer { archive.remove() }
+        try Self.archive(windows: 8, from: -10, into: archive)  // 23:00 to 01:00
+        try Self.archive(windows: 3, from: -9, cluster: "twin", into: archive)
+        let segments = ArchiveListing(directory: archive.path)!.sealed
+        #expect(segments.count == 11)
+        let items = try segments.map { try ScannedSegment(path: $0).footer.recordCount }
+        var dumps: [[String: [[String?]]]] = []
+        var loadedEvents: [[EtlJob.Event]] = []
+        var transactions: [Int] = []
+        // One at a time; chunks of about three segments; everything in one chunk.
+        for chunkItems in [1, items.max()! * 3, Int.max] {
+            let database = try TestDatabase()
+            let connection = try database.writer()
+            var events: [EtlJob.Event] = []
+            let summary = try EtlJob(archive: archive.path, settings: Self.settingsA, chunkItems: chunkItems).run(connection) { events.append($0) }
+            #expect(summary.loaded == 11 && summary.failed == 0)
+            dumps.append(try database.dump(connection))
+            // now() is the transaction's start: one loaded_at per transaction.
+            transactions.append(Int(try connection.execute("SELECT count(DISTINCT loaded_at) FROM load_ledger").rows[0][0]!)!)
+            loadedEvents.append(events.filter { if case .loaded = $0 { true } else { false } }.sorted { "\($0)" < "\($1)" })
+        }
+        #expect(transactions[0] == 11 && (3...6).contains(transactions[1]) && transactions[2] == 1, "transactions: \(transactions)")
+        #expect(Set(dumps[0]["edge_wide_daily"]!.map { $0[1] }).count == 2, "the archive crosses midnight")
+        for (index, dump) in dumps.enumerated().dropFirst() {
+            for table in ["edge", "edge_wide", "edge_daily", "edge_wide_daily", "ledger", "coverage", "policy_flow", "load_failures"] {
+                #expect(dump[table] == dumps[0][table], "\(table) differs between chunked etl \(index) and etl one segment at a time")
+            }
+            #expect(loadedEvents[index] == loadedEvents[0])
+        }
+        #expect(Set(dumps[0]["ledger"]!.map { $0[9] ?? "" }).count > 1, "per-segment counts in the ledger")
+    }
+
+    /// Two segments of one cluster whose data overlap never share a chunk (etl refuses the
+    /// second rather than fold them together); other clusters' segments do.
+    @Test func chunksKeepOverlappingSegmentsOfOneClusterApart() throws {
+        let first = try TemporaryDirectory("jobs-chunks-a")
+        let second = try TemporaryDirectory("jobs-chunks-b")
+        defer { first.remove(); second.remove() }
+        try Self.archive(windows: 2, into: first)
+        try Self.archive(windows: 1, from: 1, cluster: "twin", into: first)
+        _ = try SampleArchive(spec: .init(cluster: "homelab", start: Self.start + 900, windows: 1, windowSeconds: 900, activity: 0.7)).write(to: second.path)
+        let scan = { (directory: TemporaryDirectory) in try ArchiveListing(directory: directory.path)!.sealed.map { try ScannedSegment(path: $0) } }
+        let a = try scan(first).sorted { ($0.header.windowStart, $0.header.cluster) < ($1.header.windowStart, $1.header.cluster) }
+        let b = try scan(second)
+        #expect(a.count == 3 && b.count == 1)
+        let chunks = EtlJob.chunks(a + b, maxItems: .max)
+        #expect(chunks.map(\.count) == [3, 1])
+        #expect(chunks[1][0] == b[0])
+        #expect(EtlJob.chunks(a, maxItems: .max).map(\.count) == [3])
+        #expect(EtlJob.chunks(a, maxItems: a[0].footer.recordCount).map(\.count) == [1, 1, 1])
+    }
 }

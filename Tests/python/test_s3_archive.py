@@ -234,7 +234,9 @@ def test_the_gateway_stopped_mid_etl_loads_nothing_half_and_the_rerun_completes(
     bucket.upload_tree(SAMPLES, "lab")
     pause = str(tmp_path / "pause")
     env = database.env(GOLDMANE_TRAIL_PAUSE_AT="staged", GOLDMANE_TRAIL_PAUSE_FILE=pause, GOLDMANE_TRAIL_S3_ATTEMPTS="2")
-    etl = subprocess.Popen([BIN, "etl", "--archive", bucket.url("lab")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # One segment per transaction (a chunk of several reads them all before staging any).
+    etl = subprocess.Popen([BIN, "etl", "--archive", bucket.url("lab"), "--chunk-items", "1"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
     wait_for(pause, etl)
     # The first segment is staged in the database; the gateway goes away before the next is read.
     os.kill(int(os.environ["TRAIL_RGW_RADOSGW_PID"]), signal.SIGKILL)
