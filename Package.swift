@@ -44,10 +44,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // glibc's mallopt (part of libc: nothing to link).
+        .systemLibrary(name: "CMalloc"),
 
         // Shared by every target: the exit-status table, the error protocol, secret
         // redaction and text escaping.
-        .target(name: "TrailSupport", swiftSettings: strict),
+        .target(name: "TrailSupport", dependencies: ["CMalloc"], swiftSettings: strict),
 
         // Shared between stages: the Goldmane wire types and the files stages exchange.
         .target(
@@ -122,7 +124,7 @@ let package = Package(
 
         // The fold without the command line around it, for the instruction-count guard
         // (scripts/instruction-guard.py runs it under callgrind).
-        .executableTarget(name: "TransformProbe", dependencies: ["Transform"], swiftSettings: strict),
+        .executableTarget(name: "TransformProbe", dependencies: ["Transform", "TrailSupport"], swiftSettings: strict),
 
         // Realistic synthetic archives for samples/, tests and benchmarks.
         .target(

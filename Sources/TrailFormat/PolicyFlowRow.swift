@@ -227,8 +227,9 @@ extension PolicyDecision {
 /// PostgreSQL's "C" collation.
 package enum UTF8Order {
     package static func precedes(_ lhs: [String], _ rhs: [String]) -> Bool {
-        for (left, right) in zip(lhs, rhs) where left != right {
-            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        for (left, right) in zip(lhs, rhs) {
+            let order = UTF8Bytes.compare(left, right)
+            if order != 0 { return order < 0 }
         }
         return lhs.count < rhs.count
     }

@@ -113,9 +113,7 @@ final class EdgeFold {
     /// one of them exactly when its bytes are); nil sends every key the way of Strings.
     private let asciiServiceIdentityNamespaces: [[UInt8]]?
 
-    // Wide rows by `WideRowBytes`: its id there -> the wide row.
-    private var wideRowBytes = ByteStringTable(capacity: 1 << 12)
-    @exclusivity(unchecked) private var wideRowOfBytes: [Int32] = []
+    /// A new key's wide row bytes (`WideRowBytes`).
     @exclusivity(unchecked) private var wideRowScratch: [UInt8] = []
 
     // Per distinct FlowKey (by id): its state.
@@ -141,7 +139,7 @@ final class EdgeFold {
     }
 
     /// The wide rows' keys, by wide row.
-    private(set) var wideKeys = Interner<WideEdgeKey>()
+    let wideKeys = WideKeyTable()
     /// Per wide row, its pieces in the order their days began (days ascend).
     @exclusivity(unchecked) private(set) var pieces: [[Piece]] = []
 
@@ -180,9 +178,8 @@ final class EdgeFold {
     func releaseItemTables() {
         keys = ByteStringTable(capacity: 16)
         keyStates = []
-        wideRowBytes = ByteStringTable(capacity: 16)
-        wideRowOfBytes = []
         wideRowScratch = []
+        wideKeys.releaseLookup()
         refinables = []
         labelValues = ByteStringTable(capacity: 16)
         refined = [:]
@@ -351,12 +348,12 @@ final class EdgeFold {
            !isRefined(type: key.sourceType, namespace: key.sourceNamespace, record: record, among: identityNamespaces),
            !isRefined(type: key.destType, namespace: key.destNamespace, record: record, among: identityNamespaces) {
             WideRowBytes.encode(key, record: record, into: &wideRowScratch)
-            let (bytesID, isNew) = wideRowScratch.withUnsafeBytes { wideRowBytes.id(of: $0) }
-            if isNew {
+            let (wide, isNew) = wideRowScratch.withUnsafeBytes { bytes in
                 // ASCII and well-formed: FlowKeyView takes it.
-                wideRowOfBytes.append(intern(WideEdgeKey(key: FlowKeyView(record, range: keyRange)!, srcLabel: nil, dstLabel: nil)))
+                wideKeys.id(encoded: bytes) { WideEdgeKey(key: FlowKeyView(record, range: keyRange)!, srcLabel: nil, dstLabel: nil) }
             }
-            keyStates.append(KeyState(row: wideRowOfBytes[Int(bytesID)]))
+            if isNew { addWideRow() }
+            keyStates.append(KeyState(row: wide))
             return
         }
         register(id, key: FlowKeyView(record, range: keyRange))
@@ -415,11 +412,14 @@ final class EdgeFold {
 
     private func intern(_ key: WideEdgeKey) -> Int32 {
         let (index, isNew) = wideKeys.id(of: key)
-        if isNew {
-            pieces.append([])
-            if countsGroups { pieceGroups.append([]) }
-        }
+        if isNew { addWideRow() }
         return index
+    }
+
+    /// A new wide row's tables.
+    private func addWideRow() {
+        pieces.append([])
+        if countsGroups { pieceGroups.append([]) }
     }
 }
 

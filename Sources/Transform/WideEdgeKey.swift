@@ -1,6 +1,7 @@
 import TrailFormat
 
-/// The identity of a wide-projection row (everything but its counters).
+/// The identity of a wide-projection row (everything but its counters). Rows are told apart
+/// by their bytes (`encode`, `WideKeyTable`), as the database tells them apart.
 struct WideEdgeKey: Hashable, Sendable {
     var srcType: EndpointType
     var srcNs: String
@@ -36,10 +37,12 @@ struct WideEdgeKey: Hashable, Sendable {
         return Self.order(lhs.reporter.rawValue, rhs.reporter.rawValue) ?? false
     }
 
-    /// Nil when equal; else whether `lhs` comes first byte-wise.
+    /// Nil when the bytes are equal; else whether `lhs` comes first byte-wise (a total order
+    /// on bytes: Strings that Unicode calls equivalent but whose bytes differ are two rows).
     @inline(__always)
     private static func order(_ lhs: String, _ rhs: String) -> Bool? {
-        lhs == rhs ? nil : lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+        let order = UTF8Bytes.compare(lhs, rhs)
+        return order == 0 ? nil : order < 0
     }
 
     /// Builds the key for a parsed FlowKey, with identities refined by `srcLabel`/`dstLabel`

@@ -1,5 +1,8 @@
 import Foundation
+import TrailSupport
 import Transform
+
+MemoryTuning.apply()
 
 // transform-probe ARCHIVE... -o BATCH: `goldmane-trail transform` without the command line's
 // async runtime, metrics and progress, for counting the fold's instructions under callgrind

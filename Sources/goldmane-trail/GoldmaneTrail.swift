@@ -46,6 +46,7 @@ struct GoldmaneTrail: AsyncParsableCommand {
     /// is logged here, once, and ends the process with the status of the one exit-code table,
     /// `ExitStatus`; argument-parser reports its own errors (usage: 64).
     static func main() async {
+        MemoryTuning.apply()
         // Every path-based reader of the archive reads s3:// archives too.
         S3Archive.install()
         do {

@@ -1,6 +1,7 @@
 import GoldmaneAPI
 import Testing
 import TrailFormat
+import TrailTestSupport
 @testable import Transform
 
 /// The byte-domain lookup of a new key's wide row must never give a row the Strings would
@@ -58,6 +59,7 @@ import TrailFormat
         var conflicts = 0
         var asciiKeys = 0
         var shared = 0
+        var mismatches = 0
         for _ in 0..<60_000 {
             var key = Goldmane_FlowKey()
             key.sourceName = stream.pick(names)
@@ -94,6 +96,10 @@ import TrailFormat
                 let wideKey = WideEdgeKey(key: try #require(view), srcLabel: nil, dstLabel: nil)
                 var encoded: [UInt8] = []
                 WideRowBytes.encode(parsed, record: record, into: &encoded)
+                // The one encoding: from the wire bytes as from the key's Strings.
+                var fromStrings: [UInt8] = []
+                wideKey.encode(into: &fromStrings)
+                if fromStrings != encoded { mismatches += 1 }
                 if let known = byBytes[encoded] {
                     shared += 1
                     if known != wideKey { conflicts += 1 }
@@ -106,5 +112,31 @@ import TrailFormat
         // Many keys share their bytes with an earlier one (so equality was tested).
         #expect(byBytes.count > 1_000 && shared > 10_000, "\(byBytes.count) byte keys, \(shared) shared, \(asciiKeys) ASCII keys")
         #expect(conflicts == 0)
+        #expect(mismatches == 0, "WideRowBytes and WideEdgeKey.encode disagree")
+    }
+
+    /// Names that Unicode calls equivalent but whose bytes differ are two rows, as they are
+    /// two keys to PostgreSQL, in byte order whatever order they came in.
+    @Test func equivalentNamesWithOtherBytesAreTwoRowsInByteOrder() throws {
+        let directory = try TemporaryDirectory("wide-bytes")
+        defer { directory.remove() }
+        let composed = "caf\u{E9}"  // é as one scalar
+        let decomposed = "cafe\u{301}"  // e and a combining accent
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8))
+        func flows(_ names: [String]) -> [FlowFixture] {
+            names.enumerated().map { index, namespace in
+                var flow = FlowFixture()
+                flow.sourceNamespace = namespace
+                flow.start = 1_795_744_800 + Int64(index) * 15
+                return flow
+            }
+        }
+        let forward = try directory.segment("forward.seg", flows([composed, decomposed, composed]))
+        let backward = try directory.segment("backward.seg", flows([decomposed, composed, decomposed]))
+        let one = try transform([forward])
+        let other = try transform([backward])
+        #expect(one.wide.count == 2 && other.wide.count == 2)
+        #expect(one.wide.map { Array($0.srcNs.utf8) } == [Array(decomposed.utf8), Array(composed.utf8)])
+        #expect(other.wide.map { Array($0.srcNs.utf8) } == one.wide.map { Array($0.srcNs.utf8) })
     }
 }

@@ -1,0 +1,73 @@
+import TrailFormat
+
+/// A wide row's identity as bytes, the one encoding both ways of making a key share
+/// (`WideEdgeKey.encode` from its Strings, `WideRowBytes` from a FlowKey's wire bytes):
+/// the types, action and reporter as one byte each (their wire numbers, 0 for any other),
+/// each string after its length (4 bytes, little-endian), the port as 8 bytes.
+enum WideKeyEncoding {
+    @inline(__always)
+    static func code(_ type: EndpointType) -> UInt8 {
+        switch type {
+        case .workload: 1
+        case .host: 2
+        case .networkset: 3
+        case .network: 4
+        case .unknown: 0
+        }
+    }
+
+    @inline(__always)
+    static func code(_ action: FlowAction) -> UInt8 {
+        switch action {
+        case .allow: 1
+        case .deny: 2
+        case .pass: 3
+        case .unspecified: 0
+        }
+    }
+
+    @inline(__always)
+    static func code(_ reporter: Reporter) -> UInt8 {
+        switch reporter {
+        case .src: 1
+        case .dst: 2
+        case .unspecified: 0
+        }
+    }
+
+    @inline(__always)
+    static func length(_ count: Int, into bytes: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func string(_ text: String, into bytes: inout [UInt8]) {
+        length(text.utf8.count, into: &bytes)
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    @inline(__always)
+    static func port(_ port: Int64, into bytes: inout [UInt8]) {
+        withUnsafeBytes(of: port.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+}
+
+extension WideEdgeKey {
+    /// This key's bytes (`WideKeyEncoding`), into `bytes` (emptied first).
+    func encode(into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(WideKeyEncoding.code(srcType))
+        WideKeyEncoding.string(srcNs, into: &bytes)
+        WideKeyEncoding.string(srcIdentity, into: &bytes)
+        WideKeyEncoding.string(srcWorkload, into: &bytes)
+        bytes.append(WideKeyEncoding.code(dstType))
+        WideKeyEncoding.string(dstNs, into: &bytes)
+        WideKeyEncoding.string(dstIdentity, into: &bytes)
+        WideKeyEncoding.string(dstWorkload, into: &bytes)
+        WideKeyEncoding.string(dstService, into: &bytes)
+        WideKeyEncoding.port(dstPort, into: &bytes)
+        WideKeyEncoding.string(proto, into: &bytes)
+        bytes.append(WideKeyEncoding.code(action))
+        bytes.append(WideKeyEncoding.code(reporter))
+    }
+}
