@@ -44,12 +44,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        // glibc's mallopt (part of libc: nothing to link).
-        .systemLibrary(name: "CMalloc"),
+        // glibc's mallopt and Linux's O_DIRECT (part of libc: nothing to link).
+        .systemLibrary(name: "CLinux"),
 
         // Shared by every target: the exit-status table, the error protocol, secret
         // redaction and text escaping.
-        .target(name: "TrailSupport", dependencies: ["CMalloc"], swiftSettings: strict),
+        .target(name: "TrailSupport", dependencies: ["CLinux"], swiftSettings: strict),
 
         // Shared between stages: the Goldmane wire types and the files stages exchange.
         .target(
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "TrailFormat",
             dependencies: [
-                "CZstd", "TrailSupport",
+                "CZstd", "CLinux", "TrailSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: hot
@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "TrailFormatTests",
             dependencies: [
-                "TrailFormat", "GoldmaneAPI", "TrailTestSupport",
+                "TrailFormat", "GoldmaneAPI", "TrailTestSupport", "CLinux",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict

@@ -47,13 +47,15 @@ extension EdgeBatch {
         var headerLine = try CanonicalJSON.encode(header)
         headerLine.append(UInt8(ascii: "\n"))
         try AtomicFile.write(to: path) { file throws(SegmentError) in
-            try file.write(headerLine)
+            let writer = UncachedWriter(file: file)
+            try writer.write(headerLine)
             var failure: SegmentError?
             forEachRowPiece { piece in
                 guard failure == nil else { return }
-                do throws(SegmentError) { try file.write(piece) } catch { failure = error }
+                do throws(SegmentError) { try writer.write(piece) } catch { failure = error }
             }
             if let failure { throw failure }
+            try writer.finish()
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import CMalloc
+import CLinux
 #endif
 
 /// The allocator's settings for a batch job, made once at start. glibc serves a large

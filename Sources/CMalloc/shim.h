@@ -1,4 +1,0 @@
-// glibc's allocator settings (mallopt), which the Glibc module does not export.
-#if defined(__GLIBC__) || defined(__linux__)
-#include <malloc.h>
-#endif
