@@ -104,6 +104,15 @@ final class ByteStringTable {
         }
     }
 
+    /// Calls `body` with the bytes of string `id`.
+    func withBytes<Result>(_ id: Int32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let entry = entries[Int(id)]
+        return chunks[Int(entry.chunk)].withUnsafeBytes { stored in
+            precondition(Int(entry.offset) + Int(entry.length) <= stored.count)
+            return body(UnsafeRawBufferPointer(rebasing: stored[Int(entry.offset)..<Int(entry.offset) + Int(entry.length)]))
+        }
+    }
+
     /// A fast 64-bit hash, 8 bytes at a time (the order of ids never reaches the output).
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

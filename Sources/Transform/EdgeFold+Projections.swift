@@ -4,8 +4,9 @@ extension EdgeFold {
     /// The three projections, as pieces of one cluster's UTC day, sorted by cluster, day and
     /// key; and the items each left out.
     func projections() -> (edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow], dropped: DropCounts) {
-        var order = (0..<wideKeys.count).filter { !pieces[$0].isEmpty }
-        order.sort { WideEdgeKey.precedes(wideKeys.values[$0], wideKeys.values[$1]) }
+        let keys = wideKeys.finish()
+        var order = (0..<keys.count).filter { !pieces[$0].isEmpty }
+        order.sort { WideEdgeKey.precedes(keys[$0], keys[$1]) }
         let clusterRank = PolicyProjection.ranks(of: clusterNames)
         let names = clusterRank.indices.sorted { clusterRank[$0] < clusterRank[$1] }.map { clusterNames[$0] }
 
@@ -43,7 +44,7 @@ extension EdgeFold {
                 current = (entry.cluster, entry.day)
                 day = UTCTime.date(day: Int64(entry.day))
             }
-            let key = wideKeys[entry.index]
+            let key = keys[Int(entry.index)]
             let totals = pieces[Int(entry.index)][Int(entry.slot)].totals
             wideRows.append(WideEdgeRow(
                 cluster: names[Int(entry.cluster)],

@@ -129,7 +129,7 @@ final class EdgeFold {
     @exclusivity(unchecked) private var refined: [RefinedKey: Int32] = [:]
 
     /// The third projection: which policy decided each flow identity.
-    let policy = PolicyProjection()
+    let policy: PolicyProjection
 
     /// One cluster's UTC day of a wide row.
     struct Piece {
@@ -162,6 +162,7 @@ final class EdgeFold {
     init(settings: TransformSettings, groups: Int = 0) {
         self.settings = settings
         labelName = Array(settings.serviceIdentityLabel.utf8)
+        policy = PolicyProjection(wideKeys: wideKeys)
         let namespaces = settings.serviceIdentityNamespaces.sorted().map { Array($0.utf8) }
         asciiServiceIdentityNamespaces = namespaces.allSatisfy { $0.allSatisfy { $0 < 0x80 } } ? namespaces : nil
         countsGroups = groups > 0
@@ -179,7 +180,7 @@ final class EdgeFold {
         keys = ByteStringTable(capacity: 16)
         keyStates = []
         wideRowScratch = []
-        wideKeys.releaseLookup()
+        wideKeys.finish()
         refinables = []
         labelValues = ByteStringTable(capacity: 16)
         refined = [:]
@@ -348,10 +349,7 @@ final class EdgeFold {
            !isRefined(type: key.sourceType, namespace: key.sourceNamespace, record: record, among: identityNamespaces),
            !isRefined(type: key.destType, namespace: key.destNamespace, record: record, among: identityNamespaces) {
             WideRowBytes.encode(key, record: record, into: &wideRowScratch)
-            let (wide, isNew) = wideRowScratch.withUnsafeBytes { bytes in
-                // ASCII and well-formed: FlowKeyView takes it.
-                wideKeys.id(encoded: bytes) { WideEdgeKey(key: FlowKeyView(record, range: keyRange)!, srcLabel: nil, dstLabel: nil) }
-            }
+            let (wide, isNew) = wideRowScratch.withUnsafeBytes { wideKeys.id(encoded: $0) }
             if isNew { addWideRow() }
             keyStates.append(KeyState(row: wide))
             return

@@ -14,7 +14,7 @@ final class PolicyProjection {
     }
 
     /// Everything of an identity that its wide row also knows.
-    struct Endpoints: Hashable {
+    struct Endpoints {
         var srcType: EndpointType
         var srcNs, srcWorkload: String
         var dstType: EndpointType
@@ -23,6 +23,34 @@ final class PolicyProjection {
         var proto: String
         var reporter: Reporter
         var action: FlowAction
+
+        init(_ wideKey: WideEdgeKey) {
+            srcType = wideKey.srcType
+            srcNs = wideKey.srcNs
+            srcWorkload = wideKey.srcWorkload
+            dstType = wideKey.dstType
+            dstNs = wideKey.dstNs
+            dstWorkload = wideKey.dstWorkload
+            dstPort = wideKey.dstPort
+            proto = wideKey.proto
+            reporter = wideKey.reporter
+            action = wideKey.action
+        }
+
+        /// The ends' bytes (`WideKeyEncoding`): ends are one when their bytes are.
+        func encode(into bytes: inout [UInt8]) {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(WideKeyEncoding.code(srcType))
+            WideKeyEncoding.string(srcNs, into: &bytes)
+            WideKeyEncoding.string(srcWorkload, into: &bytes)
+            bytes.append(WideKeyEncoding.code(dstType))
+            WideKeyEncoding.string(dstNs, into: &bytes)
+            WideKeyEncoding.string(dstWorkload, into: &bytes)
+            WideKeyEncoding.port(dstPort, into: &bytes)
+            WideKeyEncoding.string(proto, into: &bytes)
+            bytes.append(WideKeyEncoding.code(reporter))
+            bytes.append(WideKeyEncoding.code(action))
+        }
     }
 
     struct DecisionPair: Hashable {
@@ -51,9 +79,18 @@ final class PolicyProjection {
     /// Scratch bytes for label fields that other fields split (never from Goldmane's encoder).
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
-    // Ends: per wide row of the fold, the ends it has (computed once per wide row).
-    @exclusivity(unchecked) private var wideEndpoints: [Int32?] = []
-    private var endpoints = Interner<Endpoints>()
+    // Ends: per wide row of the fold, the ends it has (computed once per wide row), interned by
+    // their bytes; each kept as the first wide row that had them (its key gives their text).
+    private let wideKeys: WideKeyTable
+    @exclusivity(unchecked) private var wideEndpoints: [Int32] = []
+    private var endpoints = ByteStringTable(capacity: 1 << 12)
+    @exclusivity(unchecked) private var endpointsWide: [Int32] = []
+    @exclusivity(unchecked) private var endpointsScratch: [UInt8] = []
+
+    /// `wideKeys`: the fold's wide rows, whose keys give the ends' text.
+    init(wideKeys: WideKeyTable) {
+        self.wideKeys = wideKeys
+    }
 
     private(set) var identities = Interner<IdentityKey>()
 
@@ -73,6 +110,9 @@ final class PolicyProjection {
         rawLabels = [0]
         scratch = []
         identityLastRow = []
+        endpoints = ByteStringTable(capacity: 16)
+        wideEndpoints = []
+        endpointsScratch = []
     }
 
     /// Registers the FlowKey of key id `id` (ids arrive in order 0, 1, 2...): its trace.
@@ -169,7 +209,7 @@ final class PolicyProjection {
     /// An identity as text.
     func identity(at index: Int32) -> PolicyFlowIdentity {
         let key = identities[index]
-        let ends = endpoints[key.endpoints]
+        let ends = Endpoints(wideKeys[endpointsWide[Int(key.endpoints)]])
         let decisions = decisionPairs[key.decisions]
         let labels = labelPairs[key.labels]
         return PolicyFlowIdentity(
@@ -182,13 +222,12 @@ final class PolicyProjection {
     /// The ends of wide row `wide` (its identity and service are not the policy row's).
     @inline(__always)
     private func endpointsID(wide: Int32, key: @autoclosure () -> WideEdgeKey) -> Int32 {
-        while wideEndpoints.count <= Int(wide) { wideEndpoints.append(nil) }
-        if let known = wideEndpoints[Int(wide)] { return known }
-        let wideKey = key()
-        let ends = Endpoints(srcType: wideKey.srcType, srcNs: wideKey.srcNs, srcWorkload: wideKey.srcWorkload, dstType: wideKey.dstType,
-                             dstNs: wideKey.dstNs, dstWorkload: wideKey.dstWorkload, dstPort: wideKey.dstPort, proto: wideKey.proto,
-                             reporter: wideKey.reporter, action: wideKey.action)
-        let index = endpoints.id(of: ends).id
+        while wideEndpoints.count <= Int(wide) { wideEndpoints.append(-1) }
+        let known = wideEndpoints[Int(wide)]
+        if known >= 0 { return known }
+        Endpoints(key()).encode(into: &endpointsScratch)
+        let (index, isNew) = endpointsScratch.withUnsafeBytes { endpoints.id(of: $0) }
+        if isNew { endpointsWide.append(wide) }
         wideEndpoints[Int(wide)] = index
         return index
     }

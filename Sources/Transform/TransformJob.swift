@@ -100,6 +100,7 @@ package struct TransformJob {
                 continue
             }
             fold.releaseItemTables()
+            MemoryTuning.releaseFreedMemory()
             let (edges, wide, policy, dropped) = fold.projections()
             warnings += fold.locatedDrops
             let located = Int64(fold.locatedDrops.count)

@@ -71,3 +71,48 @@ extension WideEdgeKey {
         bytes.append(WideKeyEncoding.code(reporter))
     }
 }
+
+extension WideEdgeKey {
+    /// The key whose `encode` gave `bytes` (bytes this build encoded: any other is a bug).
+    init(encoded bytes: UnsafeRawBufferPointer) {
+        var reader = WideKeyDecoder(bytes: bytes)
+        srcType = EndpointType(wire: Int(reader.byte()))
+        srcNs = reader.string()
+        srcIdentity = reader.string()
+        srcWorkload = reader.string()
+        dstType = EndpointType(wire: Int(reader.byte()))
+        dstNs = reader.string()
+        dstIdentity = reader.string()
+        dstWorkload = reader.string()
+        dstService = reader.string()
+        dstPort = reader.port()
+        proto = reader.string()
+        action = FlowAction(wire: Int(reader.byte()))
+        reporter = Reporter(wire: Int(reader.byte()))
+        precondition(reader.position == bytes.count, "a wide key's bytes run on past its fields")
+    }
+}
+
+/// Reads `WideKeyEncoding`'s bytes back, field by field (bounds-checked: a short read traps).
+struct WideKeyDecoder {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    mutating func byte() -> UInt8 {
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func string() -> String {
+        let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
+        precondition(position + 4 + count <= bytes.count, "a wide key's string runs past its bytes")
+        defer { position += 4 + count }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(position + 4)..<(position + 4 + count)]), as: UTF8.self)
+    }
+
+    mutating func port() -> Int64 {
+        precondition(position + 8 <= bytes.count, "a wide key's port runs past its bytes")
+        defer { position += 8 }
+        return Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: Int64.self))
+    }
+}

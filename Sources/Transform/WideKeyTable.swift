@@ -2,33 +2,44 @@
 /// its fields (`WideEdgeKey.encode`): keys whose bytes are equal are one row, and a lookup
 /// hashes bytes in a `ByteStringTable`, never Strings. (Byte-wise, as PostgreSQL's unique
 /// keys and the batch's sort see the rows: two names that differ in bytes are two rows even
-/// where Unicode calls them equivalent.)
+/// where Unicode calls them equivalent.) During the fold only the bytes are kept, about 100
+/// per row; a key's Strings are made when asked for (`subscript`), and all of them once the
+/// fold is done (`finish`).
 final class WideKeyTable {
-    private(set) var values: [WideEdgeKey] = []
     private var table = ByteStringTable(capacity: 1 << 12)
     @exclusivity(unchecked) private var scratch: [UInt8] = []
+    /// Every key, once `finish` has made them.
+    private(set) var finished: [WideEdgeKey]? = nil
 
-    var count: Int { values.count }
+    var count: Int { finished?.count ?? table.count }
 
-    subscript(id: Int32) -> WideEdgeKey { values[Int(id)] }
+    /// Key `id`'s fields.
+    subscript(id: Int32) -> WideEdgeKey {
+        if let finished { return finished[Int(id)] }
+        return table.withBytes(id) { WideEdgeKey(encoded: $0) }
+    }
 
     /// The id of `key`, numbered when new.
     func id(of key: WideEdgeKey) -> (id: Int32, isNew: Bool) {
         key.encode(into: &scratch)
-        return scratch.withUnsafeBytes { id(encoded: $0) { key } }
+        return scratch.withUnsafeBytes { id(encoded: $0) }
     }
 
-    /// The id of the key whose encoding is `encoded`; `make` builds the key when it is new.
+    /// The id of the key whose encoding is `encoded`, numbered when new.
     @inline(__always)
-    func id(encoded: UnsafeRawBufferPointer, make: () -> WideEdgeKey) -> (id: Int32, isNew: Bool) {
-        let (id, isNew) = table.id(of: encoded)
-        if isNew { values.append(make()) }
-        return (id, isNew)
+    func id(encoded: UnsafeRawBufferPointer) -> (id: Int32, isNew: Bool) {
+        precondition(finished == nil, "a key added to a finished table")
+        return table.id(of: encoded)
     }
 
-    /// The fold is done: ids are only looked up from here on, never found by key.
-    func releaseLookup() {
+    /// The fold is done: every key as Strings, and the bytes and the lookup go.
+    @discardableResult
+    func finish() -> [WideEdgeKey] {
+        if let finished { return finished }
+        let keys = (0..<table.count).map { self[Int32($0)] }
+        finished = keys
         table = ByteStringTable(capacity: 16)
         scratch = []
+        return keys
     }
 }
