@@ -39,17 +39,11 @@ final class PolicyProjection {
 
         /// The ends' bytes (`WideKeyEncoding`): ends are one when their bytes are.
         func encode(into bytes: inout [UInt8]) {
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(WideKeyEncoding.code(srcType))
-            WideKeyEncoding.string(srcNs, into: &bytes)
-            WideKeyEncoding.string(srcWorkload, into: &bytes)
-            bytes.append(WideKeyEncoding.code(dstType))
-            WideKeyEncoding.string(dstNs, into: &bytes)
-            WideKeyEncoding.string(dstWorkload, into: &bytes)
-            WideKeyEncoding.port(dstPort, into: &bytes)
-            WideKeyEncoding.string(proto, into: &bytes)
-            bytes.append(WideKeyEncoding.code(reporter))
-            bytes.append(WideKeyEncoding.code(action))
+            WideKeyEncoding.encode([
+                .code(WideKeyEncoding.code(srcType)), .string(srcNs), .string(srcWorkload),
+                .code(WideKeyEncoding.code(dstType)), .string(dstNs), .string(dstWorkload),
+                .port(dstPort), .string(proto), .code(WideKeyEncoding.code(reporter)), .code(WideKeyEncoding.code(action)),
+            ], into: &bytes)
         }
     }
 

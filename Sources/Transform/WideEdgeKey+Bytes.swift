@@ -52,23 +52,35 @@ enum WideKeyEncoding {
     }
 }
 
+/// One field of an encoding (`WideKeyEncoding.encode`).
+enum WideKeyField {
+    case code(UInt8)
+    case string(String)
+    case port(Int64)
+}
+
+extension WideKeyEncoding {
+    /// `fields`' bytes, into `bytes` (emptied first).
+    static func encode(_ fields: [WideKeyField], into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        for field in fields {
+            switch field {
+            case .code(let code): bytes.append(code)
+            case .string(let text): string(text, into: &bytes)
+            case .port(let value): port(value, into: &bytes)
+            }
+        }
+    }
+}
+
 extension WideEdgeKey {
     /// This key's bytes (`WideKeyEncoding`), into `bytes` (emptied first).
     func encode(into bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(WideKeyEncoding.code(srcType))
-        WideKeyEncoding.string(srcNs, into: &bytes)
-        WideKeyEncoding.string(srcIdentity, into: &bytes)
-        WideKeyEncoding.string(srcWorkload, into: &bytes)
-        bytes.append(WideKeyEncoding.code(dstType))
-        WideKeyEncoding.string(dstNs, into: &bytes)
-        WideKeyEncoding.string(dstIdentity, into: &bytes)
-        WideKeyEncoding.string(dstWorkload, into: &bytes)
-        WideKeyEncoding.string(dstService, into: &bytes)
-        WideKeyEncoding.port(dstPort, into: &bytes)
-        WideKeyEncoding.string(proto, into: &bytes)
-        bytes.append(WideKeyEncoding.code(action))
-        bytes.append(WideKeyEncoding.code(reporter))
+        WideKeyEncoding.encode([
+            .code(WideKeyEncoding.code(srcType)), .string(srcNs), .string(srcIdentity), .string(srcWorkload),
+            .code(WideKeyEncoding.code(dstType)), .string(dstNs), .string(dstIdentity), .string(dstWorkload),
+            .string(dstService), .port(dstPort), .string(proto), .code(WideKeyEncoding.code(action)), .code(WideKeyEncoding.code(reporter)),
+        ], into: &bytes)
     }
 }
 
