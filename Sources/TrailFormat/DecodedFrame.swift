@@ -8,6 +8,9 @@ package final class DecodedFrame {
     /// Start offset and length of each record inside `bytes`.
     @exclusivity(unchecked) package private(set) var recordStarts: [Int32] = []
     @exclusivity(unchecked) package private(set) var recordLengths: [Int32] = []
+    /// Each record parsed (`parseRecords`; nil: not a FlowResult message), or empty when not
+    /// parsed: a walker's frames are parsed on the thread that decompresses them.
+    @exclusivity(unchecked) package private(set) var views: [FlowRecordView?] = []
 
     package init() {
         storage = .allocate(byteCount: 1, alignment: 8)
@@ -20,6 +23,17 @@ package final class DecodedFrame {
 
     /// Where record `index`'s bytes start in the frame's content (after its length prefix).
     package func recordOffset(_ index: Int) -> Int { Int(recordStarts[index]) }
+
+    /// Parses every record (`FlowRecordView`), for `view`.
+    package func parseRecords() {
+        views.removeAll(keepingCapacity: true)
+        views.reserveCapacity(recordCount)
+        for index in 0..<recordCount { views.append(FlowRecordView(record: record(index))) }
+    }
+
+    /// Record `index` parsed (`parseRecords` first).
+    @inline(__always)
+    package func view(_ index: Int) -> FlowRecordView? { views[index] }
 
     @inline(__always)
     package func record(_ index: Int) -> UnsafeRawBufferPointer {
@@ -55,6 +69,7 @@ package final class DecodedFrame {
     ) throws(SegmentError) {
         recordStarts.removeAll(keepingCapacity: true)
         recordLengths.removeAll(keepingCapacity: true)
+        views.removeAll(keepingCapacity: true)
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<0])
         guard let frameSize = Zstd.frameSize(at: source) else {
             throw SegmentError(.truncatedFrame, path: path, offset: offset, "data frame is truncated or its frame header is corrupt")

@@ -1,7 +1,8 @@
 import Dispatch
 
-/// Reads and decompresses a segment's next data frame on another thread while the current
-/// one is walked, so that a fold uses both cores: zstd on one, the fold on the other. Exactly
+/// Reads, decompresses and parses a segment's next data frame on another thread while the
+/// current one is walked, so that a fold uses both cores: zstd and the records' parsing on
+/// one, the fold on the other. Exactly
 /// one frame is in flight, into the buffer of the frame before the current one (which the
 /// walker no longer hands out); its outcome, a frame or the error reading it gave, is taken
 /// in order, when the walker reaches it. Nothing else touches the reader meanwhile, so the
@@ -54,8 +55,15 @@ final class FramePrefetch: @unchecked Sendable {
         }
     }
 
+    /// Reads, decompresses and checks frame `index`, and parses its records.
     private static func read(_ reader: SegmentReader, _ index: Int, into buffer: DecodedFrame?) -> Result<DecodedFrame, SegmentError> {
-        do throws(SegmentError) { return .success(try reader.readFrame(index, reusing: buffer)) } catch { return .failure(error) }
+        do throws(SegmentError) {
+            let frame = try reader.readFrame(index, reusing: buffer)
+            frame.parseRecords()
+            return .success(frame)
+        } catch {
+            return .failure(error)
+        }
     }
 
     deinit {

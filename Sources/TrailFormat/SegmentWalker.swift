@@ -34,22 +34,23 @@ package final class SegmentWalker {
     package let reader: SegmentReader
     /// The next frame, decompressed on another thread while this one is walked.
     private let frames: FramePrefetch
-    private var frame: DecodedFrame?
-    private var frameIndex = -1
-    private var recordIndex = 0
-    private var lastStart: Int64 = .min
-    private var frameFirst: Int64? = nil
-    private var frameLast: Int64 = 0
-    private var frameMaxEnd: Int64 = .min
-    private var overallMaxEnd: Int64? = nil
-    private var overallMinStart: Int64? = nil
+    // One walker is used from one thread: no dynamic exclusivity checks on the per-record path.
+    @exclusivity(unchecked) private var frame: DecodedFrame?
+    @exclusivity(unchecked) private var frameIndex = -1
+    @exclusivity(unchecked) private var recordIndex = 0
+    @exclusivity(unchecked) private var lastStart: Int64 = .min
+    @exclusivity(unchecked) private var frameFirst: Int64? = nil
+    @exclusivity(unchecked) private var frameLast: Int64 = 0
+    @exclusivity(unchecked) private var frameMaxEnd: Int64 = .min
+    @exclusivity(unchecked) private var overallMaxEnd: Int64? = nil
+    @exclusivity(unchecked) private var overallMinStart: Int64? = nil
 
     /// The current record's bytes: valid until the next call to `next()`.
-    package private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) package private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
     /// The current record's fields (meaningful when `isParsed`).
-    package private(set) var view = FlowRecordView()
+    @exclusivity(unchecked) package private(set) var view = FlowRecordView()
     /// False when the current record's bytes are not a FlowResult message.
-    package private(set) var isParsed = false
+    @exclusivity(unchecked) package private(set) var isParsed = false
 
     package init(path: String) throws(SegmentError) {
         reader = try SegmentReader(path: path)
@@ -76,7 +77,7 @@ package final class SegmentWalker {
             if let frame, recordIndex < frame.recordCount {
                 record = frame.record(recordIndex)
                 recordIndex += 1
-                guard let parsed = FlowRecordView(record: record) else {
+                guard let parsed = frame.view(recordIndex - 1) else {
                     isParsed = false
                     view = FlowRecordView()
                     return true
