@@ -6,7 +6,9 @@ MemoryTuning.apply()
 
 // transform-probe ARCHIVE... -o BATCH: `goldmane-trail transform` without the command line's
 // async runtime, metrics and progress, for counting the fold's instructions under callgrind
-// (`scripts/instruction-guard.py`): the same `TransformJob`, synchronous, on one thread.
+// (`scripts/instruction-guard.py`): the same `TransformJob`, called synchronously (its
+// frame-ahead thread and concurrent hashing are plain dispatch threads, which callgrind
+// follows and counts with the rest).
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let flag = arguments.firstIndex(of: "-o"), flag + 1 < arguments.count else {
     FileHandle.standardError.write(Data("usage: transform-probe ARCHIVE... -o BATCH\n".utf8))
