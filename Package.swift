@@ -44,7 +44,7 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        // glibc's mallopt and Linux's O_DIRECT (part of libc: nothing to link).
+        // glibc's mallopt, Linux's O_DIRECT and the compiler's prefetch hint (part of libc: nothing to link).
         .systemLibrary(name: "CLinux"),
 
         // Shared by every target: the exit-status table, the error protocol, secret
@@ -98,7 +98,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .target(name: "Transform", dependencies: ["TrailFormat", "TrailSupport"], swiftSettings: hot),
+        .target(name: "Transform", dependencies: ["TrailFormat", "TrailSupport", "CLinux"], swiftSettings: hot),
         .target(
             name: "Load",
             dependencies: ["TrailFormat", "TrailDatabase", "TrailSupport"],

@@ -37,17 +37,29 @@ package struct ArchiveScan {
     /// Scans every sealed segment whose name is not in `known` (a name already loaded is
     /// skipped without opening the file: sealed segments never change, and their names,
     /// cluster and window, are unique). Segments that cannot be scanned are returned apart,
-    /// with their error. A remote archive's store that fails stops the scan (nothing is the
-    /// segments' fault).
+    /// with their error. Local files are scanned on every core at once; a remote archive's one
+    /// at a time, and its store that fails stops the scan (nothing is the segments' fault).
     package func scan(skippingNames known: Set<String> = [], only include: (String) -> Bool = { _ in true }) throws(JobFailure)
         -> (segments: [ScannedSegment], failed: [SegmentError])
     {
         var segments: [ScannedSegment] = []
         var failed: [SegmentError] = []
-        for path in listing.sealed where !known.contains(Self.name(path)) && include(path) {
-            do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch {
-                if error.isStoreFailure { throw JobFailure(error.exitStatus, error.description, cause: error) }
-                failed.append(error)
+        let paths = listing.sealed.filter { !known.contains(Self.name($0)) && include($0) }
+        if RemoteArchives.isRemote(directory) {
+            // One object at a time: the first failure of the store stops the scan.
+            for path in paths {
+                do throws(SegmentError) { segments.append(try ScannedSegment(path: path)) } catch {
+                    if error.isStoreFailure { throw JobFailure(error.exitStatus, error.description, cause: error) }
+                    failed.append(error)
+                }
+            }
+            return (segments, failed)
+        }
+        // Local files on every core at once, in order.
+        for result in ScannedSegment.scan(paths) {
+            switch result {
+            case .success(let segment): segments.append(segment)
+            case .failure(let error): failed.append(error)
             }
         }
         return (segments, failed)

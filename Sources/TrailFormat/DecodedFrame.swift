@@ -11,6 +11,8 @@ package final class DecodedFrame {
     /// Each record parsed (`parseRecords`; nil: not a FlowResult message), or empty when not
     /// parsed: a walker's frames are parsed on the thread that decompresses them.
     @exclusivity(unchecked) package private(set) var views: [FlowRecordView?] = []
+    /// Each parsed record's FlowKey `KeyHash` (0: no key), made with `views`.
+    @exclusivity(unchecked) package private(set) var keyHashes: [UInt64] = []
 
     package init() {
         storage = .allocate(byteCount: 1, alignment: 8)
@@ -24,12 +26,32 @@ package final class DecodedFrame {
     /// Where record `index`'s bytes start in the frame's content (after its length prefix).
     package func recordOffset(_ index: Int) -> Int { Int(recordStarts[index]) }
 
-    /// Parses every record (`FlowRecordView`), for `view`.
-    package func parseRecords() {
+    /// Parses every record (`FlowRecordView`), for `view`, and with `hashKeys` hashes its
+    /// FlowKey, for `keyHash` (else `keyHashes` is empty).
+    package func parseRecords(hashKeys: Bool = false) {
         views.removeAll(keepingCapacity: true)
         views.reserveCapacity(recordCount)
-        for index in 0..<recordCount { views.append(FlowRecordView(record: record(index))) }
+        keyHashes.removeAll(keepingCapacity: true)
+        guard hashKeys else {
+            for index in 0..<recordCount { views.append(FlowRecordView(record: record(index))) }
+            return
+        }
+        keyHashes.reserveCapacity(recordCount)
+        for index in 0..<recordCount {
+            let bytes = record(index)
+            let view = FlowRecordView(record: bytes)
+            views.append(view)
+            if let view, view.hasKey {
+                keyHashes.append(KeyHash.of(UnsafeRawBufferPointer(rebasing: bytes[view.keyRange])))
+            } else {
+                keyHashes.append(0)
+            }
+        }
     }
+
+    /// Record `index`'s FlowKey hash, when the frame was parsed with `hashKeys`.
+    @inline(__always)
+    package func keyHash(_ index: Int) -> UInt64? { index < keyHashes.count ? keyHashes[index] : nil }
 
     /// Record `index` parsed (`parseRecords` first).
     @inline(__always)
@@ -70,6 +92,7 @@ package final class DecodedFrame {
         recordStarts.removeAll(keepingCapacity: true)
         recordLengths.removeAll(keepingCapacity: true)
         views.removeAll(keepingCapacity: true)
+        keyHashes.removeAll(keepingCapacity: true)
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<0])
         guard let frameSize = Zstd.frameSize(at: source) else {
             throw SegmentError(.truncatedFrame, path: path, offset: offset, "data frame is truncated or its frame header is corrupt")

@@ -36,26 +36,66 @@ extension EdgeBatch {
     }
 
     /// Writes the batch durably and atomically (`AtomicFile`): a device or pipe (/dev/stdout,
-    /// a FIFO) is written to, never replaced. The rows are written twice over, a piece at a
-    /// time (once to hash them for the header, which comes first, once to the file), so that
-    /// the file's bytes are never all in memory at once.
+    /// a FIFO) is written to, never replaced. The rows are made a piece at a time, so that the
+    /// file's bytes are never all in memory at once. Into a regular file they are made once:
+    /// the header goes first with a stand-in hash of the same length, and is written over when
+    /// the rows are hashed; into a pipe, which cannot go back, they are made twice (once to
+    /// hash them for the header, once to write them).
     package func write(to path: String) throws {
-        var hasher = SHA256()
-        forEachRowPiece { hasher.update(data: $0) }
         var header = self.header
-        header.rowsSha256 = Self.hex(hasher.finalize())
-        var headerLine = try CanonicalJSON.encode(header)
-        headerLine.append(UInt8(ascii: "\n"))
+        header.rowsSha256 = String(repeating: "0", count: 64)
+        let standIn = try Self.headerLine(header)
         try AtomicFile.write(to: path) { file throws(SegmentError) in
             let writer = UncachedWriter(file: file)
-            try writer.write(headerLine)
-            var failure: SegmentError?
-            forEachRowPiece { piece in
-                guard failure == nil else { return }
-                do throws(SegmentError) { try writer.write(piece) } catch { failure = error }
+            var hasher = SHA256()
+            if writer.isRegularFile {
+                try writer.write(standIn)
+                // The rows are made on another core while this one hashes and writes them.
+                let queue = PieceQueue(depth: 4)
+                let producer = OtherThread { [self] in
+                    forEachRowPiece { queue.put($0) }
+                    queue.close()
+                }
+                var failure: SegmentError?
+                while let piece = queue.take() {
+                    // After a failure the rest are taken and dropped, so that the producer finishes.
+                    guard failure == nil else { continue }
+                    hasher.update(data: piece)
+                    do throws(SegmentError) { try writer.write(piece) } catch { failure = error }
+                }
+                producer.result()
+                if let failure { throw failure }
+                try writer.finish()
+                header.rowsSha256 = Self.hex(hasher.finalize())
+                let line = try Self.headerLine(header, path: file.path)
+                precondition(line.count == standIn.count, "a batch header whose length depends on its hash")
+                try writer.overwrite(line, at: 0)
+            } else {
+                forEachRowPiece { hasher.update(data: $0) }
+                header.rowsSha256 = Self.hex(hasher.finalize())
+                try writer.write(try Self.headerLine(header, path: file.path))
+                var failure: SegmentError?
+                forEachRowPiece { piece in
+                    guard failure == nil else { return }
+                    do throws(SegmentError) { try writer.write(piece) } catch { failure = error }
+                }
+                if let failure { throw failure }
+                try writer.finish()
             }
-            if let failure { throw failure }
-            try writer.finish()
+        }
+    }
+
+    /// The header's line: its canonical JSON and a newline.
+    static func headerLine(_ header: BatchHeader) throws -> [UInt8] {
+        var line = try CanonicalJSON.encode(header)
+        line.append(UInt8(ascii: "\n"))
+        return line
+    }
+
+    /// The same, for a header already encoded once (it cannot fail then).
+    private static func headerLine(_ header: BatchHeader, path: String) throws(SegmentError) -> [UInt8] {
+        do { return try headerLine(header) } catch {
+            throw SegmentError(.io, path: path, offset: 0, "cannot encode the batch header: \(error)")
         }
     }
 

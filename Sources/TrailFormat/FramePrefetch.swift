@@ -1,6 +1,7 @@
 import Dispatch
 
-/// Reads, decompresses and parses a segment's next data frame on another thread while the
+/// Reads, decompresses and parses a segment's next data frame (and hashes its records'
+/// FlowKeys, when `keyHashing` says so) on another thread while the
 /// current one is walked, so that a fold uses both cores: zstd and the records' parsing on
 /// one, the fold on the other. Exactly
 /// one frame is in flight, into the buffer of the frame before the current one (which the
@@ -9,12 +10,14 @@ import Dispatch
 /// reader and the buffers are used by one thread at a time: the semaphore hands them over.
 final class FramePrefetch: @unchecked Sendable {
     private let reader: SegmentReader
+    private let keyHashing: KeyHashing?
     private var inFlight: Int? = nil
     private var outcome: Result<DecodedFrame, SegmentError>? = nil
     private let finished = DispatchSemaphore(value: 0)
 
-    init(reader: SegmentReader) {
+    init(reader: SegmentReader, keyHashing: KeyHashing? = nil) {
         self.reader = reader
+        self.keyHashing = keyHashing
     }
 
     /// Data frame `index`: the one in flight when it is that one, else read now. Then the
@@ -31,11 +34,11 @@ final class FramePrefetch: @unchecked Sendable {
                 result = done
             } else {
                 if case .success(let unused) = done { buffer = unused }
-                result = Self.read(reader, index, into: buffer)
+                result = read(index, into: buffer)
                 buffer = nil
             }
         } else {
-            result = Self.read(reader, index, into: buffer)
+            result = read(index, into: buffer)
             buffer = nil
         }
         if case .success = result, index + 1 < reader.frameCount {
@@ -50,16 +53,16 @@ final class FramePrefetch: @unchecked Sendable {
         outcome = buffer.map { .success($0) }
         DispatchQueue.global().async { [self] in
             let buffer = try? outcome?.get()
-            outcome = Self.read(reader, index, into: buffer)
+            outcome = read(index, into: buffer)
             finished.signal()
         }
     }
 
     /// Reads, decompresses and checks frame `index`, and parses its records.
-    private static func read(_ reader: SegmentReader, _ index: Int, into buffer: DecodedFrame?) -> Result<DecodedFrame, SegmentError> {
+    private func read(_ index: Int, into buffer: DecodedFrame?) -> Result<DecodedFrame, SegmentError> {
         do throws(SegmentError) {
             let frame = try reader.readFrame(index, reusing: buffer)
-            frame.parseRecords()
+            frame.parseRecords(hashKeys: keyHashing?.isOn ?? false)
             return .success(frame)
         } catch {
             return .failure(error)

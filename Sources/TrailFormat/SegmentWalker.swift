@@ -45,16 +45,37 @@ package final class SegmentWalker {
     @exclusivity(unchecked) private var overallMaxEnd: Int64? = nil
     @exclusivity(unchecked) private var overallMinStart: Int64? = nil
 
-    /// The current record's bytes: valid until the next call to `next()`.
-    @exclusivity(unchecked) package private(set) var record = UnsafeRawBufferPointer(start: nil, count: 0)
-    /// The current record's fields (meaningful when `isParsed`).
-    @exclusivity(unchecked) package private(set) var view = FlowRecordView()
-    /// False when the current record's bytes are not a FlowResult message.
-    @exclusivity(unchecked) package private(set) var isParsed = false
+    // The current record. Read from other modules through the getters below, which run here,
+    // where the stored properties' accesses are not checked dynamically (a module's direct
+    // access to another's stored property is, on every record).
+    @exclusivity(unchecked) private var currentRecord = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var currentView = FlowRecordView()
+    @exclusivity(unchecked) private var currentIsParsed = false
+    @exclusivity(unchecked) private var currentKeyHash: UInt64? = nil
 
-    package init(path: String) throws(SegmentError) {
+    /// The current record's bytes: valid until the next call to `next()`.
+    package var record: UnsafeRawBufferPointer { currentRecord }
+    /// The current record's fields (meaningful when `isParsed`).
+    package var view: FlowRecordView { currentView }
+    /// False when the current record's bytes are not a FlowResult message.
+    package var isParsed: Bool { currentIsParsed }
+    /// The current record's FlowKey `KeyHash`, when its frame's keys were hashed (meaningful
+    /// when `isParsed` and `view.hasKey`).
+    package var keyHash: UInt64? { currentKeyHash }
+
+    /// The FlowKey hash of the record `distance` after the current one, when it is in the
+    /// current frame (for a lookup made ahead of time; nil past the frame's end).
+    @inline(__always)
+    package func keyHash(ahead distance: Int) -> UInt64? {
+        guard let frame else { return nil }
+        let index = recordIndex - 1 + distance
+        return index < frame.recordCount ? frame.keyHash(index) : nil
+    }
+
+    /// `keyHashing`: whether the frames' FlowKeys are hashed as they are parsed (`keyHash`).
+    package init(path: String, keyHashing: KeyHashing? = nil) throws(SegmentError) {
         reader = try SegmentReader(path: path)
-        frames = FramePrefetch(reader: reader)
+        frames = FramePrefetch(reader: reader, keyHashing: keyHashing)
     }
 
     package init(reader: SegmentReader) {
@@ -75,11 +96,11 @@ package final class SegmentWalker {
     package func next() throws(SegmentError) -> Bool {
         while true {
             if let frame, recordIndex < frame.recordCount {
-                record = frame.record(recordIndex)
+                currentRecord = frame.record(recordIndex)
                 recordIndex += 1
                 guard let parsed = frame.view(recordIndex - 1) else {
-                    isParsed = false
-                    view = FlowRecordView()
+                    currentIsParsed = false
+                    currentView = FlowRecordView()
                     return true
                 }
                 guard parsed.startTime >= lastStart else {
@@ -90,8 +111,9 @@ package final class SegmentWalker {
                 if frameFirst == nil { frameFirst = parsed.startTime }
                 frameLast = parsed.startTime
                 frameMaxEnd = max(frameMaxEnd, parsed.endTime)
-                isParsed = true
-                view = parsed
+                currentIsParsed = true
+                currentView = parsed
+                currentKeyHash = frame.keyHash(recordIndex - 1)
                 return true
             }
             if frameIndex >= 0 { try checkFrameTotals() }

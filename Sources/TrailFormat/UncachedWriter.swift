@@ -20,6 +20,8 @@ package final class UncachedWriter {
     private let buffer: UnsafeMutableRawBufferPointer
     private var filled = 0
     private var direct: Bool
+    /// Whether the file is a regular file (which `overwrite` can go back into).
+    package let isRegularFile: Bool
 
     /// Whether bytes now go past the page cache.
     package var isDirect: Bool { direct }
@@ -33,7 +35,8 @@ package final class UncachedWriter {
         buffer = .allocate(byteCount: Self.bufferSize, alignment: Self.alignment)
         // Regular files only: on a pipe, O_DIRECT means packets, which a reader can truncate.
         var status = stat()
-        direct = fstat(file.descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && Self.setDirect(file.descriptor, true)
+        isRegularFile = fstat(file.descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        direct = isRegularFile && Self.setDirect(file.descriptor, true)
     }
 
     deinit { buffer.deallocate() }
@@ -61,6 +64,25 @@ package final class UncachedWriter {
                 _ = Self.setDirect(file.descriptor, false)
             }
             try flush(count: filled)
+        }
+    }
+
+    /// After `finish`, writes `bytes` over the file's bytes at `offset` (buffered; a regular
+    /// file only): a header whose content was known only at the end.
+    package func overwrite(_ bytes: [UInt8], at offset: Int) throws(SegmentError) {
+        precondition(isRegularFile && filled == 0, "overwrite goes back into a regular file, after finish")
+        if direct {
+            direct = false
+            _ = Self.setDirect(file.descriptor, false)
+        }
+        var done = 0
+        while done < bytes.count {
+            let result = bytes.withUnsafeBytes { pwrite(file.descriptor, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw SegmentError(.io, path: file.path, offset: offset + done, "cannot write: \(FileHandleIO.errnoText())")
+            }
+            done += result
         }
     }
 

@@ -34,11 +34,7 @@ enum BucketMerge {
             for (cluster, group, cursor) in active {
                 fold.beginCluster(cluster)
                 fold.beginGroup(group)
-                while !cursor.isExhausted && cursor.start == bucket {
-                    fold.add(record: cursor.record, view: cursor.view)
-                    if fold.lastDropped == .malformed { fold.locateMalformed(at: cursor.walker.location) }
-                    try cursor.advance()
-                }
+                try cursor.foldBucket(bucket)
             }
             fold.endBucket()
             active.removeAll { $0.cursor.isExhausted }

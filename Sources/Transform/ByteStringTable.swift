@@ -1,3 +1,5 @@
+import TrailFormat
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,6 +37,10 @@ final class ByteStringTable {
     /// The slot table: an entry id, or -1. Its size is a power of two, at least twice `count`.
     @exclusivity(unchecked) private var slots: [Int32]
     @exclusivity(unchecked) private var mask: Int
+    // Where `slots` and `entries` are, for lookups made ahead of time.
+    @exclusivity(unchecked) private var slotsAddress = PrefetchAddress()
+    @exclusivity(unchecked) private var entriesAddress = PrefetchAddress()
+    @exclusivity(unchecked) private var chunkAddresses: [PrefetchAddress] = []
 
     var count: Int { entries.count }
 
@@ -46,12 +52,22 @@ final class ByteStringTable {
         entries.reserveCapacity(size / 2)
         chunks.append([])
         chunks[0].reserveCapacity(min(capacity * 64, Self.chunkSize))
+        chunkAddresses.append(PrefetchAddress())
+        chunkAddresses[0].follow(chunks[0])
+        slotsAddress.follow(slots)
+        entriesAddress.follow(entries)
     }
 
     /// The id of `bytes`, inserting it when new.
     @inline(__always)
     func id(of bytes: UnsafeRawBufferPointer) -> (id: Int32, isNew: Bool) {
-        let hash = UInt32(truncatingIfNeeded: Self.hash(bytes))
+        id(of: bytes, hash: Self.hash(bytes))
+    }
+
+    /// The id of `bytes`, whose `KeyHash` is `fullHash`, inserting it when new.
+    @inline(__always)
+    func id(of bytes: UnsafeRawBufferPointer, hash fullHash: UInt64) -> (id: Int32, isNew: Bool) {
+        let hash = UInt32(truncatingIfNeeded: fullHash)
         var slot = Int(hash) & mask
         while true {
             let id = Int(slots[slot])
@@ -63,6 +79,32 @@ final class ByteStringTable {
             slot = (slot + 1) & mask
         }
         return (insert(bytes, hash: hash, slot: slot), true)
+    }
+
+    /// Asks the cache for the slot a lookup of `hash` starts at (a lookup a few records ahead:
+    /// the table is far larger than the cache at high cardinality).
+    @inline(__always)
+    func prefetchSlot(hash: UInt64) {
+        slotsAddress.prefetch(Int(UInt32(truncatingIfNeeded: hash)) & mask, of: Int32.self)
+    }
+
+    /// Asks the cache for the entry of the string in the slot a lookup of `hash` starts at
+    /// (after `prefetchSlot`), returning its id (-1: the slot is empty).
+    @inline(__always)
+    func prefetchEntry(hash: UInt64) -> Int32 {
+        let id = slots[Int(UInt32(truncatingIfNeeded: hash)) & mask]
+        if id >= 0 { entriesAddress.prefetch(Int(id), of: Entry.self) }
+        return id
+    }
+
+    /// Asks the cache for the bytes of the string in the slot a lookup of `hash` starts at
+    /// (after `prefetchEntry`).
+    @inline(__always)
+    func prefetchBytes(hash: UInt64) {
+        let id = Int(slots[Int(UInt32(truncatingIfNeeded: hash)) & mask])
+        guard id >= 0 else { return }
+        let entry = entries[id]
+        chunkAddresses[Int(entry.chunk)].prefetch(Int(entry.offset), of: UInt8.self)
     }
 
     @inline(__always)
@@ -84,9 +126,12 @@ final class ByteStringTable {
             chunks.append([])
             last += 1
             chunks[last].reserveCapacity(max(bytes.count, Self.chunkSize))
+            chunkAddresses.append(PrefetchAddress())
         }
         entries.append(Entry(chunk: UInt32(last), offset: UInt32(chunks[last].count), length: UInt32(bytes.count), hash: hash))
         chunks[last].append(contentsOf: bytes)
+        chunkAddresses[last].follow(chunks[last])
+        entriesAddress.follow(entries)
         slots[slot] = Int32(id)
         // Keep the load factor at most one half, so probes stay short and a free slot exists.
         if entries.count * 2 > slots.count { grow() }
@@ -97,6 +142,7 @@ final class ByteStringTable {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
+        slotsAddress.follow(slots)
         for id in entries.indices {
             var slot = Int(entries[id].hash) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
@@ -113,25 +159,7 @@ final class ByteStringTable {
         }
     }
 
-    /// A fast 64-bit hash, 8 bytes at a time (the order of ids never reaches the output).
+    /// The hash a lookup uses (`KeyHash`).
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-        var index = 0
-        while index + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            hash = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
-            hash ^= hash >> 31
-            index += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < bytes.count {
-            tail |= UInt64(bytes[index]) << shift
-            shift += 8
-            index += 1
-        }
-        hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
-        return hash ^ (hash >> 29)
-    }
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { KeyHash.of(bytes) }
 }

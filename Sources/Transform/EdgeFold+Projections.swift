@@ -1,3 +1,4 @@
+import Foundation
 import TrailFormat
 
 extension EdgeFold {
@@ -5,8 +6,13 @@ extension EdgeFold {
     /// key; and the items each left out.
     func projections() -> (edges: [EdgeRow], wide: [WideEdgeRow], policy: [PolicyFlowRow], dropped: DropCounts) {
         let keys = wideKeys.finish()
-        var order = (0..<keys.count).filter { !pieces[$0].isEmpty }
-        order.sort { WideEdgeKey.precedes(keys[$0], keys[$1]) }
+        // The policy rows on another core while the wide and edge rows are made here: the two
+        // read the finished keys and tables of their own, and each is made as it would be alone.
+        let policyRows = OtherThread { [policy, clusterNames] in policy.rows(clusterNames: clusterNames) }
+        let rows = (0..<keys.count).filter { !pieces[$0].isEmpty }
+        var sortKeys = SortKeys(capacity: rows.count)
+        for index in rows { keys[index].appendSortKey(to: &sortKeys) }
+        let order = sortKeys.ascendingOrder().map { rows[$0] }
         let clusterRank = PolicyProjection.ranks(of: clusterNames)
         let names = clusterRank.indices.sorted { clusterRank[$0] < clusterRank[$1] }.map { clusterNames[$0] }
 
@@ -61,7 +67,7 @@ extension EdgeFold {
         flushEdges()
         var allDrops: [String: Int64] = [:]
         for (reason, count) in dropped { allDrops[reason.rawValue] = count }
-        return (edgeRows, wideRows, policy.rows(clusterNames: clusterNames), DropCounts(all: allDrops, edge: edgeDrops))
+        return (edgeRows, wideRows, policyRows.result(), DropCounts(all: allDrops, edge: edgeDrops))
     }
 }
 

@@ -118,7 +118,12 @@ final class EdgeFold {
 
     // Per distinct FlowKey (by id): its state.
     private var keys = ByteStringTable()
+    /// Whether the frames' FlowKeys are hashed as they are parsed, for lookups made ahead:
+    /// turned on once the key table outgrows the cache (`prefetchFromKeys`).
+    let keyHashing = KeyHashing()
+    static let prefetchFromKeys = 1 << 16
     @exclusivity(unchecked) private var keyStates: [KeyState] = []
+    @exclusivity(unchecked) private var keyStatesAddress = PrefetchAddress()
     /// Keys in service-identity namespaces (`KeyState.row` <= `refinableBase`).
     @exclusivity(unchecked) private var refinables: [Refinable] = []
     /// The cluster the items now arriving belong to (an index into `clusterNames`).
@@ -156,7 +161,7 @@ final class EdgeFold {
     @exclusivity(unchecked) private(set) var groupPieces: [[(wide: Int32, day: Int32)]] = []
 
     @exclusivity(unchecked) private(set) var items = ItemCounts()
-    private(set) var dropped: [DropReason: Int64] = [:]
+    @exclusivity(unchecked) private(set) var dropped: [DropReason: Int64] = [:]
 
     /// `groups`: how many input groups to count rows for (`beginGroup`, `groupRowCounts`); 0: none.
     init(settings: TransformSettings, groups: Int = 0) {
@@ -208,15 +213,23 @@ final class EdgeFold {
     /// Folds one record whose bucket start is the current bucket.
     @inline(__always)
     func add(record: UnsafeRawBufferPointer, view: FlowRecordView) {
+        add(record: record, view: view, keyHash: view.hasKey ? KeyHash.of(UnsafeRawBufferPointer(rebasing: record[view.keyRange])) : 0)
+    }
+
+    /// Folds one record whose bucket start is the current bucket; `keyHash` is its FlowKey's `KeyHash`.
+    @inline(__always)
+    func add(record: UnsafeRawBufferPointer, view: FlowRecordView, keyHash: UInt64) {
         items.read += 1
         lastDropped = nil
         guard view.hasKey else { return drop(.malformed) }
         guard view.endTime > view.startTime else { return drop(.badBucketTime) }
         guard Counters.areSane(view) else { return drop(.badCounters) }
-        let (id, isNew) = keys.id(of: UnsafeRawBufferPointer(rebasing: record[view.keyRange]))
+        let (id, isNew) = keys.id(of: UnsafeRawBufferPointer(rebasing: record[view.keyRange]), hash: keyHash)
         if isNew {
             register(id, record: record, keyRange: view.keyRange)
             policy.register(id, record: record, keyRange: view.keyRange)
+            keyStatesAddress.follow(keyStates)
+            if keys.count == Self.prefetchFromKeys { keyHashing.turnOn() }
         }
         let state = keyStates[Int(id)]
         let wide: Int32
@@ -246,6 +259,20 @@ final class EdgeFold {
         staged.append(Staged(key: id, wide: wide, policy: policyIdentity, cluster: cluster, group: group, start: view.startTime, end: view.endTime,
                              counters: counters))
     }
+
+    // A lookup made ahead of time, in three stages (`SegmentCursor.prefetchAhead`): hints only.
+
+    @inline(__always)
+    func prefetch(slotOf keyHash: UInt64) { keys.prefetchSlot(hash: keyHash) }
+
+    @inline(__always)
+    func prefetch(entryOf keyHash: UInt64) {
+        let id = Int(keys.prefetchEntry(hash: keyHash))
+        if id >= 0 { keyStatesAddress.prefetch(id, of: KeyState.self) }
+    }
+
+    @inline(__always)
+    func prefetch(bytesOf keyHash: UInt64) { keys.prefetchBytes(hash: keyHash) }
 
     /// Folds the current bucket's distinct items into their pieces (the bucket's cluster and day).
     func endBucket() {
@@ -323,10 +350,10 @@ final class EdgeFold {
     /// How many dropped records are named with their location (the rest are only counted).
     static let maxLocatedDrops = 20
     /// The first dropped records, where they are and why.
-    fileprivate(set) var locatedDrops: [String] = []
+    @exclusivity(unchecked) fileprivate(set) var locatedDrops: [String] = []
 
     /// Per input path: the bucket span of its records that passed the checks.
-    private(set) var dataRanges: [String: (minStart: Int64?, maxEnd: Int64?)] = [:]
+    @exclusivity(unchecked) private(set) var dataRanges: [String: (minStart: Int64?, maxEnd: Int64?)] = [:]
 
     func noteDataRange(path: String, minStart: Int64?, maxEnd: Int64?) {
         dataRanges[path] = (minStart, maxEnd)
@@ -348,8 +375,8 @@ final class EdgeFold {
         if let key = FlowKeyBytes(record, range: keyRange), key.isASCII, let identityNamespaces = asciiServiceIdentityNamespaces,
            !isRefined(type: key.sourceType, namespace: key.sourceNamespace, record: record, among: identityNamespaces),
            !isRefined(type: key.destType, namespace: key.destNamespace, record: record, among: identityNamespaces) {
-            WideRowBytes.encode(key, record: record, into: &wideRowScratch)
-            let (wide, isNew) = wideRowScratch.withUnsafeBytes { wideKeys.id(encoded: $0) }
+            let count = WideRowBytes.encode(key, record: record, keyLength: keyRange.count, into: &wideRowScratch)
+            let (wide, isNew) = wideRowScratch.withUnsafeBytes { wideKeys.id(encoded: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             if isNew { addWideRow() }
             keyStates.append(KeyState(row: wide))
             return

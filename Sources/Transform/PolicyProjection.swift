@@ -172,8 +172,12 @@ final class PolicyProjection {
         let clusterRank = Self.ranks(of: clusterNames)
         let texts = identities.values.indices.map { identity(at: Int32($0)) }
         // The sort keys once per identity, not once per comparison.
-        let orderFields = texts.map(\.orderFields)
-        let order = texts.indices.sorted { UTF8Order.precedes(orderFields[$0], orderFields[$1]) }
+        var sortKeys = SortKeys(capacity: texts.count, bytesPerKey: 256)
+        for text in texts {
+            for field in text.orderFields { sortKeys.append(field) }
+            sortKeys.endKey()
+        }
+        let order = sortKeys.ascendingOrder()
         var rank = [Int](repeating: 0, count: texts.count)
         for (position, index) in order.enumerated() { rank[index] = position }
         let keys = rowKeys.values

@@ -66,7 +66,7 @@ package struct TransformJob {
         case .segments(let given):
             segments = given
         case .paths(let paths):
-            for scanned in Self.scan(try SegmentFiles.expand(paths, warnings: &warnings)) {
+            for scanned in ScannedSegment.scan(try SegmentFiles.expand(paths, warnings: &warnings)) {
                 do throws(SegmentError) { segments.append(try scanned.get()) } catch {
                     try refuseOrSkip(error, skipped: &skipped, warnings: &warnings)
                 }
@@ -123,32 +123,6 @@ package struct TransformJob {
             var output = Output(batch: EdgeBatch(header: header, edges: edges, wide: wide, policy: policy), warnings: warnings)
             if groupCount > 0 { output.groupRows = fold.groupRowCounts() }
             return output
-        }
-    }
-
-    /// Each path scanned (read once, hashed), in order. Local files are scanned on every core
-    /// at once (the hashing is a tenth of a transform); a remote archive's one at a time.
-    static func scan(_ paths: [String]) -> [Result<ScannedSegment, SegmentError>] {
-        let results = ScanResults(count: paths.count)
-        if paths.contains(where: RemoteArchives.isRemote) {
-            for index in paths.indices { results.scan(paths[index], into: index) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: paths.count) { index in results.scan(paths[index], into: index) }
-        }
-        return results.values.map { $0! }
-    }
-
-    /// One slot per path, each written by one iteration of the scan.
-    private final class ScanResults: @unchecked Sendable {
-        var values: [Result<ScannedSegment, SegmentError>?]
-        private let lock = NSLock()
-
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-
-        func scan(_ path: String, into index: Int) {
-            let result: Result<ScannedSegment, SegmentError>
-            do throws(SegmentError) { result = .success(try ScannedSegment(path: path)) } catch { result = .failure(error) }
-            lock.withLock { values[index] = result }
         }
     }
 

@@ -37,6 +37,24 @@ struct WideEdgeKey: Hashable, Sendable {
         return Self.order(lhs.reporter.rawValue, rhs.reporter.rawValue) ?? false
     }
 
+    /// Appends the key whose byte order is `precedes`' order (`SortKeys`).
+    func appendSortKey(to keys: inout SortKeys) {
+        keys.append(srcNs)
+        keys.append(dstNs)
+        keys.append(action.rawValue)
+        keys.append(srcIdentity)
+        keys.append(dstIdentity)
+        keys.append(srcType.rawValue)
+        keys.append(dstType.rawValue)
+        keys.append(srcWorkload)
+        keys.append(dstWorkload)
+        keys.append(dstService)
+        keys.append(dstPort)
+        keys.append(proto)
+        keys.append(reporter.rawValue)
+        keys.endKey()
+    }
+
     /// Nil when the bytes are equal; else whether `lhs` comes first byte-wise (a total order
     /// on bytes: Strings that Unicode calls equivalent but whose bytes differ are two rows).
     @inline(__always)

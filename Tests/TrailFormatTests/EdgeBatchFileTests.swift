@@ -52,6 +52,35 @@ import TrailTestSupport
         #expect(lines.count == 1 + 3 * Self.hostile.count)
     }
 
+    /// The file's bytes are the batch's encoding whichever way it is written: into a regular
+    /// file in one pass (the header written over at the end, the rows made on another thread
+    /// while they are written), and into a pipe in two (hashed first). Enough rows for several
+    /// pieces and several of the writer's buffers.
+    @Test func aFileAndAPipeGetTheEncodedBytes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let names = (0..<8_000).map { "ns-\($0)-" + Self.hostile[$0 % Self.hostile.count] }
+        let large = batch(names: names)
+        let expected = try large.encoded()
+        #expect(expected.count > 2 * (4 << 20), "more than two of the writer's 4 MiB buffers")
+        let path = directory.file("b.jsonl")
+        try large.write(to: path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(expected))
+
+        let fifo = directory.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        nonisolated(unsafe) var received = Data()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            // Opened for reading before the writer's open returns (a FIFO's opens meet).
+            received = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+            done.signal()
+        }
+        try large.write(to: fifo)
+        done.wait()
+        #expect(received == Data(expected))
+    }
+
     @Test func anAlteredFileIsRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

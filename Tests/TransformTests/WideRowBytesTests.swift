@@ -8,21 +8,6 @@ import TrailTestSupport
 /// not: equal `WideRowBytes`, equal `WideEdgeKey`; and `FlowKeyBytes` must accept exactly
 /// the keys `FlowKeyView` accepts when it says they are ASCII.
 @Suite struct WideRowBytesTests {
-    /// A deterministic stream (SplitMix64): the same cases on every run.
-    struct Stream {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-        mutating func pick<T>(_ values: [T]) -> T { values[next(values.count)] }
-        /// Nine times in ten `usual`, else one of `others`.
-        mutating func mostly<T>(_ usual: T, else others: [T]) -> T { next(10) < 9 ? usual : pick(others) }
-    }
-
     @Test func trimmingBytesTrimsWhatStringsTrim() {
         // Every ASCII name of the characters that matter, up to 7 long, then random longer ones.
         let alphabet = Array("a-*0b9x".utf8)
@@ -32,7 +17,7 @@ import TrailTestSupport
             frontier = frontier.flatMap { name in alphabet.map { name + [$0] } }
             names += frontier
         }
-        var stream = Stream(state: 7)
+        var stream = CaseStream(state: 7)
         let long = Array("bcdfghjklmnpqrstvwxz2456789-*a1".utf8)
         for _ in 0..<20_000 {
             names.append((0..<(8 + stream.next(20))).map { _ in stream.pick(long) })
@@ -52,7 +37,7 @@ import TrailTestSupport
     }
 
     @Test func equalBytesMeanEqualWideKeysAndBytesAcceptWhatViewsAccept() throws {
-        var stream = Stream(state: 11)
+        var stream = CaseStream(state: 11)
         let names = ["", "-", "*", "api-*", "api-7cbc567497-*", "api-7cbc567498-*", "api-29804008-*", "api", "api-0", "pub", "pvt", "x-bcdfg2-*"]
         let namespaces = ["", "-", "shop", "payments"]
         var byBytes: [[UInt8]: WideEdgeKey] = [:]
@@ -94,8 +79,9 @@ import TrailTestSupport
                 guard parsed.isASCII else { return }
                 asciiKeys += 1
                 let wideKey = WideEdgeKey(key: try #require(view), srcLabel: nil, dstLabel: nil)
-                var encoded: [UInt8] = []
-                WideRowBytes.encode(parsed, record: record, into: &encoded)
+                var scratch: [UInt8] = []
+                let count = WideRowBytes.encode(parsed, record: record, keyLength: record.count, into: &scratch)
+                let encoded = Array(scratch[0..<count])
                 // The one encoding: from the wire bytes as from the key's Strings.
                 var fromStrings: [UInt8] = []
                 wideKey.encode(into: &fromStrings)
@@ -113,6 +99,40 @@ import TrailTestSupport
         #expect(byBytes.count > 1_000 && shared > 10_000, "\(byBytes.count) byte keys, \(shared) shared, \(asciiKeys) ASCII keys")
         #expect(conflicts == 0)
         #expect(mismatches == 0, "WideRowBytes and WideEdgeKey.encode disagree")
+    }
+
+    /// The keys that make the longest wide rows for their size (each namespace written twice,
+    /// a service of namespace and name, names of one byte or thousands) stay within
+    /// `WideRowBytes.capacity` and agree with the Strings' encoding.
+    @Test func theLongestWideRowsFitTheirCapacity() throws {
+        var checked = 0
+        for namespaceLength in [1, 2, 63, 4_096] {
+            for nameLength in [0, 1, 2, 4_096] {
+                var key = Goldmane_FlowKey()
+                key.sourceNamespace = String(repeating: "s", count: namespaceLength)
+                key.destNamespace = String(repeating: "d", count: namespaceLength)
+                key.sourceName = String(repeating: "a", count: nameLength)
+                key.destName = String(repeating: "b", count: nameLength) + (nameLength > 0 ? "-7cbc567497-*" : "")
+                key.sourceType = .workloadEndpoint
+                key.destType = .workloadEndpoint
+                key.destServiceName = String(repeating: "v", count: nameLength)
+                key.destServiceNamespace = String(repeating: "w", count: namespaceLength)
+                key.destPort = .min
+                key.proto = ""
+                let bytes: [UInt8] = try key.serializedBytes()
+                try bytes.withUnsafeBytes { record in
+                    let parsed = try #require(FlowKeyBytes(record, range: 0..<record.count))
+                    var scratch: [UInt8] = []
+                    let count = WideRowBytes.encode(parsed, record: record, keyLength: record.count, into: &scratch)
+                    #expect(count <= WideRowBytes.capacity(keyLength: record.count))
+                    var fromStrings: [UInt8] = []
+                    WideEdgeKey(key: try #require(FlowKeyView(record, range: 0..<record.count)), srcLabel: nil, dstLabel: nil).encode(into: &fromStrings)
+                    #expect(Array(scratch[0..<count]) == fromStrings)
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == 16)
     }
 
     /// Names that Unicode calls equivalent but whose bytes differ are two rows, as they are
