@@ -11,7 +11,8 @@ package final class DecodedFrame {
     /// Each record parsed (`parseRecords`; nil: not a FlowResult message), or empty when not
     /// parsed: a walker's frames are parsed on the thread that decompresses them.
     @exclusivity(unchecked) package private(set) var views: [FlowRecordView?] = []
-    /// Each parsed record's FlowKey `KeyHash` (0: no key), made with `views`.
+    /// Each record's FlowKey `KeyHash` (0: no key), made with `views` by `parseRecords(hashKeys: true)`;
+    /// else empty.
     @exclusivity(unchecked) package private(set) var keyHashes: [UInt64] = []
 
     package init() {

@@ -1,10 +1,9 @@
 import Dispatch
 
 /// Reads, decompresses and parses a segment's next data frame (and hashes its records'
-/// FlowKeys, when `keyHashing` says so) on another thread while the
-/// current one is walked, so that a fold uses both cores: zstd and the records' parsing on
-/// one, the fold on the other. Exactly
-/// one frame is in flight, into the buffer of the frame before the current one (which the
+/// FlowKeys, when `keyHashing` says so) on another thread while the current one is walked,
+/// so that a fold uses both cores: zstd and the records' parsing on one, the fold on the
+/// other. Exactly one frame is in flight, into the buffer of the frame before the current one (which the
 /// walker no longer hands out); its outcome, a frame or the error reading it gave, is taken
 /// in order, when the walker reaches it. Nothing else touches the reader meanwhile, so the
 /// reader and the buffers are used by one thread at a time: the semaphore hands them over.

@@ -34,7 +34,6 @@ package struct UncheckedBox<Wrapped>: @unchecked Sendable {
 /// producer's `put` waits while the consumer is that far behind.
 package final class PieceQueue: @unchecked Sendable {
     private var pieces: [[UInt8]] = []
-    private var closed = false
     private let lock = NSLock()
     private let free: DispatchSemaphore
     private let ready = DispatchSemaphore(value: 0)
@@ -47,13 +46,13 @@ package final class PieceQueue: @unchecked Sendable {
         ready.signal()
     }
 
-    /// No more pieces.
+    /// No more pieces: one more signal than there were pieces, which `take` meets with none left.
     package func close() {
-        lock.withLock { closed = true }
         ready.signal()
     }
 
-    /// The next piece, or nil once the producer has closed the queue and every piece is taken.
+    /// The next piece, or nil once the producer has closed the queue and every piece is taken
+    /// (every `put` comes before `close`, so an empty queue after a signal is the close).
     package func take() -> [UInt8]? {
         ready.wait()
         let piece: [UInt8]? = lock.withLock { pieces.isEmpty ? nil : pieces.removeFirst() }

@@ -67,9 +67,7 @@ package final class SegmentWalker {
     /// current frame (for a lookup made ahead of time; nil past the frame's end).
     @inline(__always)
     package func keyHash(ahead distance: Int) -> UInt64? {
-        guard let frame else { return nil }
-        let index = recordIndex - 1 + distance
-        return index < frame.recordCount ? frame.keyHash(index) : nil
+        frame?.keyHash(recordIndex - 1 + distance)
     }
 
     /// `keyHashing`: whether the frames' FlowKeys are hashed as they are parsed (`keyHash`).

@@ -210,21 +210,17 @@ final class EdgeFold {
         cluster = index
     }
 
-    /// Folds one record whose bucket start is the current bucket.
+    /// Folds one record whose bucket start is the current bucket; `keyHash` is its FlowKey's
+    /// `KeyHash` when the parsing thread made it (else it is made here).
     @inline(__always)
-    func add(record: UnsafeRawBufferPointer, view: FlowRecordView) {
-        add(record: record, view: view, keyHash: view.hasKey ? KeyHash.of(UnsafeRawBufferPointer(rebasing: record[view.keyRange])) : 0)
-    }
-
-    /// Folds one record whose bucket start is the current bucket; `keyHash` is its FlowKey's `KeyHash`.
-    @inline(__always)
-    func add(record: UnsafeRawBufferPointer, view: FlowRecordView, keyHash: UInt64) {
+    func add(record: UnsafeRawBufferPointer, view: FlowRecordView, keyHash: UInt64? = nil) {
         items.read += 1
         lastDropped = nil
         guard view.hasKey else { return drop(.malformed) }
         guard view.endTime > view.startTime else { return drop(.badBucketTime) }
         guard Counters.areSane(view) else { return drop(.badCounters) }
-        let (id, isNew) = keys.id(of: UnsafeRawBufferPointer(rebasing: record[view.keyRange]), hash: keyHash)
+        let key = UnsafeRawBufferPointer(rebasing: record[view.keyRange])
+        let (id, isNew) = keys.id(of: key, hash: keyHash ?? KeyHash.of(key))
         if isNew {
             register(id, record: record, keyRange: view.keyRange)
             policy.register(id, record: record, keyRange: view.keyRange)

@@ -49,12 +49,8 @@ final class SegmentCursor {
     /// loop, here so that it runs on this cursor's own state.
     func foldBucket(_ bucket: Int64) throws(SegmentError) {
         while !isExhausted && view.startTime == bucket {
-            if let keyHash {
-                prefetchAhead()
-                fold.add(record: record, view: view, keyHash: keyHash)
-            } else {
-                fold.add(record: record, view: view)
-            }
+            if keyHash != nil { prefetchAhead() }
+            fold.add(record: record, view: view, keyHash: keyHash)
             if fold.lastDropped == .malformed { fold.locateMalformed(at: walker.location) }
             try advance()
         }

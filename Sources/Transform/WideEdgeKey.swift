@@ -17,8 +17,9 @@ struct WideEdgeKey: Hashable, Sendable {
     var action: FlowAction
     var reporter: Reporter
 
-    /// A total order that does not depend on the locale: namespaces, action, identities,
-    /// types, workloads, service (byte-wise UTF-8), then port, protocol and reporter.
+    /// A total order that does not depend on the locale (`appendSortKey` gives the same order
+    /// as bytes): namespaces, action, identities, types, workloads, service (byte-wise UTF-8),
+    /// then port, protocol and reporter.
     static func precedes(_ lhs: WideEdgeKey, _ rhs: WideEdgeKey) -> Bool {
         // Field by field, as `UTF8Order.precedes` of the two field lists, without building them
         // (a sort of a million rows makes tens of millions of comparisons).
@@ -37,7 +38,9 @@ struct WideEdgeKey: Hashable, Sendable {
         return Self.order(lhs.reporter.rawValue, rhs.reporter.rawValue) ?? false
     }
 
-    /// Appends the key whose byte order is `precedes`' order (`SortKeys`).
+    /// Appends the key whose byte order is `precedes`' order (`SortKeys`): the same fields in
+    /// the same order (the fold sorts by these, `ReferenceFold` by `precedes`, and the
+    /// cardinality tests hold the two batches equal).
     func appendSortKey(to keys: inout SortKeys) {
         keys.append(srcNs)
         keys.append(dstNs)
