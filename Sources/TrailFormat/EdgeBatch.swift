@@ -329,7 +329,8 @@ package struct WideEdgeRow: Codable, Equatable, Sendable {
 }
 
 /// The fold's monoid: min first seen, max last seen, sums. Merges commute.
-package struct EdgeTotals: Equatable, Sendable {
+/// Public only so that `add` can be `@inlinable` (the fold adds counters once per item).
+public struct EdgeTotals: Equatable, Sendable {
     package var firstSeen: Int64 = .max
     package var lastSeen: Int64 = .min
     package var flowCount: Int64 = 0
@@ -366,8 +367,8 @@ package struct EdgeTotals: Equatable, Sendable {
 
     /// Addition that stops at `Int64.max` instead of trapping. On non-negative values it is
     /// still commutative and associative, so the fold stays the same whatever the order.
-    @inline(__always)
-    package static func add(_ a: Int64, _ b: Int64) -> Int64 {
+    @inlinable @inline(__always)
+    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
     }

@@ -2,9 +2,12 @@
 /// a time, and never stored or compared across processes (the order of ids it gives never
 /// reaches the output). Computed for each record's FlowKey on the thread that parses a frame
 /// (`DecodedFrame.keyHash`), so the fold can look a few records ahead and prefetch.
-package enum KeyHash {
-    @inline(__always)
-    package static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+///
+/// Public, for the fold's cross-module inlining: `@inlinable` inlines only public declarations
+/// (package declarations would need library evolution).
+public enum KeyHash {
+    @inlinable @inline(__always)
+    public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         var index = 0
         while index + 8 <= bytes.count {

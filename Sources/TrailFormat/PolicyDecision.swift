@@ -35,6 +35,16 @@ package struct PolicyDecision: Sendable, Hashable {
 
     package var fields: [String] { [kind, tier, policy, String(rule), action?.rawValue ?? "", trigger] }
 
+    /// `fields` as sort-key bytes (`SortKeys`).
+    func appendSortKey(to keys: inout SortKeys) {
+        keys.append(kind)
+        keys.append(tier)
+        keys.append(policy)
+        keys.append(decimal: rule)
+        keys.append(action?.rawValue ?? "")
+        keys.append(trigger)
+    }
+
     /// The kind of the deciding hit; nil for no hit or a malformed trace.
     package var policyKind: PolicyKind? { PolicyKind(name: kind) }
 

@@ -171,6 +171,25 @@ package struct PolicyFlowIdentity: Codable, Hashable, Sendable {
         return UTF8Order.precedes(a.orderFields, b.orderFields)
     }
 
+    /// `orderFields` as sort-key bytes (`SortKeys`: the same order), without making its Strings.
+    package func appendSortKey(to keys: inout SortKeys) {
+        keys.append(srcNs)
+        keys.append(dstNs)
+        keys.append(action.rawValue)
+        keys.append(srcType.rawValue)
+        keys.append(dstType.rawValue)
+        keys.append(srcWorkload)
+        keys.append(dstWorkload)
+        keys.append(joined: srcLabels)
+        keys.append(joined: dstLabels)
+        keys.append(decimal: dstPort, zeroPaddedTo: Self.sortablePortWidth)
+        keys.append(proto)
+        keys.append(reporter.rawValue)
+        enforced.appendSortKey(to: &keys)
+        pending.appendSortKey(to: &keys)
+        keys.endKey()
+    }
+
     /// The rows' sort key (byte-wise UTF-8): namespaces and verdict first.
     package var orderFields: [String] {
         [srcNs, dstNs, action.rawValue, srcType.rawValue, dstType.rawValue, srcWorkload, dstWorkload, srcLabels.joined(separator: "\u{0}"),
@@ -191,8 +210,10 @@ extension PolicyFlowIdentity {
     /// A port as text that sorts numerically among non-negative ports.
     static func sortable(port: Int64) -> String {
         let text = String(port)
-        return port < 0 ? text : String(repeating: "0", count: max(0, 20 - text.count)) + text
+        return port < 0 ? text : String(repeating: "0", count: max(0, sortablePortWidth - text.count)) + text
     }
+
+    static let sortablePortWidth = 20
 }
 
 extension PolicyDecision {

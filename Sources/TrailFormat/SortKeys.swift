@@ -27,6 +27,48 @@ package struct SortKeys {
     /// Appends a text field to the key being built.
     @inline(__always)
     package mutating func append(_ field: String) {
+        appendEscaped(field)
+        endField()
+    }
+
+    /// Appends the text field `parts.joined(separator: "\u{0}")`, without joining them.
+    @inline(__always)
+    package mutating func append(joined parts: [String]) {
+        for (index, part) in parts.enumerated() {
+            if index > 0 {
+                // The separator 0x00, escaped.
+                bytes.append(0)
+                bytes.append(1)
+            }
+            appendEscaped(part)
+        }
+        endField()
+    }
+
+    /// Appends the text field `String(number)`, left-padded with `0` to `width` digits when
+    /// the number is not negative (numbers then sort as numbers), without making the String.
+    package mutating func append(decimal number: Int64, zeroPaddedTo width: Int = 0) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        // The magnitude as unsigned: Int64.min has none as a signed value.
+        var magnitude = number.magnitude
+        var digitCount = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digitCount += 1
+            rest /= 10
+        }
+        if number >= 0 && digitCount < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digitCount)) }
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+        endField()
+    }
+
+    @inline(__always)
+    private mutating func appendEscaped(_ field: String) {
         var field = field
         field.withUTF8 { utf8 in
             if !utf8.contains(0) {
@@ -38,6 +80,10 @@ package struct SortKeys {
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private mutating func endField() {
         bytes.append(0)
         bytes.append(0)
     }

@@ -24,8 +24,9 @@ package enum FlowAction: String, Sendable, Hashable, Codable, CaseIterable {
     package var isFinal: Bool { self == .allow || self == .deny }
 }
 
-/// What kind of endpoint an end of a flow is (Goldmane's `EndpointType`).
-package enum EndpointType: String, Sendable, Hashable, Codable, CaseIterable {
+/// What kind of endpoint an end of a flow is (Goldmane's `EndpointType`). Public only so that
+/// `init(wire:)` and `isWorkload` can be `@inlinable` (the fold's per-key path).
+public enum EndpointType: String, Sendable, Hashable, Codable, CaseIterable {
     /// A pod.
     case workload
     /// A host endpoint (a node).
@@ -38,7 +39,8 @@ package enum EndpointType: String, Sendable, Hashable, Codable, CaseIterable {
     case unknown
 
     /// From Goldmane's `EndpointType` number.
-    package init(wire: Int) {
+    @inlinable
+    public init(wire: Int) {
         switch wire {
         case 1: self = .workload
         case 2: self = .host
@@ -50,6 +52,12 @@ package enum EndpointType: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// A network set or a network: traffic to or from outside the cluster's workloads.
     package var isOutsideWorkloads: Bool { self == .network || self == .networkset }
+
+    /// A pod (`==` from another module is a generic call; this is inlined).
+    @inlinable
+    public var isWorkload: Bool {
+        if case .workload = self { true } else { false }
+    }
 }
 
 /// The names Goldmane gives a `network` end: the public internet, or private address space.

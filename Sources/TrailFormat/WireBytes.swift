@@ -1,7 +1,8 @@
 /// The protobuf wire primitives of the hot path, on raw bytes.
+@usableFromInline
 enum WireBytes {
     /// Reads a varint at `position` (advancing it); nil when it runs past `end` or is too long.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func varint(_ base: UnsafePointer<UInt8>, _ position: inout Int, _ end: Int) -> UInt64? {
         guard position < end else { return nil }
         let first = base[position]

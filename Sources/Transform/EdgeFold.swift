@@ -383,7 +383,7 @@ final class EdgeFold {
     /// A workload end in one of `namespaces` (its row depends on its labels).
     @inline(__always)
     private func isRefined(type: Int, namespace: Range<Int>, record: UnsafeRawBufferPointer, among namespaces: [[UInt8]]) -> Bool {
-        guard EndpointType(wire: type) == .workload else { return false }
+        guard EndpointType(wire: type).isWorkload else { return false }
         let bytes = UnsafeRawBufferPointer(rebasing: record[namespace])
         return namespaces.contains { $0.elementsEqual(bytes) }
     }
@@ -394,10 +394,10 @@ final class EdgeFold {
             return
         }
         var refines: RefinedEnds = []
-        if EndpointType(wire: key.sourceType) == .workload && settings.serviceIdentityNamespaces.contains(key.sourceNamespace) {
+        if EndpointType(wire: key.sourceType).isWorkload && settings.serviceIdentityNamespaces.contains(key.sourceNamespace) {
             refines.insert(.source)
         }
-        if EndpointType(wire: key.destType) == .workload && settings.serviceIdentityNamespaces.contains(key.destNamespace) {
+        if EndpointType(wire: key.destType).isWorkload && settings.serviceIdentityNamespaces.contains(key.destNamespace) {
             refines.insert(.destination)
         }
         if refines.isEmpty {

@@ -32,15 +32,19 @@ package enum EndpointNormalizer {
 
     static func isPodTemplateHash(_ bytes: some Collection<UInt8>) -> Bool {
         guard (6...10).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { safeAlphabet[Int($0)] } && bytes.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return bytes.allSatisfy(isSafe) && bytes.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
-    /// Kubernetes' "safe" alphabet as a table by byte (called once per distinct key: no Set).
-    private static let safeAlphabet: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in "bcdfghjklmnpqrstvwxz2456789".utf8 { table[Int(byte)] = true }
-        return table
-    }()
+    /// Kubernetes' "safe" alphabet, `bcdfghjklmnpqrstvwxz2456789`, as a bit per ASCII byte: the
+    /// digits in `safeBelow64`, the letters in `safeFrom64` (a test checks both against the
+    /// alphabet). Constants, not a table: the fold asks once per byte of each new key's name.
+    static var safeBelow64: UInt64 { 0x03F4_0000_0000_0000 }
+    static var safeFrom64: UInt64 { 0x05DF_7DDC_0000_0000 }
+
+    @inline(__always)
+    static func isSafe(_ byte: UInt8) -> Bool {
+        byte < 64 ? safeBelow64 >> byte & 1 == 1 : byte < 128 && safeFrom64 >> (byte - 64) & 1 == 1
+    }
 
     /// A CronJob's Job is named `<cronjob>-<minutes since the epoch>` (8 digits today).
     static func isCronJobSuffix(_ part: Substring) -> Bool {

@@ -28,7 +28,9 @@ struct FlowKeyBytes {
     init?(_ record: UnsafeRawBufferPointer, range: Range<Int>) {
         var scanner = ProtoWire.Scanner(record, in: range)
         while let field = scanner.next() {
-            if field.wireType == .lengthDelimited {
+            // `switch`, not `==`: an enum of another module compared with `==` is a generic call.
+            switch field.wireType {
+            case .lengthDelimited:
                 switch field.number {
                 case 1: sourceName = field.payload
                 case 2: sourceNamespace = field.payload
@@ -41,7 +43,7 @@ struct FlowKeyBytes {
                 default: continue
                 }
                 if isASCII && !Self.isASCII(record, field.payload) { isASCII = false }
-            } else if field.wireType == .varint {
+            case .varint:
                 let value = Int64(bitPattern: field.value)
                 switch field.number {
                 case 3: sourceType = Int(truncatingIfNeeded: value)
@@ -51,6 +53,8 @@ struct FlowKeyBytes {
                 case 14: action = Int(truncatingIfNeeded: value)
                 default: break
                 }
+            default:
+                continue
             }
         }
         if scanner.isMalformed { return nil }

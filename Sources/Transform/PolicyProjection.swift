@@ -173,10 +173,7 @@ final class PolicyProjection {
         let texts = identities.values.indices.map { identity(at: Int32($0)) }
         // The sort keys once per identity, not once per comparison.
         var sortKeys = SortKeys(capacity: texts.count, bytesPerKey: 256)
-        for text in texts {
-            for field in text.orderFields { sortKeys.append(field) }
-            sortKeys.endKey()
-        }
+        for text in texts { text.appendSortKey(to: &sortKeys) }
         let order = sortKeys.ascendingOrder()
         var rank = [Int](repeating: 0, count: texts.count)
         for (position, index) in order.enumerated() { rank[index] = position }
@@ -186,10 +183,13 @@ final class PolicyProjection {
             if a != b { return a < b }
             return keys[$0].day != keys[$1].day ? keys[$0].day < keys[$1].day : rank[Int(keys[$0].identity)] < rank[Int(keys[$1].identity)]
         }
+        // Rows of one day follow one another: its text is made once per run of them.
+        var day: (number: Int32, text: String)? = nil
         return rowOrder.map { row in
             let totals = rowTotals[row]
             let key = keys[row]
-            return PolicyFlowRow(cluster: clusterNames[Int(key.cluster)], day: UTCTime.date(day: Int64(key.day)), identity: texts[Int(key.identity)],
+            if day?.number != key.day { day = (key.day, UTCTime.date(day: Int64(key.day))) }
+            return PolicyFlowRow(cluster: clusterNames[Int(key.cluster)], day: day!.text, identity: texts[Int(key.identity)],
                                  firstSeen: totals.firstSeen, lastSeen: totals.lastSeen, flowCount: totals.flowCount,
                                  connections: totals.connections)
         }
@@ -243,7 +243,7 @@ final class PolicyProjection {
             scratch.removeAll(keepingCapacity: true)
             var scanner = ProtoWire.Scanner(record, in: view.flowRange)
             while let field = scanner.next() {
-                guard field.wireType == .lengthDelimited, field.number == 4 || field.number == 5 else { continue }
+                guard case .lengthDelimited = field.wireType, field.number == 4 || field.number == 5 else { continue }
                 // Re-encoded as the field it was: tag, length, bytes.
                 scratch.append(UInt8(field.number << 3 | 2))
                 var length = UInt64(field.payload.count)
@@ -270,7 +270,7 @@ final class PolicyProjection {
         var destination: Set<String> = []
         var scanner = ProtoWire.Scanner(bytes, in: 0..<bytes.count)
         while let field = scanner.next() {
-            guard field.wireType == .lengthDelimited, field.number == 4 || field.number == 5 else { continue }
+            guard case .lengthDelimited = field.wireType, field.number == 4 || field.number == 5 else { continue }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.payload]), as: UTF8.self)
             if field.number == 4 { source.insert(text) } else { destination.insert(text) }
         }

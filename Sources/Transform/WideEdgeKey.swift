@@ -75,8 +75,8 @@ struct WideEdgeKey: Hashable, Sendable {
         dstType = EndpointType(wire: key.destType)
         srcNs = srcNamespace ?? "-"
         dstNs = dstNamespace ?? "-"
-        srcWorkload = srcType == .workload ? EndpointNormalizer.workloadName(key.sourceName) : key.sourceName
-        dstWorkload = dstType == .workload ? EndpointNormalizer.workloadName(key.destName) : key.destName
+        srcWorkload = srcType.isWorkload ? EndpointNormalizer.workloadName(key.sourceName) : key.sourceName
+        dstWorkload = dstType.isWorkload ? EndpointNormalizer.workloadName(key.destName) : key.destName
         srcIdentity = Self.identity(namespace: srcNamespace, name: key.sourceName, label: srcLabel)
         dstIdentity = Self.identity(namespace: dstNamespace, name: key.destName, label: dstLabel)
         let serviceNamespace = EndpointNormalizer.namespace(key.destServiceNamespace)

@@ -44,7 +44,7 @@ enum WideRowBytes {
             out.string(record, namespace)
             out.string(record, namespace)
         }
-        out.string(record, type == .workload ? EndpointNormalizer.workloadNameRange(record, name) : name)
+        out.string(record, type.isWorkload ? EndpointNormalizer.workloadNameRange(record, name) : name)
     }
 
     /// `-` when there is no service name; else `namespace/name`, or the name alone.

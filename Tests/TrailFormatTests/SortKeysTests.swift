@@ -48,4 +48,45 @@ import TrailTestSupport
         }
         #expect(keys.ascendingOrder() == expected)
     }
+
+    /// Joined label lists and zero-padded numbers, appended without making their Strings, give
+    /// the order their texts give (`labels.joined(separator: "\u{0}")`, `sortable(port:)`).
+    @Test func joinedAndDecimalFieldsSortAsTheirTexts() {
+        var stream = CaseStream(state: 11)
+        let numbers: [Int64] = [.min, -443, -1, 0, 7, 80, 443, 8_080, 65_535, 99_999_999_999, .max]
+        let rows: [([String], Int64)] = (0..<20_000).map { _ in
+            ((0..<stream.next(4)).map { _ in Self.field(&stream) }, numbers[stream.next(numbers.count)])
+        }
+        var keys = SortKeys(capacity: rows.count)
+        for row in rows {
+            keys.append(joined: row.0)
+            keys.append(decimal: row.1, zeroPaddedTo: 20)
+            keys.endKey()
+        }
+        let texts = rows.map { [$0.0.joined(separator: "\u{0}"), $0.1 < 0 ? String($0.1) : String(repeating: "0", count: 20 - String($0.1).count) + String($0.1)] }
+        #expect(keys.ascendingOrder() == texts.indices.sorted { UTF8Order.precedes(texts[$0], texts[$1]) })
+    }
+
+    /// A policy identity's sort key orders identities as their `orderFields` do.
+    @Test func policyIdentitiesSortAsTheirOrderFields() {
+        var stream = CaseStream(state: 13)
+        let types = EndpointType.allCases
+        let ports: [Int64] = [-1, 0, 53, 443, 8_443, .max]
+        let identities: [PolicyFlowIdentity] = (0..<20_000).map { _ in
+            func decision() -> PolicyDecision {
+                PolicyDecision(kind: Self.field(&stream), tier: Self.field(&stream), policy: Self.field(&stream),
+                               rule: ports[stream.next(ports.count)], action: stream.next(3) == 0 ? nil : .allow, trigger: Self.field(&stream))
+            }
+            return PolicyFlowIdentity(
+                srcType: types[stream.next(types.count)], srcNs: Self.field(&stream), srcWorkload: Self.field(&stream),
+                srcLabels: (0..<stream.next(3)).map { _ in Self.field(&stream) }, dstType: types[stream.next(types.count)],
+                dstNs: Self.field(&stream), dstWorkload: Self.field(&stream), dstLabels: (0..<stream.next(3)).map { _ in Self.field(&stream) },
+                dstPort: ports[stream.next(ports.count)], proto: Self.field(&stream), reporter: stream.next(2) == 0 ? .src : .dst,
+                action: stream.next(2) == 0 ? .allow : .deny, enforced: decision(), pending: decision())
+        }
+        var keys = SortKeys(capacity: identities.count, bytesPerKey: 256)
+        for identity in identities { identity.appendSortKey(to: &keys) }
+        #expect(keys.count == identities.count)
+        #expect(keys.ascendingOrder() == identities.indices.sorted { UTF8Order.precedes(identities[$0].orderFields, identities[$1].orderFields) })
+    }
 }

@@ -20,6 +20,15 @@ import TrailFormat
         #expect(EndpointNormalizer.workloadName(raw) == expected)
     }
 
+    /// The safe alphabet's bit masks hold exactly its characters, of all 256 byte values.
+    @Test func safeAlphabetMasks() {
+        let alphabet = Set("bcdfghjklmnpqrstvwxz2456789".utf8)
+        let disagreeing = (0...255).map(UInt8.init).filter { EndpointNormalizer.isSafe($0) != alphabet.contains($0) }
+        #expect(disagreeing.isEmpty, "bytes the masks get wrong: \(disagreeing)")
+        #expect(EndpointNormalizer.isPodTemplateHash("7cbc567497".utf8) && !EndpointNormalizer.isPodTemplateHash("7cbc56749a".utf8))
+        #expect(!EndpointNormalizer.isPodTemplateHash("bcdfgh".utf8), "a hash has at least one digit")
+    }
+
     @Test func actionsAndTypes() {
         #expect((0...4).map { FlowAction(wire: $0).rawValue } == ["unspecified", "allow", "deny", "pass", "unspecified"])
         #expect((0...5).map { EndpointType(wire: $0).rawValue } == ["unknown", "workload", "host", "networkset", "network", "unknown"])
