@@ -104,17 +104,18 @@ extension EdgeBatch {
         let rowsPerPiece = 4096
         var writer = CanonicalRowWriter(capacity: rowsPerPiece * 640)
         var rows = 0
-        func flushIfFull() {
+        // After each row: a full piece goes to `body`.
+        func flushIfFull(_ writer: inout CanonicalRowWriter) {
             rows += 1
             guard rows == rowsPerPiece else { return }
             body(writer.bytes)
-            writer.bytes.removeAll(keepingCapacity: true)
+            writer.removeAll()
             rows = 0
         }
-        for row in edges { row.write(to: &writer); flushIfFull() }
-        for row in wide { row.write(to: &writer); flushIfFull() }
-        for row in policy { row.write(to: &writer); flushIfFull() }
-        if !writer.bytes.isEmpty { body(writer.bytes) }
+        for row in edges { row.write(to: &writer); flushIfFull(&writer) }
+        for row in wide { row.write(to: &writer); flushIfFull(&writer) }
+        for row in policy { row.write(to: &writer); flushIfFull(&writer) }
+        if writer.count > 0 { body(writer.bytes) }
     }
 
     /// Reads a batch file, naming the line of the first problem.

@@ -50,6 +50,8 @@ package struct TransformJob {
         package var warnings: [String]
         /// With `init(groups:)`: per group, the rows a fold of it alone would give.
         package var groupRows: [(edges: Int, wide: Int)] = []
+        /// The fold, whose tables go with the output (a command keeps them until exit: `KeptUntilExit`).
+        package var fold: AnyObject? = nil
 
         package init(batch: EdgeBatch, warnings: [String]) {
             self.batch = batch
@@ -122,6 +124,7 @@ package struct TransformJob {
                 items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: "")
             var output = Output(batch: EdgeBatch(header: header, edges: edges, wide: wide, policy: policy), warnings: warnings)
             if groupCount > 0 { output.groupRows = fold.groupRowCounts() }
+            output.fold = fold
             return output
         }
     }

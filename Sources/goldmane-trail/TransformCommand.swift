@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrailFormat
+import TrailSupport
 import Transform
 
 struct TransformCommand: AsyncParsableCommand {
@@ -48,6 +49,8 @@ struct TransformCommand: AsyncParsableCommand {
             throw fail("cannot write \(output): \(error)", code: .cannotCreate, cause: error)
         }
         let header = result.batch.header
+        // Not freed: the process exits next (`KeptUntilExit`).
+        KeptUntilExit.keep(result)
         print("wrote \(output): \(header.edgeRows) edge rows, \(header.wideRows) wide rows, \(header.policyRows) policy rows from \(header.inputs.count) segments (\(header.items.read) items read, \(header.items.duplicates + header.items.conflictingDuplicates) duplicates, \(header.dropped.all.values.reduce(0, +)) dropped)")
     }
 }

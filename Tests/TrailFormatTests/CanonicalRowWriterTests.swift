@@ -55,6 +55,23 @@ import TrailTestSupport
         }
     }
 
+    /// Rows far larger than the writer's first memory, with strings that escape to six times
+    /// their size: its memory grows, by doubling and more, and the bytes stay the encoder's.
+    @Test func rowsLargerThanTheWritersMemoryAreWrittenWhole() throws {
+        let escapes = String(decoding: (0..<256 * 1024).map { UInt8($0 % 0x20) }, as: UTF8.self)
+        let plain = String(repeating: "wide-", count: 200_000)
+        let batch = EdgeBatchFileTests().batch(names: [escapes, plain, "short"])
+        let written = try Self.written(batch)
+        #expect(written.count > 6 * escapes.utf8.count)
+        #expect(written == (try Self.throughEncoder(batch)))
+        // The file's writer (in pieces) too.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("batch.jsonl")
+        try batch.write(to: path)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == (try batch.encoded()))
+    }
+
     @Test func theFileWrittenInPiecesIsTheWholeEncodingAtOnce() throws {
         // More rows than one piece holds (4,096), so the hash and the file span several.
         let names = (0..<3_000).map { "ns-\($0)-" + EdgeBatchFileTests.hostile[$0 % EdgeBatchFileTests.hostile.count] }
