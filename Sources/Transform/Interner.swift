@@ -20,10 +20,16 @@ struct Interner<Value: Hashable> {
     /// The id of `value`, numbered when new; `isNew` says it was.
     @inline(__always)
     mutating func id(of value: Value) -> (id: Int32, isNew: Bool) {
-        if let known = ids[value] { return (known, false) }
-        let id = Int32(values.count)
-        values.append(value)
-        ids[value] = id
-        return (id, true)
+        // One hash and one probe, found or not: the slot is made (-1) when new, then numbered.
+        let next = Int32(values.count)
+        let id = Self.number(&ids[value, default: -1], next: next)
+        if id == next { values.append(value) }
+        return (id, id == next)
+    }
+
+    @inline(__always)
+    private static func number(_ slot: inout Int32, next: Int32) -> Int32 {
+        if slot < 0 { slot = next }
+        return slot
     }
 }
