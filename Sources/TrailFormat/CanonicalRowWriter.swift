@@ -22,7 +22,9 @@ struct CanonicalRowWriter: ~Copyable {
 
     deinit { base.deallocate() }
 
-    /// The bytes written so far.
+    /// The bytes written so far, copied (a batch's whole rows, from `rowLines`, are then twice
+    /// in memory for a moment: only tests and the fuzzer ask for them at once; a file is written
+    /// a piece at a time).
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// Forgets the bytes written (the memory is kept).
@@ -59,7 +61,7 @@ struct CanonicalRowWriter: ~Copyable {
     private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         precondition(bytes.count <= capacity - count, "a row writer wrote past its memory")
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        (base + count).update(from: source, count: bytes.count)
+        (base + count).initialize(from: source, count: bytes.count)
         count += bytes.count
     }
 

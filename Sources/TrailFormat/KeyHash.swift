@@ -7,8 +7,9 @@
 /// (package declarations would need library evolution).
 public enum KeyHash {
     /// Four lanes of 8 bytes each, mixed independently (so that the multiplications of a long
-    /// key overlap instead of waiting on one another), then folded into one; the last bytes of a
-    /// key whose length is not a multiple of 8 are read as one word ending at its end.
+    /// key overlap instead of waiting on one another), then folded into one. The last bytes of a
+    /// key of 8 bytes or more whose length is not a multiple of 8 are read as one word ending at
+    /// its end; a key shorter than 8 bytes is read byte by byte.
     @inlinable @inline(__always)
     public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let count = bytes.count

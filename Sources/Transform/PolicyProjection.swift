@@ -184,12 +184,16 @@ final class PolicyProjection {
             return keys[$0].day != keys[$1].day ? keys[$0].day < keys[$1].day : rank[Int(keys[$0].identity)] < rank[Int(keys[$1].identity)]
         }
         // Rows of one day follow one another: its text is made once per run of them.
-        var day: (number: Int32, text: String)? = nil
+        var dayNumber: Int32? = nil
+        var dayText = ""
         return rowOrder.map { row in
             let totals = rowTotals[row]
             let key = keys[row]
-            if day?.number != key.day { day = (key.day, UTCTime.date(day: Int64(key.day))) }
-            return PolicyFlowRow(cluster: clusterNames[Int(key.cluster)], day: day!.text, identity: texts[Int(key.identity)],
+            if dayNumber != key.day {
+                dayNumber = key.day
+                dayText = UTCTime.date(day: Int64(key.day))
+            }
+            return PolicyFlowRow(cluster: clusterNames[Int(key.cluster)], day: dayText, identity: texts[Int(key.identity)],
                                  firstSeen: totals.firstSeen, lastSeen: totals.lastSeen, flowCount: totals.flowCount,
                                  connections: totals.connections)
         }

@@ -15,6 +15,9 @@ package struct TransformJob {
     package var inputs: Inputs
     package var settings: TransformSettings
     package var skipCorrupt: Bool
+    /// The fold's tables are kept until the process exits instead of freed when `run` returns
+    /// (`KeptUntilExit`): for a command whose last work this is, never for a library caller.
+    package var keepsFoldUntilExit = false
     /// Per segment path, its input group, when the fold counts each group's rows (replay).
     private var groupOf: [String: Int32] = [:]
     private var groupCount = 0
@@ -50,8 +53,6 @@ package struct TransformJob {
         package var warnings: [String]
         /// With `init(groups:)`: per group, the rows a fold of it alone would give.
         package var groupRows: [(edges: Int, wide: Int)] = []
-        /// The fold, whose tables go with the output (a command keeps them until exit: `KeptUntilExit`).
-        package var fold: AnyObject? = nil
 
         package init(batch: EdgeBatch, warnings: [String]) {
             self.batch = batch
@@ -124,7 +125,7 @@ package struct TransformJob {
                 items: fold.items, dropped: dropped, edgeRows: edges.count, wideRows: wide.count, policyRows: policy.count, rowsSha256: "")
             var output = Output(batch: EdgeBatch(header: header, edges: edges, wide: wide, policy: policy), warnings: warnings)
             if groupCount > 0 { output.groupRows = fold.groupRowCounts() }
-            output.fold = fold
+            if keepsFoldUntilExit { KeptUntilExit.keep(fold) }
             return output
         }
     }

@@ -17,9 +17,13 @@ guard let flag = arguments.firstIndex(of: "-o"), flag + 1 < arguments.count else
 let output = arguments[flag + 1]
 arguments.removeSubrange(flag...(flag + 1))
 do {
-    let result = try TransformJob(inputs: arguments).run()
+    // As the command: the fold and the batch kept until exit, not freed (`KeptUntilExit`).
+    var transform = TransformJob(inputs: arguments)
+    transform.keepsFoldUntilExit = true
+    let result = try transform.run()
     try result.batch.write(to: output)
     print("items \(result.batch.header.items.read)")
+    KeptUntilExit.keep(result)
 } catch {
     FileHandle.standardError.write(Data("transform-probe: \(error)\n".utf8))
     exit(1)

@@ -34,7 +34,8 @@ struct TransformCommand: AsyncParsableCommand {
     }
 
     func transform(_ metrics: JobMetrics) throws {
-        let transform = TransformJob(inputs: inputs, settings: normalisation.settings, skipCorrupt: skipCorrupt)
+        var transform = TransformJob(inputs: inputs, settings: normalisation.settings, skipCorrupt: skipCorrupt)
+        transform.keepsFoldUntilExit = true
         let result: TransformJob.Output
         let progress = ProgressBar(label: "transform")
         do { result = try transform.run { progress?.update($0) } } catch {

@@ -55,15 +55,17 @@ import TrailTestSupport
         }
     }
 
-    /// Rows far larger than the writer's first memory, with strings that escape to six times
-    /// their size: its memory grows, by doubling and more, and the bytes stay the encoder's.
+    /// Rows far larger than the writer's first memory, with strings that escape to exactly six
+    /// times their size (`\u0001`, the bound the writer makes room for) and every control
+    /// character: its memory grows, by doubling and more, and the bytes stay the encoder's.
     @Test func rowsLargerThanTheWritersMemoryAreWrittenWhole() throws {
-        let escapes = String(decoding: (0..<256 * 1024).map { UInt8($0 % 0x20) }, as: UTF8.self)
+        let sixfold = String(repeating: "\u{1}", count: 100_000)
+        let controls = String(decoding: (0..<256 * 1024).map { UInt8($0 % 0x20) }, as: UTF8.self)
         let plain = String(repeating: "wide-", count: 200_000)
-        let batch = EdgeBatchFileTests().batch(names: [escapes, plain, "short"])
+        let batch = EdgeBatchFileTests().batch(names: [sixfold, controls, plain, "short"])
         let written = try Self.written(batch)
-        #expect(written.count > 6 * escapes.utf8.count)
         #expect(written == (try Self.throughEncoder(batch)))
+        #expect(written.count > 6 * sixfold.utf8.count, "the six-fold string is in the rows, escaped")
         // The file's writer (in pieces) too.
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

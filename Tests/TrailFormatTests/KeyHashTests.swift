@@ -34,17 +34,29 @@ import TrailTestSupport
         #expect(Double(slots.max()!) < mean * 4, "a slot with \(slots.max()!) keys, the mean is \(mean)")
     }
 
-    @Test func everyByteAndTheLengthCount() {
-        let key = (0..<100).map { UInt8($0) }
-        let base = key.withUnsafeBytes { KeyHash.of($0) }
-        for position in key.indices {
-            var changed = key
-            changed[position] ^= 1
-            #expect(changed.withUnsafeBytes { KeyHash.of($0) } != base, "byte \(position) ignored")
+    /// Every byte counts, at every length from 1 to 100 (under 8 bytes, byte by byte; whole
+    /// words; a tail read as the word ending at the end; one to three lanes of 32 bytes and more).
+    @Test func everyByteCountsAtEveryLength() {
+        let key = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        var ignored: [String] = []
+        for length in 1...100 {
+            let prefix = Array(key[0..<length])
+            let base = prefix.withUnsafeBytes { KeyHash.of($0) }
+            for position in 0..<length {
+                for flip: UInt8 in [0x01, 0x80] {
+                    var changed = prefix
+                    changed[position] ^= flip
+                    if changed.withUnsafeBytes({ KeyHash.of($0) }) == base { ignored.append("length \(length), byte \(position), bit \(flip)") }
+                }
+            }
         }
-        for length in 0..<100 {
-            #expect(Array(key[0..<length]).withUnsafeBytes { KeyHash.of($0) } != base)
-        }
-        #expect([UInt8]().withUnsafeBytes { KeyHash.of($0) } != [UInt8](repeating: 0, count: 1).withUnsafeBytes { KeyHash.of($0) })
+        #expect(ignored.isEmpty, "bits that did not change the hash: \(ignored.prefix(10))")
+    }
+
+    /// Keys that differ only in length (a prefix of another, zeros appended) hash apart.
+    @Test func everyLengthCounts() {
+        let zeros = [UInt8](repeating: 0, count: 100)
+        let hashes = (0...100).map { length in Array(zeros[0..<length]).withUnsafeBytes { KeyHash.of($0) } }
+        #expect(Set(hashes).count == hashes.count)
     }
 }
